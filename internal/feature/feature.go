@@ -1,0 +1,501 @@
+// Package feature converts hazard areas and land releases to and from GeoJSON features (RFC 7946), with flat
+// properties that QGIS and GDAL read as columns. Decoding is strict: each problem is reported with the property
+// and a JSON pointer relative to the feature.
+package feature
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/landrelease/landrelease/geo"
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// Record values of the "record" property.
+const (
+	RecordHazardArea  = "hazard_area"
+	RecordLandRelease = "land_release"
+)
+
+// HazardProperties are the properties of a hazard area feature.
+type HazardProperties struct {
+	Record           string   `json:"record"`
+	LocalID          string   `json:"local_id"`
+	Kind             string   `json:"kind"`
+	Contamination    string   `json:"contamination"`
+	Evidence         string   `json:"evidence"`
+	EvidenceCategory string   `json:"evidence_category"`
+	Devices          []string `json:"devices"`
+	Marking          string   `json:"marking"`
+	Priority         string   `json:"priority"`
+	LandUse          string   `json:"land_use"`
+	IdentifiedOn     string   `json:"identified_on"`
+	Organisation     string   `json:"organisation"`
+	Status           string   `json:"status"`
+	StatusReason     string   `json:"status_reason"`
+	Notes            string   `json:"notes"`
+	AreaM2           float64  `json:"area_m2"`
+	RemainingAreaM2  float64  `json:"remaining_area_m2"`
+	Admin1Code       *string  `json:"admin1_code"`
+	Admin1Name       *string  `json:"admin1_name"`
+	Admin2Code       *string  `json:"admin2_code"`
+	Admin2Name       *string  `json:"admin2_name"`
+	Version          int      `json:"version"`
+	ValidFrom        string   `json:"valid_from"`
+	RecordedAt       string   `json:"recorded_at"`
+	RecordedBy       string   `json:"recorded_by"`
+	Reason           string   `json:"reason"`
+	ReleasesSince    *string  `json:"releases_since"`
+	Withdrawn        bool     `json:"withdrawn"`
+}
+
+// ReleaseProperties are the properties of a land release feature.
+type ReleaseProperties struct {
+	Record         string         `json:"record"`
+	LocalID        string         `json:"local_id"`
+	HazardArea     string         `json:"hazard_area"`
+	Method         string         `json:"method"`
+	CompletedOn    string         `json:"completed_on"`
+	Organisation   string         `json:"organisation"`
+	Criteria       string         `json:"criteria"`
+	DepthCM        *int           `json:"depth_cm"`
+	ItemsDestroyed map[string]int `json:"items_destroyed"`
+	AreaM2         float64        `json:"area_m2"`
+	Version        int            `json:"version"`
+	RecordedAt     string         `json:"recorded_at"`
+	RecordedBy     string         `json:"recorded_by"`
+	Reason         string         `json:"reason"`
+	Withdrawn      bool           `json:"withdrawn"`
+}
+
+// Feature is a GeoJSON feature with typed properties.
+type Feature[P any] struct {
+	Type       string            `json:"type"`
+	ID         string            `json:"id,omitempty"`
+	Geometry   *geojson.Geometry `json:"geometry"`
+	Properties P                 `json:"properties"`
+}
+
+func ref(a *landrelease.AdminRef) (code, name *string) {
+	if a == nil {
+		return nil, nil
+	}
+	return &a.Code, &a.Name
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+func round(x float64, digits int) float64 {
+	p := math.Pow10(digits)
+	return math.Round(x*p) / p
+}
+
+// Hazard returns h as a feature; withRemaining draws the remaining (unreleased) polygon instead of the full one.
+func Hazard(h *landrelease.HazardArea, withRemaining bool) Feature[HazardProperties] {
+	g := h.Geometry
+	if withRemaining {
+		g = h.Remaining
+	}
+	devices := h.Devices
+	if devices == nil {
+		devices = []string{}
+	}
+	p := HazardProperties{
+		Record: RecordHazardArea, LocalID: h.LocalID, Kind: string(h.Kind), Contamination: string(h.Contamination),
+		Evidence: string(h.Evidence.Type), EvidenceCategory: h.Evidence.Category, Devices: devices,
+		Marking: string(h.Marking), Priority: string(h.Priority), LandUse: string(h.LandUse),
+		IdentifiedOn: day(h.IdentifiedOn), Organisation: h.Organisation, Status: string(h.Status),
+		StatusReason: h.StatusReason, Notes: h.Notes, AreaM2: round(h.AreaM2, 2), RemainingAreaM2: round(h.RemainingAreaM2, 2),
+		Version: h.Version, ValidFrom: day(h.ValidFrom), RecordedAt: h.RecordedAt.UTC().Format(time.RFC3339Nano),
+		RecordedBy: h.RecordedBy, Reason: h.Reason, Withdrawn: h.Withdrawn,
+	}
+	p.Admin1Code, p.Admin1Name = ref(h.Admin1)
+	p.Admin2Code, p.Admin2Name = ref(h.Admin2)
+	if h.ReleasesSince != nil {
+		s := day(*h.ReleasesSince)
+		p.ReleasesSince = &s
+	}
+	return Feature[HazardProperties]{Type: "Feature", ID: h.LocalID, Geometry: geometry(g), Properties: p}
+}
+
+// Release returns r as a feature.
+func Release(r *landrelease.LandRelease) Feature[ReleaseProperties] {
+	items := r.ItemsDestroyed
+	if items == nil {
+		items = map[string]int{}
+	}
+	return Feature[ReleaseProperties]{Type: "Feature", ID: r.LocalID, Geometry: geometry(r.Geometry), Properties: ReleaseProperties{
+		Record: RecordLandRelease, LocalID: r.LocalID, HazardArea: r.HazardArea, Method: string(r.Method),
+		CompletedOn: day(r.CompletedOn), Organisation: r.Organisation, Criteria: r.Criteria, DepthCM: r.DepthCM,
+		ItemsDestroyed: items, AreaM2: round(r.AreaM2, 2), Version: r.Version,
+		RecordedAt: r.RecordedAt.UTC().Format(time.RFC3339Nano), RecordedBy: r.RecordedBy, Reason: r.Reason, Withdrawn: r.Withdrawn,
+	}}
+}
+
+// geometry returns mp as a Polygon when it has one part, a MultiPolygon otherwise, and nil when empty.
+func geometry(mp orb.MultiPolygon) *geojson.Geometry {
+	switch len(mp) {
+	case 0:
+		return nil
+	case 1:
+		return geojson.NewGeometry(mp[0])
+	}
+	return geojson.NewGeometry(mp)
+}
+
+// Collection is a GeoJSON FeatureCollection page.
+type Collection[P any] struct {
+	Type           string       `json:"type"`
+	Features       []Feature[P] `json:"features"`
+	Links          []Link       `json:"links,omitempty"`
+	NumberReturned int          `json:"numberReturned"`
+	TimeStamp      string       `json:"timeStamp,omitempty"`
+}
+
+// Link is a link of a collection page (OGC API Features style).
+type Link struct {
+	Href string `json:"href"`
+	Rel  string `json:"rel"`
+	Type string `json:"type,omitempty"`
+}
+
+// Decoded is what Decode read from one feature.
+type Decoded struct {
+	Record    string
+	Hazard    *landrelease.HazardArea  // when Record is hazard_area
+	Release   *landrelease.LandRelease // when Record is land_release
+	Version   int                      // the "version" property, 0 when absent
+	ChangedOn *time.Time               // the "changed_on" property of a hazard area update
+	Reason    string                   // the "reason" property of an update
+	Fixes     []geo.Fix                // what geo.Clean changed
+	Warnings  []landrelease.Detail     // unknown properties and fixes, which do not block
+}
+
+// Options control Decode.
+type Options struct {
+	Limits geo.Limits
+	// Record is the record type expected when the feature has no "record" property ("" requires one).
+	Record string
+}
+
+// readOnly lists output properties a client may send back unchanged; they are ignored on input.
+var readOnly = []string{"area_m2", "remaining_area_m2", "admin1_code", "admin1_name", "admin2_code", "admin2_name",
+	"valid_from", "recorded_at", "recorded_by", "status_reason", "releases_since", "withdrawn"}
+
+var hazardFields = []string{"record", "local_id", "kind", "contamination", "evidence", "evidence_category", "devices",
+	"marking", "priority", "land_use", "identified_on", "organisation", "status", "notes", "version", "changed_on", "reason"}
+
+var releaseFields = []string{"record", "local_id", "hazard_area", "method", "completed_on", "organisation", "criteria",
+	"depth_cm", "items_destroyed", "version", "reason"}
+
+// Decode reads one GeoJSON Feature into a hazard area or a land release. It returns an EINVALID *landrelease.Error
+// listing every problem (pointers relative to the feature), or EBADREQUEST when data is not a JSON object.
+func Decode(data []byte, opt Options) (*Decoded, error) {
+	var raw struct {
+		Type       string                     `json:"type"`
+		Geometry   json.RawMessage            `json:"geometry"`
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&raw); err != nil {
+		return nil, &landrelease.Error{Code: landrelease.EBADREQUEST, Message: fmt.Sprintf("The body is not a JSON GeoJSON Feature: %v.", err),
+			Details: []landrelease.Detail{{Pointer: "", Reason: err.Error()}}}
+	}
+	if dec.More() {
+		return nil, &landrelease.Error{Code: landrelease.EBADREQUEST, Message: "The body holds more than one JSON value."}
+	}
+	var p props
+	p.raw = raw.Properties
+	if raw.Type != "Feature" {
+		p.fail("type", "/type", "must be \"Feature\", not %q", raw.Type)
+	}
+	if raw.Properties == nil {
+		p.fail("properties", "/properties", "is required: an object")
+	}
+	d := &Decoded{Record: opt.Record}
+	if _, ok := raw.Properties["record"]; ok {
+		d.Record = p.str("record")
+	}
+	var known []string
+	switch d.Record {
+	case RecordHazardArea:
+		d.Hazard, known = p.hazard(), hazardFields
+		d.ChangedOn = p.optDate("changed_on")
+	case RecordLandRelease:
+		d.Release, known = p.release(), releaseFields
+	default:
+		p.fail("record", "/properties/record", "must be %q or %q", RecordHazardArea, RecordLandRelease)
+	}
+	d.Version = p.int("version", false, 0)
+	d.Reason = p.str("reason")
+	for _, k := range sortedKeys(raw.Properties) {
+		if !slices.Contains(known, k) && !slices.Contains(readOnly, k) && known != nil {
+			d.Warnings = append(d.Warnings, landrelease.Detail{Field: k, Pointer: "/properties/" + escape(k), Reason: "is not a known property and was ignored"})
+		}
+	}
+	mp, err := p.geometry(raw.Geometry, opt.Limits)
+	if err == nil && mp != nil {
+		var fixes []geo.Fix
+		mp, fixes, err = geo.Clean(mp)
+		if err != nil {
+			p.geoFail(err)
+		}
+		d.Fixes = fixes
+		for _, f := range fixes {
+			d.Warnings = append(d.Warnings, landrelease.Detail{Field: "geometry", Pointer: "/geometry" + f.Pointer, Reason: fmt.Sprintf("%s (%d)", f.Kind, f.Count)})
+		}
+	}
+	if d.Hazard != nil {
+		d.Hazard.Geometry = mp
+	}
+	if d.Release != nil {
+		d.Release.Geometry = mp
+	}
+	if len(p.details) > 0 {
+		return d, landrelease.Invalid(fmt.Sprintf("The feature is not valid: %s %s.", p.details[0].Field, p.details[0].Reason), p.details...)
+	}
+	return d, nil
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// escape escapes a JSON pointer token (RFC 6901).
+func escape(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// props reads typed property values, collecting problems.
+type props struct {
+	raw     map[string]json.RawMessage
+	details []landrelease.Detail
+}
+
+func (p *props) fail(field, pointer, format string, args ...any) {
+	p.details = append(p.details, landrelease.Detail{Field: field, Pointer: pointer, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (p *props) failProp(name, format string, args ...any) {
+	p.fail(name, "/properties/"+escape(name), format, args...)
+}
+
+func isNull(v json.RawMessage) bool { return v == nil || string(bytes.TrimSpace(v)) == "null" }
+
+func (p *props) str(name string) string {
+	v, ok := p.raw[name]
+	if !ok || isNull(v) {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		p.failProp(name, "must be a string, not %s", jsonKind(v))
+		return ""
+	}
+	return strings.TrimSpace(s)
+}
+
+func (p *props) int(name string, required bool, min int) int {
+	v, ok := p.raw[name]
+	if !ok || isNull(v) {
+		if required {
+			p.failProp(name, "is required")
+		}
+		return 0
+	}
+	var f float64
+	if err := json.Unmarshal(v, &f); err != nil {
+		p.failProp(name, "must be a whole number, not %s", jsonKind(v))
+		return 0
+	}
+	if f != math.Trunc(f) || math.Abs(f) > 1e9 {
+		p.failProp(name, "must be a whole number, not %s", string(v))
+		return 0
+	}
+	if int(f) < min {
+		p.failProp(name, "must be %d or more, not %d", min, int(f))
+	}
+	return int(f)
+}
+
+func (p *props) date(name string) time.Time {
+	s := p.str(name)
+	if s == "" {
+		return time.Time{} // Validate reports missing dates
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return landrelease.Day(t)
+	}
+	p.failProp(name, "%q is not a date: use YYYY-MM-DD", s)
+	return time.Time{}
+}
+
+func (p *props) optDate(name string) *time.Time {
+	if v, ok := p.raw[name]; !ok || isNull(v) {
+		return nil
+	}
+	t := p.date(name)
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// strings reads an array of strings; a single comma-separated string is accepted too, as survey tools export lists so.
+func (p *props) strings(name string) []string {
+	v, ok := p.raw[name]
+	if !ok || isNull(v) {
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(v, &list); err == nil {
+		for i := range list {
+			list[i] = strings.TrimSpace(list[i])
+		}
+		return list
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err == nil {
+		for _, part := range strings.Split(s, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				list = append(list, part)
+			}
+		}
+		return list
+	}
+	p.failProp(name, "must be an array of strings, not %s", jsonKind(v))
+	return nil
+}
+
+func (p *props) counts(name string) map[string]int {
+	v, ok := p.raw[name]
+	if !ok || isNull(v) {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(v, &m); err != nil {
+		p.failProp(name, "must be an object of device type to count, not %s", jsonKind(v))
+		return nil
+	}
+	out := make(map[string]int, len(m))
+	for _, k := range sortedKeys(m) {
+		var f float64
+		ptr := "/properties/" + escape(name) + "/" + escape(k)
+		if err := json.Unmarshal(m[k], &f); err != nil || f != math.Trunc(f) || math.Abs(f) > 1e9 {
+			p.fail(name, ptr, "count for %s must be a whole number, not %s", k, string(m[k]))
+			continue
+		}
+		if f < 0 {
+			p.fail(name, ptr, "count for %s is negative (%d)", k, int(f))
+			continue
+		}
+		out[k] = int(f)
+	}
+	return out
+}
+
+func jsonKind(v json.RawMessage) string {
+	switch b := bytes.TrimSpace(v); {
+	case len(b) == 0:
+		return "nothing"
+	case b[0] == '"':
+		return "a string"
+	case b[0] == '{':
+		return "an object"
+	case b[0] == '[':
+		return "an array"
+	case b[0] == 't' || b[0] == 'f':
+		return "a boolean"
+	case b[0] == 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+func (p *props) hazard() *landrelease.HazardArea {
+	h := &landrelease.HazardArea{
+		LocalID:       p.str("local_id"),
+		Kind:          landrelease.Kind(strings.ToUpper(p.str("kind"))),
+		Contamination: landrelease.Contamination(p.str("contamination")),
+		Evidence:      landrelease.Evidence{Type: landrelease.EvidenceType(p.str("evidence")), Category: p.str("evidence_category")},
+		Devices:       p.strings("devices"),
+		Marking:       landrelease.Marking(p.str("marking")),
+		Priority:      landrelease.Priority(p.str("priority")),
+		LandUse:       landrelease.LandUse(p.str("land_use")),
+		IdentifiedOn:  p.date("identified_on"),
+		Organisation:  p.str("organisation"),
+		Status:        landrelease.Status(p.str("status")),
+		Notes:         p.str("notes"),
+	}
+	if h.Marking == "" {
+		h.Marking = landrelease.MarkingNone
+	}
+	if h.Status == "" {
+		h.Status = landrelease.StatusOpen
+	}
+	return h
+}
+
+func (p *props) release() *landrelease.LandRelease {
+	r := &landrelease.LandRelease{
+		LocalID:        p.str("local_id"),
+		HazardArea:     p.str("hazard_area"),
+		Method:         landrelease.Method(p.str("method")),
+		CompletedOn:    p.date("completed_on"),
+		Organisation:   p.str("organisation"),
+		Criteria:       p.str("criteria"),
+		ItemsDestroyed: p.counts("items_destroyed"),
+	}
+	if v, ok := p.raw["depth_cm"]; ok && !isNull(v) {
+		d := p.int("depth_cm", false, 0)
+		r.DepthCM = &d
+	}
+	return r
+}
+
+func (p *props) geometry(raw json.RawMessage, lim geo.Limits) (orb.MultiPolygon, error) {
+	if raw == nil || isNull(raw) {
+		p.fail("geometry", "/geometry", "is required: a Polygon or MultiPolygon")
+		return nil, fmt.Errorf("no geometry")
+	}
+	mp, _, err := geo.Decode(raw, lim)
+	if err != nil {
+		p.geoFail(err)
+		return nil, err
+	}
+	return mp, nil
+}
+
+func (p *props) geoFail(err error) {
+	d := landrelease.Detail{Field: "geometry", Pointer: "/geometry", Reason: err.Error()}
+	if ge, ok := err.(*geo.Error); ok {
+		d.Pointer += ge.Pointer
+		d.Reason = ge.Msg
+		if len(ge.Position) >= 2 {
+			d.Location = ge.Position[:2]
+		}
+	}
+	p.details = append(p.details, d)
+}

@@ -1,0 +1,139 @@
+// Package postgres implements the landrelease services on PostGIS with pgx.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/migrations"
+)
+
+// DB is a connection pool to the registry's database.
+type DB struct {
+	Pool *pgxpool.Pool
+	// Now returns the current time; tests may replace it before use.
+	Now func() time.Time
+}
+
+// Open connects to the database at url and checks that it answers.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	// Optional filters are written "$n IS NULL OR ...": plan each query for its actual parameters.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	cfg.ConnConfig.RuntimeParams["application_name"] = "landrelease"
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping database %s@%s:%d/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
+	}
+	return &DB{Pool: pool, Now: time.Now}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
+
+func (db *DB) today() time.Time { return landrelease.Day(db.Now()) }
+
+const migrateLockID = 7_402_918_335 // pg_advisory_lock key serialising migrations
+
+const (
+	createMigrationsSQL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`
+	appliedMigrationsSQL = `SELECT name FROM schema_migrations`
+	recordMigrationSQL   = `INSERT INTO schema_migrations (name) VALUES ($1)`
+)
+
+// Migrate applies the embedded migrations not yet applied, in name order, each in its own transaction.
+// It returns the names applied. Concurrent callers wait for each other.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: acquire: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrateLockID)); err != nil {
+		return nil, fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrateLockID)) //nolint:errcheck
+	if _, err := conn.Exec(ctx, createMigrationsSQL); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	rows, _ := conn.Query(ctx, appliedMigrationsSQL)
+	done, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("migrate: read applied: %w", err)
+	}
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	slices.Sort(names)
+	var applied []string
+	for _, name := range names {
+		if slices.Contains(done, name) {
+			continue
+		}
+		body, err := fs.ReadFile(migrations.FS, name)
+		if err != nil {
+			return applied, fmt.Errorf("migrate: %w", err)
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, recordMigrationSQL, name)
+			return err
+		})
+		if err != nil {
+			return applied, fmt.Errorf("migrate %s: %w", name, err)
+		}
+		applied = append(applied, name)
+	}
+	return applied, nil
+}
+
+// inTx runs fn in a transaction, committing when fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.Pool, fn)
+}
+
+// dbError turns database errors users can act on into *landrelease.Error and wraps the rest with context.
+func dbError(err error, context string) error {
+	if err == nil {
+		return nil
+	}
+	var le *landrelease.Error
+	if errors.As(err, &le) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return &landrelease.Error{Code: landrelease.ECONFLICT, Message: "A record with this identifier already exists.", Err: err}
+		case strings.HasPrefix(pe.Code, "XX") && strings.Contains(pe.Message, "TopologyException"):
+			return &landrelease.Error{Code: landrelease.EINVALID, Message: "The geometry could not be processed: " + pe.Message, Err: err}
+		}
+	}
+	return fmt.Errorf("%s: %w", context, err)
+}

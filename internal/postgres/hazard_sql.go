@@ -1,0 +1,157 @@
+package postgres
+
+// Columns of a hazard area version v joined to its head h and admin units a1, a2; see scanHazard.
+const hazardColumns = `h.id, h.local_id, v.version, v.valid_from, v.recorded_at, v.recorded_by, v.reason, v.withdrawn,
+	v.kind, v.contamination, v.evidence_type, v.evidence_category, v.devices, v.marking, v.priority, v.land_use,
+	v.identified_on, v.organisation, v.status, v.status_reason, v.releases_since, v.notes,
+	ST_AsBinary(v.geom), v.area_m2, a1.code, a1.name, a2.code, a2.name`
+
+// findCurrentHazardsSQL lists the current versions: the latest field state as known now.
+// $1 after id, $2 local ids, $3..$6 bbox, $7 kind, $8 status, $9 contamination, $10 admin code, $11 limit.
+const findCurrentHazardsSQL = `
+SELECT ` + hazardColumns + `, h.remaining_area_m2, ST_AsBinary(h.remaining_geom)
+FROM hazard_area_version v
+JOIN hazard_area h ON h.id = v.hazard_id
+LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
+LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
+WHERE v.is_current AND NOT v.withdrawn
+  AND v.hazard_id > $1
+  AND ($2::text[] IS NULL OR h.local_id = ANY($2))
+  AND ($3::float8 IS NULL OR ST_Intersects(v.geom, ST_MakeEnvelope($3, $4, $5, $6, 4326)))
+  AND ($7::text IS NULL OR v.kind = $7)
+  AND ($8::text IS NULL OR v.status = $8)
+  AND ($9::text IS NULL OR v.contamination = $9)
+  AND ($10::text IS NULL OR a1.code = $10 OR a2.code = $10)
+ORDER BY v.hazard_id
+LIMIT $11`
+
+// findTemporalHazardsSQL lists the versions that held at field date $12 (NULL: the latest) as recorded by
+// $13 (NULL: now), with the remaining polygon computed from the releases known then. Other parameters as above.
+const findTemporalHazardsSQL = `
+WITH picked AS (
+	SELECT DISTINCT ON (v.hazard_id) v.*
+	FROM hazard_area_version v
+	WHERE v.recorded_at <= coalesce($13::timestamptz, now())
+	  AND (v.superseded_at IS NULL OR v.superseded_at > coalesce($13::timestamptz, now()))
+	  AND ($12::date IS NULL OR v.valid_from <= $12::date)
+	  AND v.hazard_id > $1
+	  AND ($2::text[] IS NULL OR v.hazard_id IN (SELECT id FROM hazard_area WHERE local_id = ANY($2)))
+	  AND ($3::float8 IS NULL OR v.hazard_id IN (
+		SELECT hazard_id FROM hazard_area_version WHERE geom && ST_MakeEnvelope($3, $4, $5, $6, 4326)))
+	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC
+), page AS (
+	SELECT v.* FROM picked v
+	LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
+	LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
+	WHERE NOT v.withdrawn
+	  AND ($3::float8 IS NULL OR ST_Intersects(v.geom, ST_MakeEnvelope($3, $4, $5, $6, 4326)))
+	  AND ($7::text IS NULL OR v.kind = $7)
+	  AND ($8::text IS NULL OR v.status = $8)
+	  AND ($9::text IS NULL OR v.contamination = $9)
+	  AND ($10::text IS NULL OR a1.code = $10 OR a2.code = $10)
+	ORDER BY v.hazard_id
+	LIMIT $11
+)
+SELECT ` + hazardColumns + `, ST_Area(rem.g::geography), ST_AsBinary(rem.g)
+FROM page v
+JOIN hazard_area h ON h.id = v.hazard_id
+LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
+LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
+CROSS JOIN LATERAL (
+	SELECT CASE WHEN u.g IS NULL THEN v.geom
+	            ELSE ST_Multi(ST_CollectionExtract(ST_Difference(v.geom, u.g), 3)) END AS g
+	FROM (SELECT ST_Union(r.geom) AS g FROM land_release_version r
+	      WHERE r.hazard_id = v.hazard_id
+	        AND r.recorded_at <= coalesce($13::timestamptz, now())
+	        AND (r.superseded_at IS NULL OR r.superseded_at > coalesce($13::timestamptz, now()))
+	        AND NOT r.withdrawn
+	        AND ($12::date IS NULL OR r.completed_on <= $12::date)
+	        AND (v.releases_since IS NULL OR r.completed_on >= v.releases_since)) u
+) rem
+ORDER BY v.hazard_id`
+
+// hazardHistorySQL lists every version of hazard area $1 in version order.
+const hazardHistorySQL = `
+SELECT ` + hazardColumns + `, NULL::float8, NULL::bytea
+FROM hazard_area_version v
+JOIN hazard_area h ON h.id = v.hazard_id
+LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
+LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
+WHERE h.local_id = $1
+ORDER BY v.version`
+
+// Writes.
+
+const insertHazardHeadSQL = `
+INSERT INTO hazard_area (local_id, version, remaining_geom, remaining_area_m2)
+VALUES ($1, 0, 'MULTIPOLYGON EMPTY'::geometry, 0)
+ON CONFLICT (local_id) DO NOTHING
+RETURNING id`
+
+// lockHazardSQL locks the head of hazard area $1 (by local id) for a write.
+const lockHazardSQL = `SELECT id, version FROM hazard_area WHERE local_id = $1 FOR UPDATE`
+
+// currentHazardStateSQL reads what a write needs to know of the current version of hazard $1.
+const currentHazardStateSQL = `
+SELECT v.id, v.version, v.valid_from, v.withdrawn, v.status, v.status_reason, v.releases_since, v.identified_on,
+       (SELECT min(valid_from) FROM hazard_area_version WHERE hazard_id = $1 AND superseded_at IS NULL),
+       h.remaining_area_m2
+FROM hazard_area_version v JOIN hazard_area h ON h.id = v.hazard_id
+WHERE v.hazard_id = $1 AND v.is_current`
+
+// supersedeHazardVersionsSQL ends, in record time, the known versions of hazard $1 from field date $2 on
+// ($2 NULL: all of them), and clears the current mark.
+const supersedeHazardVersionsSQL = `
+UPDATE hazard_area_version SET
+	superseded_at = CASE WHEN $2::date IS NULL OR valid_from >= $2::date THEN now() ELSE superseded_at END,
+	is_current = false
+WHERE hazard_id = $1 AND superseded_at IS NULL AND (is_current OR $2::date IS NULL OR valid_from >= $2::date)`
+
+const bumpHazardVersionSQL = `UPDATE hazard_area SET version = version + 1 WHERE id = $1 RETURNING version`
+
+// insertHazardVersionSQL inserts the new current version of hazard $1, computing its area on the spheroid
+// and its admin units by largest overlap.
+const insertHazardVersionSQL = `
+INSERT INTO hazard_area_version (hazard_id, version, valid_from, is_current, recorded_by, reason,
+	kind, contamination, evidence_type, evidence_category, devices, marking, priority, land_use,
+	identified_on, organisation, status, status_reason, releases_since, notes,
+	geom, area_m2, admin1_id, admin2_id)
+SELECT $1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+	g, ST_Area(g::geography), admin_unit_for(g, 1::smallint), admin_unit_for(g, 2::smallint)
+FROM (SELECT ST_Multi(ST_GeomFromWKB($20, 4326)) AS g) s`
+
+// copyHazardVersionSQL inserts a new current version of a hazard copied from version row $1, with
+// version $2, valid_from $3, recorded_by $4, reason $5, status $6, status_reason $7, releases_since $8, withdrawn $9.
+const copyHazardVersionSQL = `
+INSERT INTO hazard_area_version (hazard_id, version, valid_from, is_current, recorded_by, reason,
+	kind, contamination, evidence_type, evidence_category, devices, marking, priority, land_use,
+	identified_on, organisation, status, status_reason, releases_since, notes,
+	geom, area_m2, admin1_id, admin2_id, withdrawn)
+SELECT hazard_id, $2, $3, true, $4, $5,
+	kind, contamination, evidence_type, evidence_category, devices, marking, priority, land_use,
+	identified_on, organisation, $6, $7, $8, notes,
+	geom, area_m2, admin1_id, admin2_id, $9
+FROM hazard_area_version WHERE id = $1`
+
+// refreshRemainingSQL recomputes the remaining polygon of hazard $1: its current geometry less the releases known
+// now that count against it. It returns the remaining area, how many releases count and the latest completion date.
+const refreshRemainingSQL = `
+WITH cur AS (
+	SELECT geom, releases_since FROM hazard_area_version WHERE hazard_id = $1 AND is_current
+), rel AS (
+	SELECT ST_Union(r.geom) AS g, count(*) AS n, max(r.completed_on) AS last
+	FROM land_release_version r, cur
+	WHERE r.hazard_id = $1 AND r.superseded_at IS NULL AND NOT r.withdrawn
+	  AND (cur.releases_since IS NULL OR r.completed_on >= cur.releases_since)
+), rem AS (
+	SELECT CASE WHEN rel.g IS NULL THEN cur.geom
+	            ELSE ST_Multi(ST_CollectionExtract(ST_Difference(cur.geom, rel.g), 3)) END AS g,
+	       rel.n, rel.last
+	FROM cur, rel
+)
+UPDATE hazard_area h SET remaining_geom = rem.g, remaining_area_m2 = ST_Area(rem.g::geography)
+FROM rem WHERE h.id = $1
+RETURNING h.remaining_area_m2, rem.n, rem.last`
+
+const countLiveReleasesSQL = `
+SELECT count(*) FROM land_release_version WHERE hazard_id = $1 AND superseded_at IS NULL AND NOT withdrawn`

@@ -1,0 +1,92 @@
+package postgres
+
+// Columns of a land release version r joined to its head l and hazard head h; see scanRelease.
+const releaseColumns = `l.id, l.local_id, h.local_id, r.version, r.recorded_at, r.recorded_by, r.reason, r.withdrawn,
+	r.method, r.completed_on, r.organisation, r.criteria, r.depth_cm, r.items_destroyed, ST_AsBinary(r.geom), r.area_m2`
+
+// findReleasesSQL lists the releases known at $7 (NULL: now) and completed by field date $8 (NULL: any).
+// $1 after id, $2 local ids, $3 hazard local id, $4 method, $5 bbox as [w,s,e,n], $6 limit, $9 include withdrawn.
+const findReleasesSQL = `
+SELECT ` + releaseColumns + `
+FROM land_release_version r
+JOIN land_release l ON l.id = r.release_id
+JOIN hazard_area h ON h.id = r.hazard_id
+WHERE r.recorded_at <= coalesce($7::timestamptz, now())
+  AND (r.superseded_at IS NULL OR r.superseded_at > coalesce($7::timestamptz, now()))
+  AND ($8::date IS NULL OR r.completed_on <= $8::date)
+  AND ($9 OR NOT r.withdrawn)
+  AND r.release_id > $1
+  AND ($2::text[] IS NULL OR l.local_id = ANY($2))
+  AND ($3::text IS NULL OR h.local_id = $3)
+  AND ($4::text IS NULL OR r.method = $4)
+  AND ($5::float8[] IS NULL OR ST_Intersects(r.geom, ST_MakeEnvelope($5[1], $5[2], $5[3], $5[4], 4326)))
+ORDER BY r.release_id
+LIMIT $6`
+
+const releaseHistorySQL = `
+SELECT ` + releaseColumns + `
+FROM land_release_version r
+JOIN land_release l ON l.id = r.release_id
+JOIN hazard_area h ON h.id = r.hazard_id
+WHERE l.local_id = $1
+ORDER BY r.version`
+
+// lockReleaseSQL finds release $1 and the local id of its hazard area, locking the release head.
+const lockReleaseSQL = `
+SELECT l.id, l.version, h.local_id FROM land_release l JOIN hazard_area h ON h.id = l.hazard_id
+WHERE l.local_id = $1 FOR UPDATE OF l`
+
+const insertReleaseHeadSQL = `
+INSERT INTO land_release (local_id, hazard_id, version) VALUES ($1, $2, 0)
+ON CONFLICT (local_id) DO NOTHING
+RETURNING id`
+
+const bumpReleaseVersionSQL = `UPDATE land_release SET version = version + 1 WHERE id = $1 RETURNING version`
+
+const supersedeReleaseSQL = `
+UPDATE land_release_version SET superseded_at = now() WHERE release_id = $1 AND superseded_at IS NULL
+RETURNING id`
+
+// hazardAtSQL picks the version of hazard $1 that held at field date $2, as known now.
+const hazardAtSQL = `
+SELECT id FROM hazard_area_version
+WHERE hazard_id = $1 AND superseded_at IS NULL AND valid_from <= $2
+ORDER BY valid_from DESC, version DESC LIMIT 1`
+
+// releaseWithinSQL measures how release geometry $2 lies within hazard version $1: whether it is covered
+// within ReleaseToleranceM ($3 metres), the area outside the hazard and a point of that outside part.
+const releaseWithinSQL = `
+WITH g AS (SELECT ST_Multi(ST_GeomFromWKB($2, 4326)) AS g), hv AS (SELECT geom FROM hazard_area_version WHERE id = $1)
+SELECT ST_CoveredBy(g.g, hv.geom)
+           OR ST_CoveredBy(g.g, ST_Buffer(hv.geom::geography, $3)::geometry),
+       ST_Area(ST_Difference(g.g, hv.geom)::geography),
+       ST_X(ST_PointOnSurface(ST_Difference(g.g, hv.geom))), ST_Y(ST_PointOnSurface(ST_Difference(g.g, hv.geom)))
+FROM g, hv`
+
+// releaseOverlapsSQL lists the releases of hazard $1 counting against it (completed on or after $4) that overlap
+// geometry $2 by more than $3 m2, other than release $5.
+const releaseOverlapsSQL = `
+WITH g AS (SELECT ST_Multi(ST_GeomFromWKB($2, 4326)) AS g)
+SELECT l.local_id, o.area, ST_X(o.pt), ST_Y(o.pt)
+FROM land_release_version r
+JOIN land_release l ON l.id = r.release_id
+CROSS JOIN g
+CROSS JOIN LATERAL (
+	SELECT ST_Area(i::geography) AS area, ST_PointOnSurface(i) AS pt
+	FROM (SELECT ST_CollectionExtract(ST_Intersection(r.geom, g.g), 3) AS i) x
+) o
+WHERE r.hazard_id = $1 AND r.superseded_at IS NULL AND NOT r.withdrawn
+  AND ($4::date IS NULL OR r.completed_on >= $4::date)
+  AND r.release_id <> $5
+  AND r.geom && g.g AND ST_Intersects(r.geom, g.g)
+  AND o.area > $3
+ORDER BY l.local_id`
+
+// insertReleaseVersionSQL inserts a known version of release $1 of hazard $2; its area is the part within
+// hazard version $14, on the spheroid.
+const insertReleaseVersionSQL = `
+INSERT INTO land_release_version (release_id, hazard_id, version, recorded_by, reason, withdrawn,
+	method, completed_on, organisation, criteria, depth_cm, items_destroyed, geom, area_m2)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, g,
+	ST_Area(ST_CollectionExtract(ST_Intersection(g, (SELECT geom FROM hazard_area_version WHERE id = $14)), 3)::geography)
+FROM (SELECT ST_Multi(ST_GeomFromWKB($13, 4326)) AS g) s`
