@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/postgres"
+)
+
+func adminImport(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "admin import", "admin import FILE --level 1 --code-field adm1_code --name-field name [--parent-field F]")
+	level := fs.Int("level", 1, "admin level: 1 (province) or 2 (district)")
+	code := fs.String("code-field", "adm1_code", "property holding the unit's code (e.g. a P-code)")
+	name := fs.String("name-field", "name", "property holding the unit's name")
+	parent := fs.String("parent-field", "", "property holding the code of the parent unit (level 2)")
+	if err := parseWithFile(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("admin import needs one FILE")
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	units, err := feature.ReadAdminUnits(f, *level, feature.AdminFields{Code: *code, Name: *name, Parent: *parent})
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	db, err := open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.NewAdminUnitService(db).ImportAdminUnits(cliContext(ctx, e), *level, units); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(e.stdout, "imported %d admin units of level %d from %s; hazard areas re-assigned\n", len(units), *level, fs.Arg(0))
+	return nil
+}
+
+// parseWithFile parses flags placed before or after the positional arguments.
+func parseWithFile(fs interface {
+	Parse([]string) error
+	NArg() int
+	Args() []string
+}, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest := fs.Args()
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	return fs.Parse(pos)
+}
+
+// describe spells out the details of a landrelease error for the terminal.
+func describe(err error) error {
+	ds := landrelease.ErrorDetails(err)
+	if len(ds) == 0 {
+		return err
+	}
+	msg := landrelease.ErrorMessage(err)
+	for _, d := range ds {
+		msg += "\n  "
+		if d.Feature != nil {
+			msg += fmt.Sprintf("feature %d: ", *d.Feature)
+		}
+		msg += d.Field + ": " + d.Reason
+	}
+	return errors.New(msg)
+}
+
+func tokenCreate(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "token create", "token create --user NAME --role ROLE")
+	user := fs.String("user", "", "user name (created if missing)")
+	role := fs.String("role", "", "field_team, data_manager, reporting_officer or administrator")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *user == "" || *role == "" {
+		fs.Usage()
+		return errors.New("token create needs --user and --role")
+	}
+	db, err := open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	token, err := postgres.NewUserService(db).CreateToken(ctx, *user, landrelease.Role(*role))
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintln(e.stdout, token)
+	fmt.Fprintf(e.stderr, "token for %s (%s) printed once; only its hash is stored. Send it as: Authorization: Bearer TOKEN\n", *user, *role)
+	return nil
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/postgres"
+)
+
+const usage = `landrelease: the national register of land contaminated by cluster munitions.
+
+Usage: landrelease COMMAND [FLAGS]
+
+Commands:
+  serve           serve the web application and the API
+  migrate         apply the database migrations
+  admin import    load admin units (provinces, districts) from GeoJSON
+  token create    create an API token for a user
+  demo load       load the demo data: Lao provinces and generated hazard areas
+  demo generate   write generated hazard areas and releases as GeoJSON
+
+Every command takes --help. The database is DATABASE_URL (postgres://user:password@host:port/db).
+`
+
+// env is what commands receive from run.
+type env struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+type command struct {
+	name string
+	run  func(ctx context.Context, e *env, args []string) error
+}
+
+var commands = []command{
+	{"serve", serve},
+	{"migrate", migrate},
+	{"admin import", adminImport},
+	{"token create", tokenCreate},
+	{"demo load", demoLoad},
+	{"demo generate", demoGenerate},
+}
+
+// run runs the command args names. It is all main does, so that tests run the binary in process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	e := &env{getenv: getenv, stdout: stdout, stderr: stderr,
+		log: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv("LOG_LEVEL"))}))}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	for _, c := range commands {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			err := c.run(ctx, e, args[len(words):])
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", strings.Join(args, " "))
+}
+
+func logLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// flags returns a flag set that prints its usage to stdout on --help.
+func flags(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stdout, "Usage: landrelease %s\n\nFlags:\n", synopsis)
+		fs.SetOutput(e.stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(e.stderr)
+	}
+	return fs
+}
+
+// open connects to DATABASE_URL.
+func open(ctx context.Context, e *env) (*postgres.DB, error) {
+	url := e.getenv("DATABASE_URL")
+	if url == "" {
+		return nil, errors.New("DATABASE_URL is not set: run `make run`, or set it to postgres://user:password@host:port/db")
+	}
+	return postgres.Open(ctx, url)
+}
+
+// cliContext acts as the operator at the terminal: whoever can reach the database administers the registry.
+func cliContext(ctx context.Context, e *env) context.Context {
+	name := "cli"
+	if u := e.getenv("USER"); u != "" {
+		name = "cli:" + u
+	}
+	return landrelease.NewContextWithUser(ctx, &landrelease.User{Name: name, Role: landrelease.RoleAdministrator})
+}
+
+func migrate(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "migrate", "migrate")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(e.stdout, "database is up to date")
+	}
+	for _, name := range applied {
+		fmt.Fprintln(e.stdout, "applied", name)
+	}
+	return nil
+}

@@ -1,0 +1,215 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// hazardFilter reads the registry's filters from a query string.
+func hazardFilter(q url.Values) (landrelease.HazardAreaFilter, error) {
+	var f landrelease.HazardAreaFilter
+	var err error
+	var s string
+	if s, err = oneOf(q, "kind", "SHA", "CHA"); err != nil {
+		return f, err
+	}
+	f.Kind = landrelease.Kind(s)
+	if s, err = oneOf(q, "status", "open", "closed", "all"); err != nil {
+		return f, err
+	}
+	f.Status = landrelease.Status(s)
+	if s, err = oneOf(q, "contamination", "cmr", "other", "mixed"); err != nil {
+		return f, err
+	}
+	f.Contamination = landrelease.Contamination(s)
+	f.Admin = q.Get("admin")
+	if f.BBox, err = bbox(q); err != nil {
+		return f, err
+	}
+	if f.Temporal, err = temporal(q); err != nil {
+		return f, err
+	}
+	f.Limit, f.After, err = page(q)
+	return f, err
+}
+
+// withRemaining reports whether the client asked for the remaining (unreleased) polygons.
+func withRemaining(q url.Values) (bool, error) {
+	s, err := oneOf(q, "geometry", "full", "remaining")
+	return s == "remaining", err
+}
+
+// nextLink returns the URL of the page after the last ID, keeping the other parameters.
+func nextLink(c echo.Context, last int64) string {
+	u := *c.Request().URL
+	q := u.Query()
+	q.Set("after", strconv.FormatInt(last, 10))
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
+}
+
+func (s *Server) listHazardAreas(c echo.Context) error {
+	q := c.QueryParams()
+	f, err := hazardFilter(q)
+	if err != nil {
+		return err
+	}
+	rem, err := withRemaining(q)
+	if err != nil {
+		return err
+	}
+	hs, err := s.cfg.Hazards.FindHazardAreas(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := feature.Collection[feature.HazardProperties]{Type: "FeatureCollection", Features: make([]feature.Feature[feature.HazardProperties], 0, len(hs)),
+		NumberReturned: len(hs), TimeStamp: time.Now().UTC().Format(time.RFC3339)}
+	for _, h := range hs {
+		out.Features = append(out.Features, feature.Hazard(h, rem))
+	}
+	out.Links = []feature.Link{{Href: c.Request().URL.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
+	limit := f.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	if len(hs) == limit {
+		out.Links = append(out.Links, feature.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
+	}
+	return geoJSON(c, http.StatusOK, out)
+}
+
+func (s *Server) getHazardArea(c echo.Context) error {
+	t, err := temporal(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	rem, err := withRemaining(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	h, err := s.cfg.Hazards.FindHazardArea(c.Request().Context(), c.Param("id"), t)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etag(h.Version))
+	return geoJSON(c, http.StatusOK, feature.Hazard(h, rem))
+}
+
+// decodeFeature reads the body as one feature of the given record type.
+func (s *Server) decodeFeature(c echo.Context, record string) (*feature.Decoded, error) {
+	body, err := readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	return feature.Decode(body, feature.Options{Limits: s.cfg.Geometry, Record: record})
+}
+
+func (s *Server) createHazardArea(c echo.Context) error {
+	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
+		return err
+	}
+	d, err := s.decodeFeature(c, feature.RecordHazardArea)
+	if err != nil {
+		return err
+	}
+	if d.Hazard == nil {
+		return landrelease.Invalid("POST a hazard_area feature here; land releases go to /api/v1/land-releases.",
+			landrelease.Detail{Field: "record", Pointer: "/properties/record", Reason: "must be hazard_area"})
+	}
+	if err := s.cfg.Hazards.CreateHazardArea(c.Request().Context(), d.Hazard); err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etag(d.Hazard.Version))
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/hazard-areas/"+url.PathEscape(d.Hazard.LocalID))
+	return geoJSON(c, http.StatusCreated, withWarnings(feature.Hazard(d.Hazard, false), d.Warnings))
+}
+
+func (s *Server) updateHazardArea(c echo.Context) error {
+	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
+		return err
+	}
+	d, err := s.decodeFeature(c, feature.RecordHazardArea)
+	if err != nil {
+		return err
+	}
+	if d.Hazard == nil {
+		return landrelease.Invalid("PUT a hazard_area feature here.", landrelease.Detail{Field: "record", Pointer: "/properties/record", Reason: "must be hazard_area"})
+	}
+	id := c.Param("id")
+	if d.Hazard.LocalID != "" && d.Hazard.LocalID != id {
+		return landrelease.Invalid("The local_id of a hazard area cannot change.",
+			landrelease.Detail{Field: "local_id", Pointer: "/properties/local_id", Reason: "differs from the URL (" + id + ")"})
+	}
+	v, err := expectVersion(c, d.Version)
+	if err != nil {
+		return err
+	}
+	h, err := s.cfg.Hazards.UpdateHazardArea(c.Request().Context(), id, landrelease.HazardAreaChange{
+		HazardArea: d.Hazard, ChangedOn: d.ChangedOn, Reason: d.Reason, IfVersion: v})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etag(h.Version))
+	return geoJSON(c, http.StatusOK, withWarnings(feature.Hazard(h, false), d.Warnings))
+}
+
+func (s *Server) withdrawHazardArea(c echo.Context) error {
+	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
+		return err
+	}
+	v, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	h, err := s.cfg.Hazards.WithdrawHazardArea(c.Request().Context(), c.Param("id"), v, c.QueryParam("reason"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etag(h.Version))
+	return geoJSON(c, http.StatusOK, feature.Hazard(h, false))
+}
+
+func (s *Server) hazardAreaHistory(c echo.Context) error {
+	hs, err := s.cfg.Hazards.HazardAreaHistory(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := feature.Collection[feature.HazardProperties]{Type: "FeatureCollection", NumberReturned: len(hs)}
+	for _, h := range hs {
+		out.Features = append(out.Features, feature.Hazard(h, false))
+	}
+	return geoJSON(c, http.StatusOK, out)
+}
+
+func (s *Server) hazardAreaReleases(c echo.Context) error {
+	t, err := temporal(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := s.cfg.Hazards.FindHazardArea(ctx, c.Param("id"), landrelease.Temporal{AsOf: t.AsOf}); err != nil {
+		return err
+	}
+	rs, err := s.cfg.Releases.FindLandReleases(ctx, landrelease.LandReleaseFilter{HazardArea: c.Param("id"), Temporal: t, Limit: 10000})
+	if err != nil {
+		return err
+	}
+	return geoJSON(c, http.StatusOK, releaseCollection(rs))
+}
+
+// featureWithWarnings adds the non-blocking warnings of a write to the feature it returns.
+type featureWithWarnings[P any] struct {
+	feature.Feature[P]
+	Warnings []landrelease.Detail `json:"warnings,omitempty"`
+}
+
+func withWarnings[P any](f feature.Feature[P], w []landrelease.Detail) featureWithWarnings[P] {
+	return featureWithWarnings[P]{Feature: f, Warnings: w}
+}

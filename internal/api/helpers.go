@@ -1,0 +1,29 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func echoHandler(h http.Handler) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}
+
+// geoJSON writes v as application/geo+json.
+func geoJSON(c echo.Context, status int, v any) error {
+	c.Response().Header().Set(echo.HeaderContentType, mediaGeoJSON)
+	c.Response().WriteHeader(status)
+	return encodeJSON(c, v)
+}
+
+func encodeJSON(c echo.Context, v any) error {
+	enc := jsonEncoder(c.Response())
+	return enc.Encode(v)
+}

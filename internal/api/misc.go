@@ -1,0 +1,85 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// authenticate puts the user of a bearer token in the request context. A bad token is refused at once;
+// no token leaves the request anonymous, and writes then fail with EUNAUTHORIZED.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		if h == "" {
+			return next(c)
+		}
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return landrelease.Errorf(landrelease.EUNAUTHORIZED, "Send Authorization: Bearer TOKEN.")
+		}
+		u, err := s.cfg.Users.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		c.SetRequest(c.Request().WithContext(landrelease.NewContextWithUser(c.Request().Context(), u)))
+		return next(c)
+	}
+}
+
+func (s *Server) health(c echo.Context) error {
+	if err := s.cfg.Ready(c.Request().Context()); err != nil {
+		return &landrelease.Error{Code: landrelease.EUNAVAILABLE, Message: "Not ready: " + landrelease.ErrorMessage(err), Err: err}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) index(c echo.Context) error {
+	links := []map[string]string{
+		{"rel": "hazard-areas", "href": "/api/v1/hazard-areas", "type": mediaGeoJSON},
+		{"rel": "land-releases", "href": "/api/v1/land-releases", "type": mediaGeoJSON},
+		{"rel": "admin-units", "href": "/api/v1/admin-units?level=1", "type": mediaGeoJSON},
+		{"rel": "health", "href": "/healthz", "type": mediaJSON},
+	}
+	return c.JSON(http.StatusOK, map[string]any{"title": "landrelease registry API", "links": links})
+}
+
+func (s *Server) listAdminUnits(c echo.Context) error {
+	level := 0
+	if l := c.QueryParam("level"); l != "" {
+		var err error
+		if level, err = strconv.Atoi(l); err != nil || (level != 1 && level != 2) {
+			return badParam("level", "must be 1 or 2, not %q", l)
+		}
+	}
+	withGeom := c.QueryParam("geometry") != "false"
+	units, err := s.cfg.Admin.FindAdminUnits(c.Request().Context(), level, withGeom)
+	if err != nil {
+		return err
+	}
+	fc := geojson.NewFeatureCollection()
+	for _, u := range units {
+		var f *geojson.Feature
+		if withGeom {
+			f = geojson.NewFeature(u.Geometry)
+		} else {
+			f = &geojson.Feature{Type: "Feature", Properties: geojson.Properties{}}
+		}
+		f.ID = u.Code
+		f.Properties["level"] = u.Level
+		f.Properties["code"] = u.Code
+		f.Properties["name"] = u.Name
+		f.Properties["parent_code"] = u.ParentCode
+		fc.Append(f)
+	}
+	return geoJSON(c, http.StatusOK, fc)
+}
+
+func (s *Server) notFound(c echo.Context) error {
+	return landrelease.Errorf(landrelease.ENOTFOUND, "No API resource at %s.", c.Request().URL.Path)
+}

@@ -1,0 +1,141 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+func releaseCollection(rs []*landrelease.LandRelease) feature.Collection[feature.ReleaseProperties] {
+	out := feature.Collection[feature.ReleaseProperties]{Type: "FeatureCollection", NumberReturned: len(rs),
+		Features: make([]feature.Feature[feature.ReleaseProperties], 0, len(rs)), TimeStamp: time.Now().UTC().Format(time.RFC3339)}
+	for _, r := range rs {
+		out.Features = append(out.Features, feature.Release(r))
+	}
+	return out
+}
+
+func (s *Server) listLandReleases(c echo.Context) error {
+	q := c.QueryParams()
+	var f landrelease.LandReleaseFilter
+	var err error
+	m, err := oneOf(q, "method", "cancelled", "reduced", "cleared")
+	if err != nil {
+		return err
+	}
+	f.Method = landrelease.Method(m)
+	f.HazardArea = q.Get("hazard_area")
+	if f.BBox, err = bbox(q); err != nil {
+		return err
+	}
+	if f.Temporal, err = temporal(q); err != nil {
+		return err
+	}
+	if f.Limit, f.After, err = page(q); err != nil {
+		return err
+	}
+	rs, err := s.cfg.Releases.FindLandReleases(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := releaseCollection(rs)
+	out.Links = []feature.Link{{Href: c.Request().URL.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
+	limit := f.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	if len(rs) == limit {
+		out.Links = append(out.Links, feature.Link{Href: nextLink(c, rs[len(rs)-1].ID), Rel: "next", Type: mediaGeoJSON})
+	}
+	return geoJSON(c, http.StatusOK, out)
+}
+
+func (s *Server) getLandRelease(c echo.Context) error {
+	t, err := temporal(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	r, err := s.cfg.Releases.FindLandRelease(c.Request().Context(), c.Param("id"), t)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etag(r.Version))
+	return geoJSON(c, http.StatusOK, feature.Release(r))
+}
+
+func (s *Server) createLandRelease(c echo.Context) error {
+	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
+		return err
+	}
+	d, err := s.decodeFeature(c, feature.RecordLandRelease)
+	if err != nil {
+		return err
+	}
+	if d.Release == nil {
+		return landrelease.Invalid("POST a land_release feature here; hazard areas go to /api/v1/hazard-areas.",
+			landrelease.Detail{Field: "record", Pointer: "/properties/record", Reason: "must be land_release"})
+	}
+	if err := s.cfg.Releases.CreateLandRelease(c.Request().Context(), d.Release); err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etag(d.Release.Version))
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/land-releases/"+url.PathEscape(d.Release.LocalID))
+	return geoJSON(c, http.StatusCreated, withWarnings(feature.Release(d.Release), d.Warnings))
+}
+
+func (s *Server) updateLandRelease(c echo.Context) error {
+	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
+		return err
+	}
+	d, err := s.decodeFeature(c, feature.RecordLandRelease)
+	if err != nil {
+		return err
+	}
+	if d.Release == nil {
+		return landrelease.Invalid("PUT a land_release feature here.", landrelease.Detail{Field: "record", Pointer: "/properties/record", Reason: "must be land_release"})
+	}
+	id := c.Param("id")
+	if d.Release.LocalID != "" && d.Release.LocalID != id {
+		return landrelease.Invalid("The local_id of a land release cannot change.",
+			landrelease.Detail{Field: "local_id", Pointer: "/properties/local_id", Reason: "differs from the URL (" + id + ")"})
+	}
+	v, err := expectVersion(c, d.Version)
+	if err != nil {
+		return err
+	}
+	r, err := s.cfg.Releases.UpdateLandRelease(c.Request().Context(), id, landrelease.LandReleaseChange{LandRelease: d.Release, Reason: d.Reason, IfVersion: v})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etag(r.Version))
+	return geoJSON(c, http.StatusOK, withWarnings(feature.Release(r), d.Warnings))
+}
+
+func (s *Server) withdrawLandRelease(c echo.Context) error {
+	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
+		return err
+	}
+	v, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.cfg.Releases.WithdrawLandRelease(c.Request().Context(), c.Param("id"), v, c.QueryParam("reason"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", etag(r.Version))
+	return geoJSON(c, http.StatusOK, feature.Release(r))
+}
+
+func (s *Server) landReleaseHistory(c echo.Context) error {
+	rs, err := s.cfg.Releases.LandReleaseHistory(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return geoJSON(c, http.StatusOK, releaseCollection(rs))
+}

@@ -1,0 +1,32 @@
+package api
+
+// routes registers every route of the service: a URL from a bug report leads here, then to its handler.
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.health)
+
+	v1 := e.Group("/api/v1")
+	v1.GET("", s.index)
+
+	v1.GET("/hazard-areas", s.listHazardAreas)
+	v1.POST("/hazard-areas", s.createHazardArea)
+	v1.GET("/hazard-areas/:id", s.getHazardArea)
+	v1.PUT("/hazard-areas/:id", s.updateHazardArea)
+	v1.DELETE("/hazard-areas/:id", s.withdrawHazardArea)
+	v1.GET("/hazard-areas/:id/history", s.hazardAreaHistory)
+	v1.GET("/hazard-areas/:id/releases", s.hazardAreaReleases)
+
+	v1.GET("/land-releases", s.listLandReleases)
+	v1.POST("/land-releases", s.createLandRelease)
+	v1.GET("/land-releases/:id", s.getLandRelease)
+	v1.PUT("/land-releases/:id", s.updateLandRelease)
+	v1.DELETE("/land-releases/:id", s.withdrawLandRelease)
+	v1.GET("/land-releases/:id/history", s.landReleaseHistory)
+
+	v1.GET("/admin-units", s.listAdminUnits)
+	v1.Any("/*", s.notFound)
+
+	if s.cfg.Web != nil {
+		e.GET("/*", echoHandler(s.cfg.Web))
+	}
+}

@@ -1,0 +1,179 @@
+// Package api serves the registry over HTTP with echo: GeoJSON in and out (RFC 7946), one JSON error body,
+// optimistic concurrency with ETag and If-Match.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/landrelease/landrelease/geo"
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// Config holds the server's dependencies and limits.
+type Config struct {
+	Hazards  landrelease.HazardAreaService
+	Releases landrelease.LandReleaseService
+	Admin    landrelease.AdminUnitService
+	Users    landrelease.UserService
+	// Ready reports nil when the service can answer (database reachable, indexes loaded).
+	Ready  func(ctx context.Context) error
+	Logger *slog.Logger
+	// MaxBody bounds a request body in bytes (default 16 MiB).
+	MaxBody int64
+	// Geometry bounds one geometry (defaults of geo.Limits).
+	Geometry geo.Limits
+	// Web serves the web application at /, when set.
+	Web http.Handler
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg  Config
+	echo *echo.Echo
+}
+
+// New returns a Server with every route registered.
+func New(cfg Config) *Server {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 16 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Ready == nil {
+		cfg.Ready = func(context.Context) error { return nil }
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{cfg: cfg, echo: e}
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.recover, s.logRequests, s.limitBody, s.authenticate)
+	s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// errorBody is the one JSON error body of the API.
+type errorBody struct {
+	Error struct {
+		Code    string               `json:"code"`
+		Message string               `json:"message"`
+		Details []landrelease.Detail `json:"details,omitempty"`
+	} `json:"error"`
+}
+
+// statuses maps error codes to HTTP statuses; this is the only place that picks an error status.
+var statuses = map[string]int{
+	landrelease.EBADREQUEST:           http.StatusBadRequest,
+	landrelease.EINVALID:              http.StatusUnprocessableEntity,
+	landrelease.ENOTFOUND:             http.StatusNotFound,
+	landrelease.ECONFLICT:             http.StatusConflict,
+	landrelease.EPRECONDITION:         http.StatusPreconditionFailed,
+	landrelease.EPRECONDITIONREQUIRED: http.StatusPreconditionRequired,
+	landrelease.EUNAUTHORIZED:         http.StatusUnauthorized,
+	landrelease.EFORBIDDEN:            http.StatusForbidden,
+	landrelease.ETOOLARGE:             http.StatusRequestEntityTooLarge,
+	landrelease.EUNSUPPORTEDMEDIA:     http.StatusUnsupportedMediaType,
+	landrelease.EUNAVAILABLE:          http.StatusServiceUnavailable,
+	landrelease.EINTERNAL:             http.StatusInternalServerError,
+}
+
+// echoCodes maps echo's own errors (unknown route, wrong method, body too large) to error codes.
+var echoCodes = map[int]string{
+	http.StatusNotFound:              landrelease.ENOTFOUND,
+	http.StatusMethodNotAllowed:      landrelease.EBADREQUEST,
+	http.StatusRequestEntityTooLarge: landrelease.ETOOLARGE,
+	http.StatusBadRequest:            landrelease.EBADREQUEST,
+	http.StatusUnsupportedMediaType:  landrelease.EUNSUPPORTEDMEDIA,
+}
+
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code, ok := echoCodes[he.Code]
+		if !ok {
+			code = landrelease.EINTERNAL
+		}
+		msg := http.StatusText(he.Code)
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		}
+		if he.Code == http.StatusMethodNotAllowed {
+			msg = "Method " + c.Request().Method + " is not allowed on " + c.Request().URL.Path + "."
+		}
+		err = &landrelease.Error{Code: code, Message: msg, Err: he.Internal}
+	}
+	code := landrelease.ErrorCode(err)
+	status, ok := statuses[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		s.cfg.Logger.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	var body errorBody
+	body.Error.Code = code
+	body.Error.Message = landrelease.ErrorMessage(err)
+	body.Error.Details = landrelease.ErrorDetails(err)
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if err := c.JSON(status, body); err != nil {
+		s.cfg.Logger.Error("write error response", "err", err)
+	}
+}
+
+func (s *Server) recover(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.cfg.Logger.Error("panic", "method", c.Request().Method, "path", c.Request().URL.Path, "panic", r)
+				err = landrelease.Errorf(landrelease.EINTERNAL, "Internal error.")
+			}
+		}()
+		return next(c)
+	}
+}
+
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		user := ""
+		if u := landrelease.UserFromContext(c.Request().Context()); u != nil {
+			user = u.Name
+		}
+		s.cfg.Logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+			slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),
+			slog.Int("status", c.Response().Status), slog.Int64("bytes", c.Response().Size),
+			slog.Duration("duration", time.Since(start)), slog.String("user", user))
+		return nil
+	}
+}
+
+// limitBody refuses bodies over MaxBody with ETOOLARGE, whether or not they declare their length.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.ContentLength > s.cfg.MaxBody {
+			return landrelease.Errorf(landrelease.ETOOLARGE, "The body is %d bytes; the limit is %d.", r.ContentLength, s.cfg.MaxBody)
+		}
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, s.cfg.MaxBody)
+		return next(c)
+	}
+}
