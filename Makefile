@@ -1,0 +1,91 @@
+# landrelease — developer entry points.
+#
+#   make run    build, provision PostgreSQL/PostGIS if needed, migrate, load the
+#               demo data (if empty) and serve on $(ADDR)
+#   make test   go vet + go test against a provisioned database
+#
+# Database: if DATABASE_URL is set in the environment it is used as is.
+# Otherwise .ci/db installs postgresql-15 + postgresql-15-postgis-3 from
+# Debian's packages when missing and runs a private cluster under .pg/ on
+# 127.0.0.1:$${PGPORT_LANDRELEASE:-54329}. Provisioning only happens inside the
+# recipes that need a database, never when the Makefile is parsed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO        ?= go
+ADDR      ?= 127.0.0.1:8080
+BIN       := bin/landrelease
+PKG       := ./cmd/landrelease
+DB        := bash .ci/db
+GOTESTFLAGS ?=
+BENCH     ?= .
+STATICCHECK_VERSION := 2025.1.1
+
+# Go sources, excluding local state and front-end dependencies.
+GOFILES_CMD := find . -type f -name '*.go' -not -path './.git/*' -not -path './.pg/*' -not -path './web/node_modules/*' -print0
+
+.PHONY: help build web run test bench lint fmt vet db db-stop db-status clean
+
+help: ## show this help
+	@echo 'usage: make <target>'
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  \1\t\2/' | expand -t 14
+
+web: ## build the front-end (no-op until web/package.json exists)
+	@if [ ! -f web/package.json ]; then \
+		echo 'web: no web/package.json; skipping front-end build'; \
+	else \
+		command -v npm >/dev/null || { echo 'web: npm is required to build web/ (apt-get install npm)' >&2; exit 1; }; \
+		if [ ! -d web/node_modules ]; then \
+			if [ -f web/package-lock.json ]; then npm --prefix web ci; else npm --prefix web install; fi; \
+		fi; \
+		npm --prefix web run build; \
+	fi
+
+build: web ## build bin/landrelease
+	$(GO) build -o $(BIN) $(PKG)
+
+run: build ## provision the database, migrate, load demo data, serve on ADDR (127.0.0.1:8080)
+	@URL="$$($(DB))"; \
+	export DATABASE_URL="$$URL"; \
+	echo '+ $(BIN) migrate'; $(BIN) migrate; \
+	echo '+ $(BIN) demo load --if-empty'; $(BIN) demo load --if-empty; \
+	echo '+ $(BIN) serve --addr $(ADDR)'; exec $(BIN) serve --addr '$(ADDR)'
+
+vet: ## go vet
+	$(GO) vet ./...
+
+test: vet ## go vet + go test ./... against the provisioned database
+	@URL="$$($(DB))"; \
+	export DATABASE_URL="$$URL"; \
+	echo '+ $(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) ./...'; \
+	$(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) ./...
+
+bench: ## go benchmarks against the provisioned database (LANDRELEASE_BENCH_SCALE passes through)
+	@URL="$$($(DB))"; \
+	export DATABASE_URL="$$URL"; \
+	$(if $(LANDRELEASE_BENCH_SCALE),export LANDRELEASE_BENCH_SCALE='$(LANDRELEASE_BENCH_SCALE)';) \
+	echo "+ $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(GOTESTFLAGS) ./..."; \
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(GOTESTFLAGS) ./...
+
+lint: ## gofmt check, go vet, staticcheck
+	@out="$$($(GOFILES_CMD) | xargs -0 -r gofmt -l)"; \
+	if [ -n "$$out" ]; then echo 'gofmt: these files need formatting (run make fmt):' >&2; echo "$$out" >&2; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+fmt: ## gofmt -w all Go files
+	@$(GOFILES_CMD) | xargs -0 -r gofmt -l -w
+
+db: ## ensure the database and print its URL, e.g. psql "$(make -s db)"
+	@$(DB)
+
+db-stop: ## stop the private cluster in .pg/ (if any)
+	@$(DB) stop
+
+db-status: ## is the private cluster running?
+	@$(DB) status || true
+
+clean: ## remove build output
+	rm -rf bin/
