@@ -2,6 +2,7 @@ package landrelease
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -175,7 +176,8 @@ func (r *LandRelease) Validate(today time.Time) error {
 			c.fail("depth_cm", "%d is not between 0 and 10000", *r.DepthCM)
 		}
 	}
-	for dev, n := range r.ItemsDestroyed {
+	for _, dev := range slices.Sorted(maps.Keys(r.ItemsDestroyed)) {
+		n := r.ItemsDestroyed[dev]
 		if strings.TrimSpace(dev) == "" || len(dev) > MaxNameLen {
 			c.fail("items_destroyed", "device type %q must have 1 to %d characters", dev, MaxNameLen)
 		}

@@ -372,3 +372,5 @@ func (r *registry) counts(t *testing.T) [5]int {
 	}
 	return c
 }
+
+func postgresUsers(r *registry) *postgres.UserService { return postgres.NewUserService(r.db) }
