@@ -27,29 +27,34 @@ LIMIT $11`
 
 // findTemporalHazardsSQL lists the versions that held at field date $12 (NULL: the latest) as recorded by
 // $13 (NULL: now), with the remaining polygon computed from the releases known then. Other parameters as above.
+// It walks hazard areas in ID order and picks each one's version with an index lookup, so a page stops after
+// $11 matches instead of ranking every version.
 const findTemporalHazardsSQL = `
-WITH picked AS (
-	SELECT DISTINCT ON (v.hazard_id) v.*
-	FROM hazard_area_version v
-	WHERE v.recorded_at <= coalesce($13::timestamptz, now())
-	  AND (v.superseded_at IS NULL OR v.superseded_at > coalesce($13::timestamptz, now()))
-	  AND ($12::date IS NULL OR v.valid_from <= $12::date)
-	  AND v.hazard_id > $1
-	  AND ($2::text[] IS NULL OR v.hazard_id IN (SELECT id FROM hazard_area WHERE local_id = ANY($2)))
-	  AND ($3::float8 IS NULL OR v.hazard_id IN (
-		SELECT hazard_id FROM hazard_area_version WHERE geom && ST_MakeEnvelope($3, $4, $5, $6, 4326)))
-	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC
-), page AS (
-	SELECT v.* FROM picked v
+WITH page AS (
+	SELECT v.*
+	FROM hazard_area h
+	CROSS JOIN LATERAL (
+		SELECT * FROM hazard_area_version x
+		WHERE x.hazard_id = h.id
+		  AND x.recorded_at <= coalesce($13::timestamptz, now())
+		  AND (x.superseded_at IS NULL OR x.superseded_at > coalesce($13::timestamptz, now()))
+		  AND ($12::date IS NULL OR x.valid_from <= $12::date)
+		ORDER BY x.valid_from DESC, x.version DESC
+		LIMIT 1
+	) v
 	LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
 	LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
-	WHERE NOT v.withdrawn
+	WHERE h.id > $1
+	  AND ($2::text[] IS NULL OR h.local_id = ANY($2))
+	  AND ($3::float8 IS NULL OR h.id IN (
+		SELECT hazard_id FROM hazard_area_version WHERE geom && ST_MakeEnvelope($3, $4, $5, $6, 4326)))
+	  AND NOT v.withdrawn
 	  AND ($3::float8 IS NULL OR ST_Intersects(v.geom, ST_MakeEnvelope($3, $4, $5, $6, 4326)))
 	  AND ($7::text IS NULL OR v.kind = $7)
 	  AND ($8::text IS NULL OR v.status = $8)
 	  AND ($9::text IS NULL OR v.contamination = $9)
 	  AND ($10::text IS NULL OR a1.code = $10 OR a2.code = $10)
-	ORDER BY v.hazard_id
+	ORDER BY h.id
 	LIMIT $11
 )
 SELECT ` + hazardColumns + `, ST_Area(rem.g::geography), ST_AsBinary(rem.g)
