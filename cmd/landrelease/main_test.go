@@ -40,7 +40,7 @@ type app struct {
 }
 
 // start runs `landrelease serve` in process against a database of its own and waits for /healthz.
-func start(t *testing.T) *app {
+func start(t *testing.T, extra ...string) *app {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "warn"}
@@ -55,7 +55,9 @@ func start(t *testing.T) *app {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--addr", addr}, getenv, &stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", addr}, extra...), getenv, &stdout, &stderr)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -382,5 +384,33 @@ func TestHelp(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"frobnicate"}, env, &out, &out); err == nil {
 		t.Error("unknown command accepted")
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	a := start(t, "--max-body", "2048")
+	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
+	big := feat(rect(103, 19, 103.001, 19.001), map[string]any{"local_id": "LA-1", "notes": strings.Repeat("x", 4096)})
+	res := a.do("POST", "/api/v1/hazard-areas", dm, nil, big)
+	if res.status != http.StatusRequestEntityTooLarge || errCode(res) != "too_large" {
+		t.Fatalf("over the limit: %d %v", res.status, res.body)
+	}
+	// A body without a declared length is cut at the limit too.
+	pr, pw := io.Pipe()
+	go func() {
+		j, _ := json.Marshal(big)
+		pw.Write(j)
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", a.base+"/api/v1/hazard-areas", pr)
+	req.Header.Set("Content-Type", "application/geo+json")
+	req.Header.Set("Authorization", "Bearer "+dm)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked body over the limit: %d", resp.StatusCode)
 	}
 }
