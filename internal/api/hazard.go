@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -102,26 +103,31 @@ func (s *Server) getHazardArea(c echo.Context) error {
 	return geoJSON(c, http.StatusOK, feature.Hazard(h, rem))
 }
 
-// decodeFeature reads the body as one feature of the given record type.
-func (s *Server) decodeFeature(c echo.Context, record string) (*feature.Decoded, error) {
+// decodeWrite checks that the caller may edit the registry, then reads the body as one feature of the given
+// record type.
+func (s *Server) decodeWrite(c echo.Context, record string) (*feature.Decoded, error) {
+	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
+		return nil, err
+	}
 	body, err := readBody(c)
 	if err != nil {
 		return nil, err
 	}
-	return feature.Decode(body, feature.Options{Limits: s.cfg.Geometry, Record: record})
+	d, err := feature.Decode(body, feature.Options{Limits: s.cfg.Geometry, Record: record})
+	if err != nil {
+		return nil, err
+	}
+	if d.Record != record {
+		return nil, landrelease.Invalid(fmt.Sprintf("Send a %s feature to %s.", record, c.Request().URL.Path),
+			landrelease.Detail{Field: "record", Pointer: "/properties/record", Reason: "must be " + record})
+	}
+	return d, nil
 }
 
 func (s *Server) createHazardArea(c echo.Context) error {
-	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
-		return err
-	}
-	d, err := s.decodeFeature(c, feature.RecordHazardArea)
+	d, err := s.decodeWrite(c, feature.RecordHazardArea)
 	if err != nil {
 		return err
-	}
-	if d.Hazard == nil {
-		return landrelease.Invalid("POST a hazard_area feature here; land releases go to /api/v1/land-releases.",
-			landrelease.Detail{Field: "record", Pointer: "/properties/record", Reason: "must be hazard_area"})
 	}
 	if err := s.cfg.Hazards.CreateHazardArea(c.Request().Context(), d.Hazard); err != nil {
 		return err
@@ -132,15 +138,9 @@ func (s *Server) createHazardArea(c echo.Context) error {
 }
 
 func (s *Server) updateHazardArea(c echo.Context) error {
-	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
-		return err
-	}
-	d, err := s.decodeFeature(c, feature.RecordHazardArea)
+	d, err := s.decodeWrite(c, feature.RecordHazardArea)
 	if err != nil {
 		return err
-	}
-	if d.Hazard == nil {
-		return landrelease.Invalid("PUT a hazard_area feature here.", landrelease.Detail{Field: "record", Pointer: "/properties/record", Reason: "must be hazard_area"})
 	}
 	id := c.Param("id")
 	if d.Hazard.LocalID != "" && d.Hazard.LocalID != id {

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -26,4 +28,10 @@ func geoJSON(c echo.Context, status int, v any) error {
 func encodeJSON(c echo.Context, v any) error {
 	enc := jsonEncoder(c.Response())
 	return enc.Encode(v)
+}
+
+func jsonEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
 }

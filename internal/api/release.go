@@ -69,16 +69,9 @@ func (s *Server) getLandRelease(c echo.Context) error {
 }
 
 func (s *Server) createLandRelease(c echo.Context) error {
-	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
-		return err
-	}
-	d, err := s.decodeFeature(c, feature.RecordLandRelease)
+	d, err := s.decodeWrite(c, feature.RecordLandRelease)
 	if err != nil {
 		return err
-	}
-	if d.Release == nil {
-		return landrelease.Invalid("POST a land_release feature here; hazard areas go to /api/v1/hazard-areas.",
-			landrelease.Detail{Field: "record", Pointer: "/properties/record", Reason: "must be land_release"})
 	}
 	if err := s.cfg.Releases.CreateLandRelease(c.Request().Context(), d.Release); err != nil {
 		return err
@@ -89,15 +82,9 @@ func (s *Server) createLandRelease(c echo.Context) error {
 }
 
 func (s *Server) updateLandRelease(c echo.Context) error {
-	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
-		return err
-	}
-	d, err := s.decodeFeature(c, feature.RecordLandRelease)
+	d, err := s.decodeWrite(c, feature.RecordLandRelease)
 	if err != nil {
 		return err
-	}
-	if d.Release == nil {
-		return landrelease.Invalid("PUT a land_release feature here.", landrelease.Detail{Field: "record", Pointer: "/properties/record", Reason: "must be land_release"})
 	}
 	id := c.Param("id")
 	if d.Release.LocalID != "" && d.Release.LocalID != id {
