@@ -3,6 +3,7 @@ package feature
 import (
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -74,7 +75,7 @@ func prop(f *geojson.Feature, name string, required bool) (string, error) {
 		}
 		return v, nil
 	case float64:
-		return fmt.Sprint(v), nil
+		return strconv.FormatFloat(v, 'f', -1, 64), nil
 	}
 	return "", fmt.Errorf("property %q is not a string", name)
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -201,32 +202,35 @@ var hazardFields = []string{"record", "local_id", "kind", "contamination", "evid
 var releaseFields = []string{"record", "local_id", "hazard_area", "method", "completed_on", "organisation", "criteria",
 	"depth_cm", "items_destroyed", "version", "reason"}
 
-// Decode reads one GeoJSON Feature into a hazard area or a land release. It returns an EINVALID *landrelease.Error
-// listing every problem (pointers relative to the feature), or EBADREQUEST when data is not a JSON object.
+// Decode reads one GeoJSON Feature into a hazard area or a land release. It returns EBADREQUEST when data is not
+// one JSON object, and otherwise an EINVALID *landrelease.Error listing every problem, each with a JSON pointer
+// relative to the feature. Member names are case-sensitive (RFC 7946) and each may appear once.
 func Decode(data []byte, opt Options) (*Decoded, error) {
-	var raw struct {
-		Type       string                     `json:"type"`
-		Geometry   json.RawMessage            `json:"geometry"`
-		Properties map[string]json.RawMessage `json:"properties"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&raw); err != nil {
-		return nil, &landrelease.Error{Code: landrelease.EBADREQUEST, Message: fmt.Sprintf("The body is not a JSON GeoJSON Feature: %v.", err),
-			Details: []landrelease.Detail{{Pointer: "", Reason: err.Error()}}}
-	}
-	if dec.More() {
-		return nil, &landrelease.Error{Code: landrelease.EBADREQUEST, Message: "The body holds more than one JSON value."}
+	top, err := members(data, true)
+	if err != nil {
+		return nil, &landrelease.Error{Code: landrelease.EBADREQUEST, Message: fmt.Sprintf("The body is not a GeoJSON Feature: %v.", err),
+			Details: []landrelease.Detail{{Reason: err.Error()}}}
 	}
 	var p props
-	p.raw = raw.Properties
-	if raw.Type != "Feature" {
-		p.fail("type", "/type", "must be \"Feature\", not %q", raw.Type)
+	for _, k := range top.dups {
+		p.fail(k, "/"+escape(k), "appears more than once")
 	}
-	if raw.Properties == nil {
+	var typ string
+	if err := json.Unmarshal(top.m["type"], &typ); err != nil || typ != "Feature" {
+		p.fail("type", "/type", "must be \"Feature\", not %s", string(bytes.TrimSpace(top.m["type"])))
+	}
+	if raw, ok := top.m["properties"]; !ok || isNull(raw) {
 		p.fail("properties", "/properties", "is required: an object")
+	} else if pm, err := members(raw, false); err != nil {
+		p.fail("properties", "/properties", "must be an object, not %s", jsonKind(raw))
+	} else {
+		p.raw = pm.m
+		for _, k := range pm.dups {
+			p.failProp(k, "appears more than once")
+		}
 	}
 	d := &Decoded{Record: opt.Record}
-	if _, ok := raw.Properties["record"]; ok {
+	if v, ok := p.raw["record"]; ok && !isNull(v) {
 		d.Record = p.str("record")
 	}
 	var known []string
@@ -237,21 +241,31 @@ func Decode(data []byte, opt Options) (*Decoded, error) {
 	case RecordLandRelease:
 		d.Release, known = p.release(), releaseFields
 	default:
-		p.fail("record", "/properties/record", "must be %q or %q", RecordHazardArea, RecordLandRelease)
+		if p.raw != nil { // without a properties object, that is the error to report
+			p.fail("record", "/properties/record", "must be %q or %q", RecordHazardArea, RecordLandRelease)
+		}
 	}
 	d.Version = p.int("version", false, 0)
 	d.Reason = p.str("reason")
-	for _, k := range sortedKeys(raw.Properties) {
+	for _, k := range sortedKeys(p.raw) {
 		if !slices.Contains(known, k) && !slices.Contains(readOnly, k) && known != nil {
 			d.Warnings = append(d.Warnings, landrelease.Detail{Field: k, Pointer: "/properties/" + escape(k), Reason: "is not a known property and was ignored"})
 		}
 	}
-	mp, err := p.geometry(raw.Geometry, opt.Limits)
+	mp, isPolygon, err := p.geometry(top.m["geometry"], opt.Limits)
 	if err == nil && mp != nil {
 		var fixes []geo.Fix
 		mp, fixes, err = geo.Clean(mp)
 		if err != nil {
+			if ge, ok := err.(*geo.Error); ok && isPolygon {
+				ge.Pointer = polygonPointer(ge.Pointer)
+			}
 			p.geoFail(err)
+		}
+		for i := range fixes {
+			if isPolygon {
+				fixes[i].Pointer = polygonPointer(fixes[i].Pointer)
+			}
 		}
 		d.Fixes = fixes
 		for _, f := range fixes {
@@ -345,7 +359,8 @@ func (p *props) date(name string) time.Time {
 		return t
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return landrelease.Day(t)
+		// The field date is the calendar date where the time was taken, in its own offset.
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	p.failProp(name, "%q is not a date: use YYYY-MM-DD", s)
 	return time.Time{}
@@ -475,17 +490,69 @@ func (p *props) release() *landrelease.LandRelease {
 	return r
 }
 
-func (p *props) geometry(raw json.RawMessage, lim geo.Limits) (orb.MultiPolygon, error) {
+func (p *props) geometry(raw json.RawMessage, lim geo.Limits) (orb.MultiPolygon, bool, error) {
 	if raw == nil || isNull(raw) {
 		p.fail("geometry", "/geometry", "is required: a Polygon or MultiPolygon")
-		return nil, fmt.Errorf("no geometry")
+		return nil, false, fmt.Errorf("no geometry")
 	}
-	mp, _, err := geo.Decode(raw, lim)
+	mp, isPolygon, err := geo.Decode(raw, lim)
 	if err != nil {
 		p.geoFail(err)
-		return nil, err
+		return nil, false, err
 	}
-	return mp, nil
+	return mp, isPolygon, nil
+}
+
+// polygonPointer turns a MultiPolygon pointer of geo.Clean ("/coordinates/0/R...") into the pointer of the
+// Polygon the client sent ("/coordinates/R...").
+func polygonPointer(ptr string) string {
+	if rest, ok := strings.CutPrefix(ptr, "/coordinates/0"); ok {
+		return "/coordinates" + rest
+	}
+	return ptr
+}
+
+// object is the members of a JSON object, with the names that appear more than once.
+type object struct {
+	m    map[string]json.RawMessage
+	dups []string
+}
+
+// members reads one JSON object without decoding its values; whole requires nothing to follow it.
+func members(data []byte, whole bool) (object, error) {
+	o := object{m: map[string]json.RawMessage{}}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return o, err
+	}
+	if tok != json.Delim('{') {
+		return o, fmt.Errorf("found %s where a JSON object must be", jsonKind(data))
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return o, err
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return o, err
+		}
+		if _, dup := o.m[key]; dup {
+			o.dups = append(o.dups, key)
+		}
+		o.m[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return o, err
+	}
+	if whole {
+		if _, err := dec.Token(); err != io.EOF {
+			return o, fmt.Errorf("data follows the JSON object at byte %d", dec.InputOffset())
+		}
+	}
+	return o, nil
 }
 
 func (p *props) geoFail(err error) {
