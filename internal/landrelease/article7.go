@@ -1,0 +1,316 @@
+package landrelease
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// VersionFacts is what a report needs of one version of a hazard area. Areas are whole m2.
+type VersionFacts struct {
+	ValidFrom     time.Time
+	Kind          Kind
+	Contamination Contamination
+	Status        Status
+	StatusReason  string
+	AreaM2        int64
+	ReleasesSince *time.Time
+	Withdrawn     bool
+	AdminCode     string // unit at the report's level, "" when unassigned
+	AdminName     string
+}
+
+// ReleaseFacts is what a report needs of one land release.
+type ReleaseFacts struct {
+	LocalID     string
+	CompletedOn time.Time
+	Method      Method
+	AreaM2      int64
+	Items       map[string]int
+}
+
+// HazardFacts is one hazard area's history over a report's period, as recorded by the report's as_of.
+type HazardFacts struct {
+	LocalID string
+	// Start is the version in force at the end of the day before the period, nil when none.
+	Start *VersionFacts
+	// ReleasedAtStartM2 sums the releases counting against Start that were completed by then.
+	ReleasedAtStartM2 int64
+	// Changes are the versions taking effect within the period, in field order.
+	Changes []VersionFacts
+	// Releases are the releases completed within the period, in date order.
+	Releases []ReleaseFacts
+}
+
+// Unassigned is the code of the unit of areas outside every admin unit of the report's level.
+const Unassigned = "UNASSIGNED"
+
+// ComputeArticle7 rolls hazard areas' histories up into the Article 4 tables. Each area's events (releases, then
+// version changes, day by day) are replayed in whole m2: flows are what the report lists (new, cancelled, reduced,
+// cleared, reclassified); any other change of stock becomes a Difference with its reason, so that every unit
+// balances exactly: closing = opening + new - released + differences, and SHA and CHA balance with reclassification.
+// All of an area's figures go to the unit it is assigned to at the end of the period (or when it last existed).
+func ComputeArticle7(r *Article7, facts []HazardFacts) {
+	units := map[string]*UnitFigures{}
+	unit := func(code, name string) *UnitFigures {
+		if code == "" {
+			code, name = Unassigned, "Unassigned"
+		}
+		u, ok := units[code]
+		if !ok {
+			u = &UnitFigures{Code: code, Name: name, ItemsDestroyed: map[string]int{}}
+			units[code] = u
+		}
+		return u
+	}
+	r.Differences = r.Differences[:0]
+	for i := range facts {
+		h := &facts[i]
+		last := lastVersion(h)
+		if last == nil {
+			continue // never in force in the period, or withdrawn
+		}
+		u := unit(last.AdminCode, last.AdminName)
+		r.Differences = append(r.Differences, replay(h, r.From, u)...)
+	}
+	r.Units = r.Units[:0]
+	for _, code := range slices.Sorted(maps.Keys(units)) {
+		r.Units = append(r.Units, *units[code])
+	}
+	r.Total = UnitFigures{Code: "TOTAL", Name: "Total", ItemsDestroyed: map[string]int{}}
+	for _, u := range r.Units {
+		r.Total.add(u)
+	}
+	slices.SortStableFunc(r.Differences, func(a, b Difference) int {
+		return cmp.Or(cmp.Compare(a.AdminCode, b.AdminCode), cmp.Compare(a.LocalID, b.LocalID), a.On.Compare(b.On))
+	})
+}
+
+func lastVersion(h *HazardFacts) *VersionFacts {
+	for i := len(h.Changes) - 1; i >= 0; i-- {
+		if !h.Changes[i].Withdrawn {
+			return &h.Changes[i]
+		}
+	}
+	if h.Start != nil && !h.Start.Withdrawn {
+		return h.Start
+	}
+	return nil
+}
+
+func (s *Stock) add(o Stock) {
+	s.SHACount += o.SHACount
+	s.SHAAreaM2 += o.SHAAreaM2
+	s.CHACount += o.CHACount
+	s.CHAAreaM2 += o.CHAAreaM2
+}
+
+func (u *UnitFigures) add(o UnitFigures) {
+	u.Opening.add(o.Opening)
+	u.Closing.add(o.Closing)
+	u.NewCount += o.NewCount
+	u.NewAreaM2 += o.NewAreaM2
+	u.NewSHAAreaM2 += o.NewSHAAreaM2
+	u.NewCHAAreaM2 += o.NewCHAAreaM2
+	u.CancelledM2 += o.CancelledM2
+	u.ReducedM2 += o.ReducedM2
+	u.ClearedM2 += o.ClearedM2
+	u.ReleasedSHAM2 += o.ReleasedSHAM2
+	u.ReleasedCHAM2 += o.ReleasedCHAM2
+	u.ReclassifiedM2 += o.ReclassifiedM2
+	u.DeclassifiedM2 += o.DeclassifiedM2
+	for k, n := range o.ItemsDestroyed {
+		u.ItemsDestroyed[k] += n
+	}
+	u.ItemsTotal += o.ItemsTotal
+	u.BalanceDiffM2 += o.BalanceDiffM2
+	u.SHABalanceDiffM2 += o.SHABalanceDiffM2
+	u.CHABalanceDiffM2 += o.CHABalanceDiffM2
+}
+
+// open reports whether v is open CMR contamination, which is what the stock counts.
+func open(v *VersionFacts) bool {
+	return v != nil && !v.Withdrawn && v.Contamination.CountsAsCMR() && v.Status == StatusOpen
+}
+
+// stock returns the remaining area v holds in the stock, by kind (index 0 SHA, 1 CHA).
+func stock(v *VersionFacts, released int64) (sha, cha int64) {
+	if !open(v) {
+		return 0, 0
+	}
+	a := max(0, v.AreaM2-released)
+	if v.Kind == KindCHA {
+		return 0, a
+	}
+	return a, 0
+}
+
+func counts(v *VersionFacts) (sha, cha int) {
+	if !open(v) {
+		return 0, 0
+	}
+	if v.Kind == KindCHA {
+		return 0, 1
+	}
+	return 1, 0
+}
+
+// replay runs one area's events through the period, adding its figures to u and returning its differences.
+func replay(h *HazardFacts, from time.Time, u *UnitFigures) []Difference {
+	var diffs []Difference
+	v := h.Start
+	if v != nil && v.Withdrawn {
+		v = nil
+	}
+	released := h.ReleasedAtStartM2
+	sha, cha := stock(v, released)
+	u.Opening.SHAAreaM2 += sha
+	u.Opening.CHAAreaM2 += cha
+	ns, nc := counts(v)
+	u.Opening.SHACount += ns
+	u.Opening.CHACount += nc
+
+	// note records a change of stock that the flows do not account for.
+	note := func(on time.Time, dSHA, dCHA int64, reason string) {
+		if dSHA != 0 {
+			u.SHABalanceDiffM2 += dSHA
+			diffs = append(diffs, Difference{AdminCode: u.Code, LocalID: h.LocalID, On: on, Kind: KindSHA, AreaM2: dSHA, Reason: reason})
+		}
+		if dCHA != 0 {
+			u.CHABalanceDiffM2 += dCHA
+			diffs = append(diffs, Difference{AdminCode: u.Code, LocalID: h.LocalID, On: on, Kind: KindCHA, AreaM2: dCHA, Reason: reason})
+		}
+		u.BalanceDiffM2 += dSHA + dCHA
+	}
+
+	var done []ReleaseFacts // releases replayed so far
+	ri, ci := 0, 0
+	for ri < len(h.Releases) || ci < len(h.Changes) {
+		// On one day, releases come before version changes.
+		if ri < len(h.Releases) && (ci == len(h.Changes) || !h.Releases[ri].CompletedOn.After(h.Changes[ci].ValidFrom)) {
+			r := h.Releases[ri]
+			ri++
+			done = append(done, r)
+			if v == nil || v.Withdrawn || !v.Contamination.CountsAsCMR() {
+				continue
+			}
+			if v.ReleasesSince != nil && r.CompletedOn.Before(*v.ReleasesSince) {
+				continue
+			}
+			bs, bc := stock(v, released)
+			released += r.AreaM2
+			as, ac := stock(v, released)
+			switch r.Method {
+			case MethodCancelled:
+				u.CancelledM2 += r.AreaM2
+			case MethodReduced:
+				u.ReducedM2 += r.AreaM2
+			case MethodCleared:
+				u.ClearedM2 += r.AreaM2
+			}
+			// The flow takes r.AreaM2 from the kind the area had when released.
+			es, ec := int64(0), int64(0)
+			if v.Kind == KindCHA {
+				u.ReleasedCHAM2 += r.AreaM2
+				ec = -r.AreaM2
+			} else {
+				u.ReleasedSHAM2 += r.AreaM2
+				es = -r.AreaM2
+			}
+			for dev, n := range r.Items {
+				u.ItemsDestroyed[dev] += n
+				u.ItemsTotal += n
+			}
+			if ds, dc := (as-bs)-es, (ac-bc)-ec; ds != 0 || dc != 0 {
+				reason := fmt.Sprintf("release %s of %d m2 is larger than the %d m2 that remained", r.LocalID, r.AreaM2, bs+bc)
+				if v.Status != StatusOpen {
+					reason = fmt.Sprintf("release %s was completed after the area was closed", r.LocalID)
+				}
+				note(r.CompletedOn, ds, dc, reason)
+			}
+			continue
+		}
+		w := &h.Changes[ci]
+		ci++
+		if w.Withdrawn {
+			w = nil
+		}
+		bs, bc := stock(v, released)
+		if w != nil && w.ReleasesSince != nil && (v == nil || v.ReleasesSince == nil || !v.ReleasesSince.Equal(*w.ReleasesSince)) {
+			// Reopened: only releases from the reopening on count against it.
+			released = 0
+			if w.ReleasesSince.Before(from) {
+				released = h.ReleasedAtStartM2
+			}
+			for _, r := range done {
+				if !r.CompletedOn.Before(*w.ReleasesSince) {
+					released += r.AreaM2
+				}
+			}
+		}
+		as, ac := stock(w, released)
+		var es, ec int64 // the change the flows account for
+		switch {
+		case v == nil && w != nil && w.Contamination.CountsAsCMR():
+			u.NewCount++
+			u.NewAreaM2 += w.AreaM2
+			if w.Kind == KindCHA {
+				u.NewCHAAreaM2 += w.AreaM2
+				ec = w.AreaM2
+			} else {
+				u.NewSHAAreaM2 += w.AreaM2
+				es = w.AreaM2
+			}
+		case open(v) && open(w) && v.Kind != w.Kind:
+			moved := bs + bc
+			if v.Kind == KindSHA {
+				u.ReclassifiedM2 += moved
+				es, ec = -moved, moved
+			} else {
+				u.DeclassifiedM2 += moved
+				es, ec = moved, -moved
+			}
+		}
+		if ds, dc := (as-bs)-es, (ac-bc)-ec; ds != 0 || dc != 0 {
+			note(changeDate(w, h), ds, dc, changeReason(v, w, bs+bc, as+ac))
+		}
+		v = w
+	}
+	sha, cha = stock(v, released)
+	u.Closing.SHAAreaM2 += sha
+	u.Closing.CHAAreaM2 += cha
+	ns, nc = counts(v)
+	u.Closing.SHACount += ns
+	u.Closing.CHACount += nc
+	return diffs
+}
+
+func changeDate(w *VersionFacts, h *HazardFacts) time.Time {
+	if w != nil {
+		return w.ValidFrom
+	}
+	return h.Changes[len(h.Changes)-1].ValidFrom
+}
+
+// changeReason says why a version change moved stock outside the flows.
+func changeReason(v, w *VersionFacts, before, after int64) string {
+	switch {
+	case w == nil:
+		return "withdrawn: recorded in error"
+	case v == nil:
+		return fmt.Sprintf("identified as %s %s", w.Status, w.Contamination)
+	case v.Contamination.CountsAsCMR() != w.Contamination.CountsAsCMR():
+		return fmt.Sprintf("contamination changed from %s to %s", v.Contamination, w.Contamination)
+	case v.Status == StatusOpen && w.Status == StatusClosed && w.StatusReason == "released":
+		return fmt.Sprintf("closed below the threshold: %d m2 written off", before)
+	case v.Status == StatusOpen && w.Status == StatusClosed:
+		return fmt.Sprintf("closed by a data manager with %d m2 remaining", before)
+	case v.Status == StatusClosed && w.Status == StatusOpen:
+		return fmt.Sprintf("reopened: %d m2 of residual contamination", after)
+	case v.AreaM2 != w.AreaM2:
+		return fmt.Sprintf("boundary redrawn: area %d m2 became %d m2", v.AreaM2, w.AreaM2)
+	}
+	return "recorded change"
+}

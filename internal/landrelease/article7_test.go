@@ -1,0 +1,207 @@
+package landrelease_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+func d(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func ver(on string, kind landrelease.Kind, status landrelease.Status, area int64, unit string) landrelease.VersionFacts {
+	return landrelease.VersionFacts{ValidFrom: d(on), Kind: kind, Contamination: landrelease.ContaminationCMR, Status: status,
+		AreaM2: area, AdminCode: unit, AdminName: "Province " + unit}
+}
+
+func rel(id, on string, m landrelease.Method, area int64) landrelease.ReleaseFacts {
+	return landrelease.ReleaseFacts{LocalID: id, CompletedOn: d(on), Method: m, AreaM2: area}
+}
+
+// TestArticle7Scenario rolls up a hand-made year; the expected figures are worked out in the comments.
+func TestArticle7Scenario(t *testing.T) {
+	const sha, cha = landrelease.KindSHA, landrelease.KindCHA
+	const open, closed = landrelease.StatusOpen, landrelease.StatusClosed
+	p := func(v landrelease.VersionFacts) *landrelease.VersionFacts { return &v }
+
+	h2r := rel("H2-R1", "2024-07-01", landrelease.MethodCleared, 3000)
+	h2r.Items = map[string]int{"BLU-26": 5}
+	closedH5 := ver("2022-05-01", cha, closed, 4000, "P1")
+	closedH5.StatusReason = "released"
+	reopenedH5 := ver("2024-10-01", cha, open, 4000, "P1")
+	since := d("2024-10-01")
+	reopenedH5.ReleasesSince = &since
+	h3closed := ver("2024-09-01", cha, closed, 6000, "P1")
+	h3closed.StatusReason = "released"
+	other := ver("2020-01-01", sha, open, 9999, "P1")
+	other.Contamination = landrelease.ContaminationOther
+
+	facts := []landrelease.HazardFacts{
+		// H1: SHA of 10000 m2, 3000 cancelled in 2023: opens at 7000; 2000 reduced in March: closes at 5000.
+		{LocalID: "H1", Start: p(ver("2022-01-10", sha, open, 10000, "P1")), ReleasedAtStartM2: 3000,
+			Releases: []landrelease.ReleaseFacts{rel("H1-R2", "2024-03-01", landrelease.MethodReduced, 2000)}},
+		// H2: SHA of 8000 m2 reclassified to CHA on 1 May (8000 moved), 3000 cleared in July: closes as CHA 5000.
+		{LocalID: "H2", Start: p(ver("2023-02-01", sha, open, 8000, "P1")),
+			Changes:  []landrelease.VersionFacts{ver("2024-05-01", cha, open, 8000, "P1")},
+			Releases: []landrelease.ReleaseFacts{h2r}},
+		// H3: new CHA of 6000 m2 in February, cleared in full in September and closed by release: closes at 0.
+		{LocalID: "H3", Changes: []landrelease.VersionFacts{ver("2024-02-10", cha, open, 6000, "P1"), h3closed},
+			Releases: []landrelease.ReleaseFacts{rel("H3-R1", "2024-09-01", landrelease.MethodCleared, 6000)}},
+		// H4: other explosive ordnance: not counted.
+		{LocalID: "H4", Start: &other},
+		// H5: CHA closed by release in 2022, reopened on 1 October after items were found: +4000, explained.
+		{LocalID: "H5", Start: &closedH5, ReleasedAtStartM2: 4000, Changes: []landrelease.VersionFacts{reopenedH5}},
+		// H6 in P2: SHA of 5000 m2 redrawn to 4500 m2 in April: -500, explained.
+		{LocalID: "H6", Start: p(ver("2020-06-01", sha, open, 5000, "P2")), Changes: []landrelease.VersionFacts{ver("2024-04-01", sha, open, 4500, "P2")}},
+	}
+	r := &landrelease.Article7{From: d("2024-01-01"), To: d("2024-12-31"), Level: 1}
+	landrelease.ComputeArticle7(r, facts)
+
+	if len(r.Units) != 2 || r.Units[0].Code != "P1" || r.Units[1].Code != "P2" {
+		t.Fatalf("units: %+v", r.Units)
+	}
+	want := landrelease.UnitFigures{
+		Code: "P1", Name: "Province P1",
+		// Opening: SHA H1 7000 + H2 8000; H5 closed.
+		Opening: landrelease.Stock{SHACount: 2, SHAAreaM2: 15000},
+		// Closing: SHA H1 5000; CHA H2 5000 + H5 4000.
+		Closing:  landrelease.Stock{SHACount: 1, SHAAreaM2: 5000, CHACount: 2, CHAAreaM2: 9000},
+		NewCount: 1, NewAreaM2: 6000, NewCHAAreaM2: 6000,
+		ReducedM2: 2000, ClearedM2: 9000, ReleasedSHAM2: 2000, ReleasedCHAM2: 9000,
+		ReclassifiedM2: 8000, ItemsDestroyed: map[string]int{"BLU-26": 5}, ItemsTotal: 5,
+		// 15000 + 6000 - 2000 - 9000 = 10000, closing 14000: +4000 from H5's reopening, all of it CHA.
+		BalanceDiffM2: 4000, CHABalanceDiffM2: 4000,
+	}
+	assertUnit(t, r.Units[0], want)
+	assertUnit(t, r.Units[1], landrelease.UnitFigures{Code: "P2", Name: "Province P2",
+		Opening: landrelease.Stock{SHACount: 1, SHAAreaM2: 5000}, Closing: landrelease.Stock{SHACount: 1, SHAAreaM2: 4500},
+		ItemsDestroyed: map[string]int{}, BalanceDiffM2: -500, SHABalanceDiffM2: -500})
+	if r.Total.Code != "TOTAL" || r.Total.Closing.AreaM2() != 18500 || r.Total.BalanceDiffM2 != 3500 {
+		t.Errorf("total: %+v", r.Total)
+	}
+	if len(r.Differences) != 2 {
+		t.Fatalf("differences: %+v", r.Differences)
+	}
+	if d := r.Differences[0]; d.LocalID != "H5" || d.AreaM2 != 4000 || d.Kind != cha || d.Reason != "reopened: 4000 m2 of residual contamination" {
+		t.Errorf("difference 0: %+v", d)
+	}
+	if d := r.Differences[1]; d.LocalID != "H6" || d.AreaM2 != -500 || d.Reason != "boundary redrawn: area 5000 m2 became 4500 m2" {
+		t.Errorf("difference 1: %+v", d)
+	}
+}
+
+func assertUnit(t *testing.T, got, want landrelease.UnitFigures) {
+	t.Helper()
+	if len(got.ItemsDestroyed) == 0 && len(want.ItemsDestroyed) == 0 {
+		got.ItemsDestroyed, want.ItemsDestroyed = nil, nil
+	}
+	if got.Code != want.Code || got.Name != want.Name || got.Opening != want.Opening || got.Closing != want.Closing ||
+		got.NewCount != want.NewCount || got.NewAreaM2 != want.NewAreaM2 || got.NewSHAAreaM2 != want.NewSHAAreaM2 ||
+		got.NewCHAAreaM2 != want.NewCHAAreaM2 || got.CancelledM2 != want.CancelledM2 || got.ReducedM2 != want.ReducedM2 ||
+		got.ClearedM2 != want.ClearedM2 || got.ReleasedSHAM2 != want.ReleasedSHAM2 || got.ReleasedCHAM2 != want.ReleasedCHAM2 ||
+		got.ReclassifiedM2 != want.ReclassifiedM2 || got.DeclassifiedM2 != want.DeclassifiedM2 || got.ItemsTotal != want.ItemsTotal ||
+		got.BalanceDiffM2 != want.BalanceDiffM2 || got.SHABalanceDiffM2 != want.SHABalanceDiffM2 || got.CHABalanceDiffM2 != want.CHABalanceDiffM2 ||
+		len(got.ItemsDestroyed) != len(want.ItemsDestroyed) {
+		t.Errorf("unit %s:\n got %+v\nwant %+v", want.Code, got, want)
+	}
+	for k, n := range want.ItemsDestroyed {
+		if got.ItemsDestroyed[k] != n {
+			t.Errorf("unit %s: %s destroyed %d, want %d", want.Code, k, got.ItemsDestroyed[k], n)
+		}
+	}
+}
+
+// TestArticle7Balances replays random histories: every unit balances exactly, in total and per kind, its
+// differences add up to its balance difference, and the units add up to the total.
+func TestArticle7Balances(t *testing.T) {
+	kinds := []landrelease.Kind{landrelease.KindSHA, landrelease.KindCHA}
+	conts := []landrelease.Contamination{landrelease.ContaminationCMR, landrelease.ContaminationMixed, landrelease.ContaminationOther}
+	methods := []landrelease.Method{landrelease.MethodCancelled, landrelease.MethodReduced, landrelease.MethodCleared}
+	from, to := d("2024-01-01"), d("2024-12-31")
+	for seed := range uint64(300) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		day := func(lo, hi time.Time) time.Time {
+			return lo.AddDate(0, 0, rng.IntN(int(hi.Sub(lo).Hours()/24)+1))
+		}
+		randVer := func(on time.Time) landrelease.VersionFacts {
+			v := landrelease.VersionFacts{ValidFrom: on, Kind: kinds[rng.IntN(2)], Contamination: conts[rng.IntN(3)],
+				Status: landrelease.StatusOpen, AreaM2: int64(1000 + rng.IntN(50000)), AdminCode: []string{"A", "B", "C", ""}[rng.IntN(4)]}
+			if rng.IntN(5) == 0 {
+				v.Status = landrelease.StatusClosed
+				if rng.IntN(2) == 0 {
+					v.StatusReason = "released"
+				}
+			}
+			if rng.IntN(8) == 0 {
+				rs := on
+				v.ReleasesSince = &rs
+			}
+			v.Withdrawn = rng.IntN(30) == 0
+			return v
+		}
+		var facts []landrelease.HazardFacts
+		for i := range 40 {
+			h := landrelease.HazardFacts{LocalID: string(rune('a'+i%26)) + string(rune('a'+i/26))}
+			if rng.IntN(3) > 0 {
+				v := randVer(day(d("2018-01-01"), from.AddDate(0, 0, -1)))
+				h.Start = &v
+				h.ReleasedAtStartM2 = int64(rng.IntN(int(v.AreaM2)))
+			}
+			on := from
+			for range rng.IntN(4) {
+				on = day(on, to)
+				h.Changes = append(h.Changes, randVer(on))
+			}
+			on = from
+			for j := range rng.IntN(6) {
+				on = day(on, to)
+				r := rel(h.LocalID+"-R"+string(rune('0'+j)), on.Format(time.DateOnly), methods[rng.IntN(3)], int64(rng.IntN(20000)))
+				r.Items = map[string]int{"BLU-26": rng.IntN(5)}
+				h.Releases = append(h.Releases, r)
+			}
+			facts = append(facts, h)
+		}
+		r := &landrelease.Article7{From: from, To: to}
+		landrelease.ComputeArticle7(r, facts)
+		var total landrelease.UnitFigures
+		total.ItemsDestroyed = map[string]int{}
+		diffs := map[string]int64{}
+		for _, df := range r.Differences {
+			diffs[df.AdminCode] += df.AreaM2
+		}
+		for _, u := range r.Units {
+			released := u.CancelledM2 + u.ReducedM2 + u.ClearedM2
+			if got := u.Opening.AreaM2() + u.NewAreaM2 - released + u.BalanceDiffM2; got != u.Closing.AreaM2() {
+				t.Fatalf("seed %d unit %s: %d + %d - %d + %d = %d, closing %d", seed, u.Code, u.Opening.AreaM2(), u.NewAreaM2, released, u.BalanceDiffM2, got, u.Closing.AreaM2())
+			}
+			if got := u.Opening.SHAAreaM2 + u.NewSHAAreaM2 - u.ReleasedSHAM2 - u.ReclassifiedM2 + u.DeclassifiedM2 + u.SHABalanceDiffM2; got != u.Closing.SHAAreaM2 {
+				t.Fatalf("seed %d unit %s: SHA balance %d, closing %d", seed, u.Code, got, u.Closing.SHAAreaM2)
+			}
+			if got := u.Opening.CHAAreaM2 + u.NewCHAAreaM2 - u.ReleasedCHAM2 + u.ReclassifiedM2 - u.DeclassifiedM2 + u.CHABalanceDiffM2; got != u.Closing.CHAAreaM2 {
+				t.Fatalf("seed %d unit %s: CHA balance %d, closing %d", seed, u.Code, got, u.Closing.CHAAreaM2)
+			}
+			if released != u.ReleasedSHAM2+u.ReleasedCHAM2 || u.NewAreaM2 != u.NewSHAAreaM2+u.NewCHAAreaM2 {
+				t.Fatalf("seed %d unit %s: split flows do not add up", seed, u.Code)
+			}
+			if diffs[u.Code] != u.BalanceDiffM2 {
+				t.Fatalf("seed %d unit %s: differences add up to %d, balance difference %d", seed, u.Code, diffs[u.Code], u.BalanceDiffM2)
+			}
+			total.Closing.SHAAreaM2 += u.Closing.SHAAreaM2
+			total.Closing.CHAAreaM2 += u.Closing.CHAAreaM2
+			total.Closing.SHACount += u.Closing.SHACount
+			total.Closing.CHACount += u.Closing.CHACount
+			total.BalanceDiffM2 += u.BalanceDiffM2
+			total.ItemsTotal += u.ItemsTotal
+		}
+		if total.Closing != r.Total.Closing || total.BalanceDiffM2 != r.Total.BalanceDiffM2 || total.ItemsTotal != r.Total.ItemsTotal {
+			t.Fatalf("seed %d: units do not add up to the total", seed)
+		}
+	}
+}
