@@ -1,0 +1,238 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// ReportService implements landrelease.ReportService. It keeps the last reports it computed and serves them
+// again while the registry has not changed (the change log's latest id) or when they are of a past as_of.
+type ReportService struct {
+	db *DB
+
+	mu    sync.Mutex
+	cache map[reportKey]*cached
+}
+
+type reportKey struct {
+	from, to time.Time
+	level    int
+	asOf     time.Time // zero: now
+}
+
+type cached struct {
+	change int64 // latest change_log id when computed
+	report landrelease.Article7
+}
+
+// NewReportService returns a ReportService on db.
+func NewReportService(db *DB) *ReportService {
+	return &ReportService{db: db, cache: map[reportKey]*cached{}}
+}
+
+var _ landrelease.ReportService = (*ReportService)(nil)
+
+// maxCachedReports bounds the cache; it is emptied when full.
+const maxCachedReports = 64
+
+const (
+	latestChangeSQL = `SELECT coalesce(max(id), 0), now() FROM change_log`
+	settingSQL      = `SELECT value FROM setting WHERE key = $1`
+	adminColumnSQL  = `CASE WHEN $3 = 1 THEN v.admin1_id ELSE v.admin2_id END`
+
+	// reportStartSQL returns, for every hazard area, its version in force at the end of field date $2 as recorded
+	// at $1, with the releases counting against it by then and its admin unit of level $3.
+	reportStartSQL = `
+WITH start AS (
+	SELECT DISTINCT ON (v.hazard_id) v.*
+	FROM hazard_area_version v
+	WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1) AND v.valid_from <= $2
+	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC
+), released AS (
+	SELECT r.hazard_id, sum(round(r.area_m2))::bigint AS m2
+	FROM land_release_version r JOIN start s ON s.hazard_id = r.hazard_id
+	WHERE r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1) AND NOT r.withdrawn
+	  AND r.completed_on <= $2 AND (s.releases_since IS NULL OR r.completed_on >= s.releases_since)
+	GROUP BY r.hazard_id
+)
+SELECT v.hazard_id, h.local_id, v.valid_from, v.kind, v.contamination, v.status, v.status_reason,
+       round(v.area_m2)::bigint, v.releases_since, v.withdrawn, coalesce(a.code, ''), coalesce(a.name, ''),
+       coalesce(rel.m2, 0)
+FROM start v
+JOIN hazard_area h ON h.id = v.hazard_id
+LEFT JOIN admin_unit a ON a.id = ` + adminColumnSQL + `
+LEFT JOIN released rel ON rel.hazard_id = v.hazard_id`
+
+	// reportChangesSQL returns the versions taking effect in field dates ($2, $4], as recorded at $1.
+	reportChangesSQL = `
+SELECT v.hazard_id, h.local_id, v.valid_from, v.kind, v.contamination, v.status, v.status_reason,
+       round(v.area_m2)::bigint, v.releases_since, v.withdrawn, coalesce(a.code, ''), coalesce(a.name, '')
+FROM hazard_area_version v
+JOIN hazard_area h ON h.id = v.hazard_id
+LEFT JOIN admin_unit a ON a.id = ` + adminColumnSQL + `
+WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1)
+  AND v.valid_from > $2 AND v.valid_from <= $4
+ORDER BY v.hazard_id, v.valid_from, v.version`
+
+	// reportReleasesSQL returns the releases completed in field dates ($2, $3], as recorded at $1.
+	reportReleasesSQL = `
+SELECT r.hazard_id, l.local_id, r.completed_on, r.method, round(r.area_m2)::bigint, r.items_destroyed
+FROM land_release_version r
+JOIN land_release l ON l.id = r.release_id
+WHERE r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1) AND NOT r.withdrawn
+  AND r.completed_on > $2 AND r.completed_on <= $3
+ORDER BY r.hazard_id, r.completed_on, l.local_id`
+)
+
+// Article7 computes the Form F tables; see landrelease.ReportService.
+func (s *ReportService) Article7(ctx context.Context, req landrelease.Article7Request) (*landrelease.Article7, error) {
+	from, to := landrelease.Day(req.From), landrelease.Day(req.To)
+	switch {
+	case req.Level != 1 && req.Level != 2:
+		return nil, landrelease.Invalid(fmt.Sprintf("Admin level %d is not 1 or 2.", req.Level), landrelease.Detail{Field: "level", Reason: "must be 1 or 2"})
+	case from.IsZero() || to.Before(from):
+		return nil, landrelease.Invalid("The period must start on or before its end.", landrelease.Detail{Field: "from", Reason: "is after to"})
+	case to.After(from.AddDate(50, 0, 0)):
+		return nil, landrelease.Invalid("The period is longer than 50 years.", landrelease.Detail{Field: "to", Reason: "is too far from from"})
+	}
+	key := reportKey{from: from, to: to, level: req.Level}
+	if req.AsOf != nil {
+		key.asOf = req.AsOf.UTC()
+	}
+	var out *landrelease.Article7
+	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var change int64
+		var now time.Time
+		if err := tx.QueryRow(ctx, latestChangeSQL).Scan(&change, &now); err != nil {
+			return dbError(err, "report: latest change")
+		}
+		s.mu.Lock()
+		c, ok := s.cache[key]
+		s.mu.Unlock()
+		if ok && c.change == change {
+			r := c.report
+			if req.AsOf == nil {
+				r.GeneratedAt = now.UTC()
+			}
+			out = &r
+			return nil
+		}
+		asOf := now
+		if req.AsOf != nil {
+			asOf = *req.AsOf
+			if asOf.After(now) {
+				asOf = now
+			}
+		}
+		r := &landrelease.Article7{From: from, To: to, Level: req.Level, AsOf: asOf.UTC(), GeneratedAt: now.UTC()}
+		if err := tx.QueryRow(ctx, settingSQL, "state_name").Scan(&r.State); err != nil && err != pgx.ErrNoRows {
+			return dbError(err, "report: state name")
+		}
+		facts, err := reportFacts(ctx, tx, asOf, from.AddDate(0, 0, -1), to, req.Level)
+		if err != nil {
+			return err
+		}
+		landrelease.ComputeArticle7(r, facts)
+		s.mu.Lock()
+		if len(s.cache) >= maxCachedReports {
+			clear(s.cache)
+		}
+		s.cache[key] = &cached{change: change, report: *r}
+		s.mu.Unlock()
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// reportFacts reads every hazard area's history over (start, end] as recorded at asOf.
+func reportFacts(ctx context.Context, tx pgx.Tx, asOf, start, end time.Time, level int) ([]landrelease.HazardFacts, error) {
+	index := map[int64]int{}
+	var facts []landrelease.HazardFacts
+	get := func(id int64, localID string) *landrelease.HazardFacts {
+		i, ok := index[id]
+		if !ok {
+			i = len(facts)
+			index[id] = i
+			facts = append(facts, landrelease.HazardFacts{LocalID: localID})
+		}
+		return &facts[i]
+	}
+	scanVersion := func(row pgx.Row, extra ...any) (int64, string, landrelease.VersionFacts, error) {
+		var (
+			id                          int64
+			localID, kind, cont, status string
+			v                           landrelease.VersionFacts
+		)
+		dest := append([]any{&id, &localID, &v.ValidFrom, &kind, &cont, &status, &v.StatusReason, &v.AreaM2,
+			&v.ReleasesSince, &v.Withdrawn, &v.AdminCode, &v.AdminName}, extra...)
+		err := row.Scan(dest...)
+		v.Kind, v.Contamination, v.Status = landrelease.Kind(kind), landrelease.Contamination(cont), landrelease.Status(status)
+		return id, localID, v, err
+	}
+
+	rows, err := tx.Query(ctx, reportStartSQL, asOf, start, level)
+	if err != nil {
+		return nil, dbError(err, "report: start")
+	}
+	for rows.Next() {
+		var released int64
+		id, localID, v, err := scanVersion(rows, &released)
+		if err != nil {
+			rows.Close()
+			return nil, dbError(err, "report: start")
+		}
+		h := get(id, localID)
+		h.Start, h.ReleasedAtStartM2 = &v, released
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(err, "report: start")
+	}
+
+	rows, err = tx.Query(ctx, reportChangesSQL, asOf, start, level, end)
+	if err != nil {
+		return nil, dbError(err, "report: changes")
+	}
+	for rows.Next() {
+		id, localID, v, err := scanVersion(rows)
+		if err != nil {
+			rows.Close()
+			return nil, dbError(err, "report: changes")
+		}
+		h := get(id, localID)
+		h.Changes = append(h.Changes, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(err, "report: changes")
+	}
+
+	rows, err = tx.Query(ctx, reportReleasesSQL, asOf, start, end)
+	if err != nil {
+		return nil, dbError(err, "report: releases")
+	}
+	for rows.Next() {
+		var (
+			id     int64
+			r      landrelease.ReleaseFacts
+			method string
+		)
+		if err := rows.Scan(&id, &r.LocalID, &r.CompletedOn, &method, &r.AreaM2, &r.Items); err != nil {
+			rows.Close()
+			return nil, dbError(err, "report: releases")
+		}
+		r.Method = landrelease.Method(method)
+		if i, ok := index[id]; ok {
+			facts[i].Releases = append(facts[i].Releases, r)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(err, "report: releases")
+	}
+	return facts, nil
+}
