@@ -25,6 +25,8 @@ type demoFlags struct {
 	admin    *string
 	code     *string
 	name     *string
+	state    *string
+	entry    *string
 }
 
 func addDemoFlags(fs interface {
@@ -40,6 +42,8 @@ func addDemoFlags(fs interface {
 		admin:    fs.String("admin", "testdata/admin1-LA.geojson", "GeoJSON of the level 1 admin units to place hazard areas in"),
 		code:     fs.String("code-field", "adm1_code", "code property of the admin file"),
 		name:     fs.String("name-field", "name", "name property of the admin file"),
+		state:    fs.String("state", "Lao People's Democratic Republic", "the State's name, for reports"),
+		entry:    fs.String("entry-into-force", "2010-08-01", "the Convention's entry into force for the State"),
 	}
 }
 
@@ -90,6 +94,13 @@ func demoLoad(ctx context.Context, e *env, args []string) error {
 	cctx := cliContext(ctx, e)
 	if err := postgres.NewAdminUnitService(db).ImportAdminUnits(cctx, 1, units); err != nil {
 		return describe(err)
+	}
+	// The demo is Lao PDR's: the Convention entered into force for it on 1 August 2010.
+	settings := postgres.NewSettingService(db)
+	for k, v := range map[string]string{"state_name": *d.state, "entry_into_force": *d.entry} {
+		if err := settings.SetSetting(cctx, k, v); err != nil {
+			return describe(err)
+		}
 	}
 	l := &loader{hazards: hazards, releases: postgres.NewLandReleaseService(db)}
 	start := time.Now()

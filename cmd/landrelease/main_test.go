@@ -147,6 +147,21 @@ func (a *app) do(method, path, token string, header map[string]string, body any)
 	return response{res.StatusCode, res.Header, m}
 }
 
+// get returns the body of a successful GET.
+func (a *app) get(path string) string {
+	a.t.Helper()
+	res, err := http.Get(a.base + path)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		a.t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
+	}
+	return string(b)
+}
+
 func props(r response) map[string]any { p, _ := r.body["properties"].(map[string]any); return p }
 
 func errCode(r response) string {
@@ -353,6 +368,31 @@ func TestEndToEnd(t *testing.T) {
 	if res = a.do("GET", "/api/v1/hazard-areas?at=yesterday", "", nil, nil); res.status != http.StatusBadRequest {
 		t.Errorf("bad at: %d", res.status)
 	}
+	// The Article 7 tables for 2023: reclassified to CHA on 1 April, cleared and cancelled later in the year.
+	csvBody := a.get("/api/v1/reports/article7?year=2023&level=1&format=csv")
+	lines := strings.Split(strings.TrimSpace(csvBody), "\n")
+	if len(lines) != 3 || lines[0] != "admin_code,admin_name,sha_count,sha_area_m2,cha_count,cha_area_m2,new_count,new_area_m2,cancelled_area_m2,reduced_area_m2,cleared_area_m2,reclassified_area_m2,submunitions_destroyed,balance_diff_m2" {
+		t.Fatalf("csv:\n%s", csvBody)
+	}
+	r := func(x float64) int64 { return int64(math.Round(x)) }
+	full0, cl, cn := r(full), r(clearedArea), r(cancelledArea)
+	wantRow := fmt.Sprintf("%s,Xiangkhoang,0,0,1,%d,0,0,%d,0,%d,%d,5,0", code, full0-cl-cn, cn, cl, full0)
+	if lines[1] != wantRow || !strings.HasPrefix(lines[2], "TOTAL,Total,0,0,1,") {
+		t.Errorf("csv rows:\n%s\nwant %s", csvBody, wantRow)
+	}
+	if x := a.get("/api/v1/reports/article7?year=2023&format=xlsx"); !strings.HasPrefix(x, "PK") {
+		t.Errorf("xlsx does not start as a zip: %q", x[:min(10, len(x))])
+	}
+	if h := a.get("/api/v1/reports/article7?year=2023&format=html"); !strings.Contains(h, "Form F") || !strings.Contains(h, "Xiangkhoang") {
+		t.Errorf("html report lacks its title or unit")
+	}
+	if res := a.do("GET", "/api/v1/reports/article7?year=2023&format=pdf", "", nil, nil); res.status != http.StatusBadRequest {
+		t.Errorf("format pdf: %d", res.status)
+	}
+	if out := a.cli("report", "article7", "--year", "2023", "--level", "1", "--format", "csv"); out != csvBody {
+		t.Errorf("the command line and the API differ:\n%s\n%s", out, csvBody)
+	}
+
 	// Nothing of the refused requests was written: still one hazard area with two versions and two releases.
 	conn, err := pgx.Connect(context.Background(), a.dbURL)
 	if err != nil {
@@ -372,7 +412,8 @@ func TestEndToEnd(t *testing.T) {
 func TestHelp(t *testing.T) {
 	env := func(string) string { return "" }
 	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"admin", "import", "--help"},
-		{"token", "create", "--help"}, {"demo", "load", "--help"}, {"demo", "generate", "--help"}} {
+		{"token", "create", "--help"}, {"demo", "load", "--help"}, {"demo", "generate", "--help"},
+		{"report", "article7", "--help"}, {"setting", "set", "--help"}} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), args, env, &out, &errb); err != nil {
 			t.Errorf("%v: %v", args, err)

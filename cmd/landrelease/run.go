@@ -24,6 +24,8 @@ Commands:
   token create    create an API token for a user
   demo load       load the demo data: Lao provinces and generated hazard areas
   demo generate   write generated hazard areas and releases as GeoJSON
+  report article7 export the Article 7 Form F tables (csv, json, xlsx, html)
+  setting set     set the State's name (state_name) or the Convention's entry into force (entry_into_force)
 
 Every command takes --help. The database is DATABASE_URL (postgres://user:password@host:port/db).
 `
@@ -47,6 +49,8 @@ var commands = []command{
 	{"token create", tokenCreate},
 	{"demo load", demoLoad},
 	{"demo generate", demoGenerate},
+	{"report article7", reportArticle7},
+	{"setting set", settingSet},
 }
 
 // run runs the command args names. It is all main does, so that tests run the binary in process.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/landrelease/landrelease/internal/api"
 	"github.com/landrelease/landrelease/internal/postgres"
+	"github.com/landrelease/landrelease/internal/report"
 	"github.com/landrelease/landrelease/web"
 )
 
@@ -32,14 +33,16 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv := api.New(api.Config{
-		Hazards:  postgres.NewHazardAreaService(db),
-		Releases: postgres.NewLandReleaseService(db),
-		Admin:    postgres.NewAdminUnitService(db),
-		Users:    postgres.NewUserService(db),
-		Ready:    db.Ping,
-		Logger:   e.log,
-		MaxBody:  *maxBody,
-		Web:      web.Handler(),
+		Hazards:      postgres.NewHazardAreaService(db),
+		Releases:     postgres.NewLandReleaseService(db),
+		Admin:        postgres.NewAdminUnitService(db),
+		Users:        postgres.NewUserService(db),
+		Reports:      postgres.NewReportService(db),
+		ReportFormat: report.Format,
+		Ready:        db.Ping,
+		Logger:       e.log,
+		MaxBody:      *maxBody,
+		Web:          web.Handler(),
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

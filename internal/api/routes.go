@@ -24,6 +24,8 @@ func (s *Server) routes() {
 	v1.GET("/land-releases/:id/history", s.landReleaseHistory)
 
 	v1.GET("/admin-units", s.listAdminUnits)
+
+	v1.GET("/reports/article7", s.article7)
 	v1.Any("/*", s.notFound)
 
 	if s.cfg.Web != nil {

@@ -21,6 +21,9 @@ type Config struct {
 	Releases landrelease.LandReleaseService
 	Admin    landrelease.AdminUnitService
 	Users    landrelease.UserService
+	Reports  landrelease.ReportService
+	// ReportFormat finds a report encoder by format name (csv, json, xlsx, html).
+	ReportFormat landrelease.ReportFormat
 	// Ready reports nil when the service can answer (database reachable, indexes loaded).
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger

@@ -2,6 +2,7 @@ package landrelease
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -83,3 +84,19 @@ type Article7Request struct {
 type ReportService interface {
 	Article7(ctx context.Context, req Article7Request) (*Article7, error)
 }
+
+// Settings are the registry's settings.
+type Settings struct {
+	StateName      string     // e.g. Lao People's Democratic Republic
+	EntryIntoForce *time.Time // the Convention's entry into force for the State: the Article 4 baseline
+}
+
+// SettingService keeps the settings.
+type SettingService interface {
+	Settings(ctx context.Context) (*Settings, error)
+	// SetSetting sets state_name or entry_into_force (a date). EINVALID for another key or a bad value, EFORBIDDEN.
+	SetSetting(ctx context.Context, key, value string) error
+}
+
+// ReportFormat finds how to write a report format: its media type, file extension and writer.
+type ReportFormat func(name string) (contentType, ext string, write func(io.Writer, *Article7) error, ok bool)

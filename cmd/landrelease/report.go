@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/postgres"
+	"github.com/landrelease/landrelease/internal/report"
+)
+
+func reportArticle7(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "report article7", "report article7 --year 2024 --level 1 --format csv [--as-of TIME] [--out FILE]")
+	year := fs.Int("year", time.Now().Year()-1, "calendar year of the report")
+	from := fs.String("from", "", "first day of the period instead of a year (YYYY-MM-DD)")
+	to := fs.String("to", "", "last day of the period instead of a year (YYYY-MM-DD)")
+	level := fs.Int("level", 1, "admin level: 1 (province) or 2 (district)")
+	format := fs.String("format", "csv", "csv, json, xlsx or html")
+	asOf := fs.String("as-of", "", "reproduce the report as recorded at this date or RFC 3339 time")
+	out := fs.String("out", "-", "file to write, - for standard output")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	req := landrelease.Article7Request{Level: *level,
+		From: time.Date(*year, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(*year, 12, 31, 0, 0, 0, 0, time.UTC)}
+	for _, p := range []struct {
+		s   string
+		dst *time.Time
+	}{{*from, &req.From}, {*to, &req.To}} {
+		if p.s != "" {
+			d, err := time.Parse(time.DateOnly, p.s)
+			if err != nil {
+				return fmt.Errorf("--from and --to are dates such as 2024-01-01: %w", err)
+			}
+			*p.dst = d
+		}
+	}
+	if *asOf != "" {
+		t, err := parseAsOf(*asOf)
+		if err != nil {
+			return err
+		}
+		req.AsOf = &t
+	}
+	_, _, write, ok := report.Format(*format)
+	if !ok {
+		return fmt.Errorf("unknown format %q: use csv, json, xlsx or html", *format)
+	}
+	db, err := open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := postgres.NewReportService(db).Article7(ctx, req)
+	if err != nil {
+		return describe(err)
+	}
+	var w io.Writer = e.stdout
+	if *out != "-" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := write(w, r); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "Article 7 Form F, %s to %s, level %d, as recorded at %s (pass --as-of %s to reproduce it)\n",
+		r.From.Format(time.DateOnly), r.To.Format(time.DateOnly), r.Level, r.AsOf.Format(time.RFC3339Nano), r.AsOf.Format(time.RFC3339Nano))
+	return nil
+}
+
+// parseAsOf reads a date (the end of that day, UTC) or an RFC 3339 time.
+func parseAsOf(s string) (time.Time, error) {
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return d.Add(24*time.Hour - time.Microsecond), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return t, fmt.Errorf("--as-of must be a date such as 2024-04-30 or an RFC 3339 time such as 2024-04-30T09:00:00Z, not %q", s)
+	}
+	return t, nil
+}
+
+func settingSet(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "setting set", "setting set KEY VALUE   (keys: state_name, entry_into_force)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return errors.New("setting set needs KEY and VALUE")
+	}
+	db, err := open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.NewSettingService(db).SetSetting(cliContext(ctx, e), fs.Arg(0), fs.Arg(1)); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(e.stdout, "%s = %s\n", fs.Arg(0), fs.Arg(1))
+	return nil
+}
