@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -55,7 +56,7 @@ WITH start AS (
 	WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1) AND v.valid_from <= $2
 	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC
 ), released AS (
-	SELECT r.hazard_id, sum(round(r.area_m2))::bigint AS m2
+	SELECT r.hazard_id, sum(r.area_m2) AS m2
 	FROM land_release_version r JOIN start s ON s.hazard_id = r.hazard_id
 	WHERE r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1) AND NOT r.withdrawn
 	  AND r.completed_on <= $2 AND (s.releases_since IS NULL OR r.completed_on >= s.releases_since)
@@ -82,7 +83,7 @@ ORDER BY v.hazard_id, v.valid_from, v.version`
 
 	// reportReleasesSQL returns the releases completed in field dates ($2, $3], as recorded at $1.
 	reportReleasesSQL = `
-SELECT r.hazard_id, l.local_id, r.completed_on, r.method, round(r.area_m2)::bigint, r.items_destroyed
+SELECT r.hazard_id, l.local_id, r.completed_on, r.method, r.area_m2, r.items_destroyed
 FROM land_release_version r
 JOIN land_release l ON l.id = r.release_id
 WHERE r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1) AND NOT r.withdrawn
@@ -177,19 +178,24 @@ func reportFacts(ctx context.Context, tx pgx.Tx, asOf, start, end time.Time, lev
 		return id, localID, v, err
 	}
 
+	// Released areas are rounded cumulatively per hazard area, so that an area released in full nets to zero
+	// and each area's whole-m2 figures add up; exact[i] is the running exact sum of facts[i].
+	var exact []float64
 	rows, err := tx.Query(ctx, reportStartSQL, asOf, start, level)
 	if err != nil {
 		return nil, dbError(err, "report: start")
 	}
 	for rows.Next() {
-		var released int64
+		var released float64
 		id, localID, v, err := scanVersion(rows, &released)
 		if err != nil {
 			rows.Close()
 			return nil, dbError(err, "report: start")
 		}
 		h := get(id, localID)
-		h.Start, h.ReleasedAtStartM2 = &v, released
+		h.Start, h.ReleasedAtStartM2 = &v, int64(math.Round(released))
+		exact = append(exact, make([]float64, len(facts)-len(exact))...)
+		exact[index[id]] = released
 	}
 	if err := rows.Err(); err != nil {
 		return nil, dbError(err, "report: start")
@@ -216,18 +222,23 @@ func reportFacts(ctx context.Context, tx pgx.Tx, asOf, start, end time.Time, lev
 	if err != nil {
 		return nil, dbError(err, "report: releases")
 	}
+	exact = append(exact, make([]float64, len(facts)-len(exact))...)
 	for rows.Next() {
 		var (
 			id     int64
 			r      landrelease.ReleaseFacts
 			method string
+			area   float64
 		)
-		if err := rows.Scan(&id, &r.LocalID, &r.CompletedOn, &method, &r.AreaM2, &r.Items); err != nil {
+		if err := rows.Scan(&id, &r.LocalID, &r.CompletedOn, &method, &area, &r.Items); err != nil {
 			rows.Close()
 			return nil, dbError(err, "report: releases")
 		}
 		r.Method = landrelease.Method(method)
 		if i, ok := index[id]; ok {
+			before := math.Round(exact[i])
+			exact[i] += area
+			r.AreaM2 = int64(math.Round(exact[i]) - before)
 			facts[i].Releases = append(facts[i].Releases, r)
 		}
 	}
