@@ -102,6 +102,21 @@ func demoLoad(ctx context.Context, e *env, args []string) error {
 			return describe(err)
 		}
 	}
+	// Lao PDR's Article 4 deadline and its extension, and a work plan scaled to the demo.
+	a4 := postgres.NewArticle4Service(db, postgres.NewReportService(db))
+	for _, dl := range []landrelease.Deadline{
+		{Deadline: time.Date(2020, 8, 1, 0, 0, 0, 0, time.UTC), Kind: "original", Note: "ten years after entry into force"},
+		{Deadline: time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC), Kind: "extension", Note: "five-year extension granted in 2019"},
+	} {
+		if err := a4.AddDeadline(cctx, dl); err != nil && landrelease.ErrorCode(err) != landrelease.ECONFLICT {
+			return describe(err)
+		}
+	}
+	for y := 2021; y <= 2027; y++ {
+		if err := a4.SetTarget(cctx, landrelease.Target{Year: y, AreaM2: 6_000_000, Note: "demo work plan"}); err != nil {
+			return describe(err)
+		}
+	}
 	l := &loader{hazards: hazards, releases: postgres.NewLandReleaseService(db)}
 	start := time.Now()
 	jobs := make(chan job)

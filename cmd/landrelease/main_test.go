@@ -390,6 +390,30 @@ func TestEndToEnd(t *testing.T) {
 	if res := a.do("GET", "/api/v1/reports/article7?year=2023&format=pdf", "", nil, nil); res.status != http.StatusBadRequest {
 		t.Errorf("format pdf: %d", res.status)
 	}
+	a.cli("deadline", "add", "--date", "2025-08-01", "--kind", "extension")
+	a.cli("target", "set", "--year", "2023", "--area-m2", "1000")
+	var progress struct {
+		RemainingM2 int64 `json:"remaining_m2"`
+		Deadline    struct {
+			Deadline string `json:"deadline"`
+		} `json:"deadline"`
+		Years []struct {
+			Year       int   `json:"year"`
+			TargetM2   int64 `json:"target_area_m2"`
+			ReleasedM2 int64 `json:"released_area_m2"`
+		} `json:"years"`
+	}
+	if err := json.Unmarshal([]byte(a.get("/api/v1/reports/article4?on=2024-12-31")), &progress); err != nil {
+		t.Fatal(err)
+	}
+	if progress.RemainingM2 != full0-cl-cn || !strings.HasPrefix(progress.Deadline.Deadline, "2025-08-01") {
+		t.Errorf("article4: %+v", progress)
+	}
+	for _, y := range progress.Years {
+		if y.Year == 2023 && (y.TargetM2 != 1000 || y.ReleasedM2 != cl+cn) {
+			t.Errorf("2023 progress: %+v", y)
+		}
+	}
 	if out := a.cli("report", "article7", "--year", "2023", "--level", "1", "--format", "csv"); out != csvBody {
 		t.Errorf("the command line and the API differ:\n%s\n%s", out, csvBody)
 	}
@@ -414,7 +438,8 @@ func TestHelp(t *testing.T) {
 	env := func(string) string { return "" }
 	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"admin", "import", "--help"},
 		{"token", "create", "--help"}, {"demo", "load", "--help"}, {"demo", "generate", "--help"},
-		{"report", "article7", "--help"}, {"setting", "set", "--help"}} {
+		{"report", "article7", "--help"}, {"setting", "set", "--help"}, {"report", "article4", "--help"},
+		{"deadline", "add", "--help"}, {"target", "set", "--help"}} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), args, env, &out, &errb); err != nil {
 			t.Errorf("%v: %v", args, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -106,5 +107,95 @@ func settingSet(ctx context.Context, e *env, args []string) error {
 		return describe(err)
 	}
 	fmt.Fprintf(e.stdout, "%s = %s\n", fs.Arg(0), fs.Arg(1))
+	return nil
+}
+
+func reportArticle4(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "report article4", "report article4 [--on DATE] [--as-of TIME]")
+	on := fs.String("on", "", "field date of the figures, default today")
+	asOf := fs.String("as-of", "", "as recorded at this date or RFC 3339 time")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	day := time.Now().UTC()
+	if *on != "" {
+		d, err := time.Parse(time.DateOnly, *on)
+		if err != nil {
+			return fmt.Errorf("--on is a date such as 2025-06-30: %w", err)
+		}
+		day = d
+	}
+	var at *time.Time
+	if *asOf != "" {
+		t, err := parseAsOf(*asOf)
+		if err != nil {
+			return err
+		}
+		at = &t
+	}
+	db, err := open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := postgres.NewArticle4Service(db, postgres.NewReportService(db)).Progress(ctx, day, at)
+	if err != nil {
+		return describe(err)
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}
+
+func deadlineAdd(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "deadline add", "deadline add --date 2025-08-01 --kind extension [--decided-on DATE] [--note TEXT]")
+	date := fs.String("date", "", "the deadline")
+	kind := fs.String("kind", "extension", "original or extension")
+	decided := fs.String("decided-on", "", "when the States Parties decided it")
+	note := fs.String("note", "", "a note")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d := landrelease.Deadline{Kind: *kind, Note: *note}
+	var err error
+	if d.Deadline, err = time.Parse(time.DateOnly, *date); err != nil {
+		return fmt.Errorf("--date is a date such as 2025-08-01: %w", err)
+	}
+	if *decided != "" {
+		t, err := time.Parse(time.DateOnly, *decided)
+		if err != nil {
+			return fmt.Errorf("--decided-on is a date: %w", err)
+		}
+		d.DecidedOn = &t
+	}
+	db, err := open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.NewArticle4Service(db, postgres.NewReportService(db)).AddDeadline(cliContext(ctx, e), d); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(e.stdout, "deadline %s (%s) recorded\n", *date, *kind)
+	return nil
+}
+
+func targetSet(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "target set", "target set --year 2025 --area-m2 5000000 [--note TEXT]")
+	year := fs.Int("year", 0, "the year")
+	area := fs.Int64("area-m2", -1, "area to release in the year, m2")
+	note := fs.String("note", "", "a note")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.NewArticle4Service(db, postgres.NewReportService(db)).SetTarget(cliContext(ctx, e), landrelease.Target{Year: *year, AreaM2: *area, Note: *note}); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(e.stdout, "target for %d: %d m2\n", *year, *area)
 	return nil
 }

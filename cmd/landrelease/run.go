@@ -25,6 +25,9 @@ Commands:
   demo load       load the demo data: Lao provinces and generated hazard areas
   demo generate   write generated hazard areas and releases as GeoJSON
   report article7 export the Article 7 Form F tables (csv, json, xlsx, html)
+  report article4 the Article 4 progress summary: baseline, deadline, release rate, work-plan targets
+  deadline add    record an Article 4 deadline (the original one or an extension)
+  target set      set the work plan's area to release in a year
   setting set     set the State's name (state_name) or the Convention's entry into force (entry_into_force)
 
 Every command takes --help. The database is DATABASE_URL (postgres://user:password@host:port/db).
@@ -51,6 +54,9 @@ var commands = []command{
 	{"demo generate", demoGenerate},
 	{"report article7", reportArticle7},
 	{"setting set", settingSet},
+	{"report article4", reportArticle4},
+	{"deadline add", deadlineAdd},
+	{"target set", targetSet},
 }
 
 // run runs the command args names. It is all main does, so that tests run the binary in process.

@@ -32,12 +32,14 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	reports := postgres.NewReportService(db)
 	srv := api.New(api.Config{
 		Hazards:      postgres.NewHazardAreaService(db),
 		Releases:     postgres.NewLandReleaseService(db),
 		Admin:        postgres.NewAdminUnitService(db),
 		Users:        postgres.NewUserService(db),
-		Reports:      postgres.NewReportService(db),
+		Reports:      reports,
+		Article4:     postgres.NewArticle4Service(db, reports),
 		ReportFormat: report.Format,
 		Ready:        db.Ping,
 		Logger:       e.log,

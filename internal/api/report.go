@@ -86,3 +86,24 @@ func disposition(format string) string {
 	}
 	return "attachment"
 }
+
+func (s *Server) article4(c echo.Context) error {
+	on := time.Now().UTC()
+	if v := c.QueryParam("on"); v != "" {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil || d.After(on) {
+			return badParam("on", "must be a date no later than today, such as 2025-06-30, not %q", v)
+		}
+		on = d
+	}
+	t, err := temporal(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	p, err := s.cfg.Article4.Progress(c.Request().Context(), on, t.AsOf)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("X-Report-As-Of", p.AsOf.Format(time.RFC3339Nano))
+	return c.JSON(http.StatusOK, p)
+}

@@ -26,6 +26,7 @@ func (s *Server) routes() {
 	v1.GET("/admin-units", s.listAdminUnits)
 
 	v1.GET("/reports/article7", s.article7)
+	v1.GET("/reports/article4", s.article4)
 	v1.Any("/*", s.notFound)
 
 	if s.cfg.Web != nil {

@@ -22,6 +22,7 @@ type Config struct {
 	Admin    landrelease.AdminUnitService
 	Users    landrelease.UserService
 	Reports  landrelease.ReportService
+	Article4 landrelease.Article4Service
 	// ReportFormat finds a report encoder by format name (csv, json, xlsx, html).
 	ReportFormat landrelease.ReportFormat
 	// Ready reports nil when the service can answer (database reachable, indexes loaded).

@@ -100,3 +100,70 @@ type SettingService interface {
 
 // ReportFormat finds how to write a report format: its media type, file extension and writer.
 type ReportFormat func(name string) (contentType, ext string, write func(io.Writer, *Article7) error, ok bool)
+
+// Deadline is an Article 4 clearance deadline: the original one or an extension granted.
+type Deadline struct {
+	Deadline  time.Time  `json:"deadline"`
+	Kind      string     `json:"kind"` // original or extension
+	DecidedOn *time.Time `json:"decided_on,omitempty"`
+	Note      string     `json:"note"`
+}
+
+// Target is the national work plan's area to address (release) in a year.
+type Target struct {
+	Year   int    `json:"year"`
+	AreaM2 int64  `json:"area_m2"`
+	Note   string `json:"note"`
+}
+
+// YearProgress sets a year's target against what was released.
+type YearProgress struct {
+	Year       int   `json:"year"`
+	TargetM2   int64 `json:"target_area_m2"` // 0 when no target was set
+	ReleasedM2 int64 `json:"released_area_m2"`
+	Complete   bool  `json:"complete"` // false for the year in progress
+}
+
+// Baseline gives the figures an Article 4 extension request states: since the Convention's entry into force.
+type Baseline struct {
+	EntryIntoForce     time.Time `json:"entry_into_force"`
+	AreaAtBaselineM2   int64     `json:"area_at_baseline_m2"`
+	IdentifiedSinceM2  int64     `json:"identified_since_m2"`
+	IdentifiedCount    int       `json:"identified_since_count"`
+	CancelledSinceM2   int64     `json:"cancelled_since_m2"`
+	ReducedSinceM2     int64     `json:"reduced_since_m2"`
+	ClearedSinceM2     int64     `json:"cleared_since_m2"`
+	DifferencesSinceM2 int64     `json:"differences_since_m2"` // see Article7.Differences of the same period
+	RemainingM2        int64     `json:"remaining_m2"`
+	RemainingSHAM2     int64     `json:"remaining_sha_m2"`
+	RemainingCHAM2     int64     `json:"remaining_cha_m2"`
+}
+
+// Article4Progress tracks clearance against the Article 4 deadline (Lausanne Action Plan Actions 19 and 20).
+type Article4Progress struct {
+	State     string     `json:"state"`
+	On        time.Time  `json:"on"` // the field date of the figures (today)
+	AsOf      time.Time  `json:"as_of"`
+	Baseline  *Baseline  `json:"baseline"` // nil until entry_into_force is set
+	Deadlines []Deadline `json:"deadlines"`
+	// Deadline is the latest deadline in force, nil when none is recorded.
+	Deadline    *Deadline `json:"deadline"`
+	RemainingM2 int64     `json:"remaining_m2"`
+	// MeanReleaseM2PerYear is the mean area released (cancelled, reduced, cleared) in the last three full years.
+	MeanReleaseM2PerYear int64 `json:"mean_release_m2_per_year"`
+	RateYears            []int `json:"rate_years"`
+	// ProjectedCompletion is when the remaining area would be released at that rate; nil when the rate is zero.
+	ProjectedCompletion *time.Time     `json:"projected_completion"`
+	OnTrack             *bool          `json:"on_track"` // projected completion on or before the deadline
+	Years               []YearProgress `json:"years"`
+}
+
+// Article4Service keeps Article 4 deadlines and work-plan targets and tracks progress.
+type Article4Service interface {
+	// AddDeadline records a deadline. EINVALID, ECONFLICT (the date is recorded), EFORBIDDEN.
+	AddDeadline(ctx context.Context, d Deadline) error
+	// SetTarget sets a year's target. EINVALID, EFORBIDDEN.
+	SetTarget(ctx context.Context, t Target) error
+	// Progress computes the progress summary on field date on as recorded at asOf (nil: now).
+	Progress(ctx context.Context, on time.Time, asOf *time.Time) (*Article4Progress, error)
+}
