@@ -50,6 +50,13 @@ func article7Request(c echo.Context, now time.Time) (landrelease.Article7Request
 		return req, badParam("at", "does not apply to reports: give the period with year, or from and to")
 	}
 	req.AsOf = t.AsOf
+	if s := q.Get("compare_as_of"); s != "" {
+		c, err := temporal(map[string][]string{"as_of": {s}})
+		if err != nil {
+			return req, badParam("compare_as_of", "must be a date or an RFC 3339 time, not %q", s)
+		}
+		req.CompareAsOf = c.AsOf
+	}
 	return req, nil
 }
 

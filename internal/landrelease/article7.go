@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -313,4 +314,132 @@ func changeReason(v, w *VersionFacts, before, after int64) string {
 		return fmt.Sprintf("boundary redrawn: area %d m2 became %d m2", v.AreaM2, w.AreaM2)
 	}
 	return "recorded change"
+}
+
+// Change is a figure of one hazard area that differs between a report and the same report as recorded earlier:
+// a late entry, a correction or a withdrawal made in between.
+type Change struct {
+	AdminCode string `json:"admin_code"`
+	LocalID   string `json:"local_id"`
+	Field     string `json:"field"` // a column of the CSV, e.g. cleared_area_m2
+	Before    int64  `json:"before"`
+	After     int64  `json:"after"`
+	Cause     string `json:"cause"`
+}
+
+// CompareArticle7 lists the figures that differ between the histories recorded earlier (before) and later (after).
+func CompareArticle7(from time.Time, before, after []HazardFacts) []Change {
+	type figs struct {
+		unit UnitFigures
+		h    *HazardFacts
+	}
+	index := func(facts []HazardFacts) map[string]figs {
+		m := make(map[string]figs, len(facts))
+		for i := range facts {
+			h := &facts[i]
+			f := figs{unit: UnitFigures{ItemsDestroyed: map[string]int{}}, h: h}
+			if last := lastVersion(h); last != nil {
+				f.unit.Code = last.AdminCode
+				replay(h, from, &f.unit)
+			}
+			m[h.LocalID] = f
+		}
+		return m
+	}
+	b, a := index(before), index(after)
+	ids := slices.Sorted(maps.Keys(a))
+	for id := range b {
+		if _, ok := a[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	var out []Change
+	for _, id := range ids {
+		fb, fa := b[id], a[id]
+		code := fa.unit.Code
+		if fa.h == nil {
+			code = fb.unit.Code
+		}
+		if code == "" {
+			code = Unassigned
+		}
+		cause := ""
+		for _, c := range []struct {
+			field  string
+			before int64
+			after  int64
+		}{
+			{"opening_area_m2", fb.unit.Opening.AreaM2(), fa.unit.Opening.AreaM2()},
+			{"new_area_m2", fb.unit.NewAreaM2, fa.unit.NewAreaM2},
+			{"cancelled_area_m2", fb.unit.CancelledM2, fa.unit.CancelledM2},
+			{"reduced_area_m2", fb.unit.ReducedM2, fa.unit.ReducedM2},
+			{"cleared_area_m2", fb.unit.ClearedM2, fa.unit.ClearedM2},
+			{"reclassified_area_m2", fb.unit.ReclassifiedM2, fa.unit.ReclassifiedM2},
+			{"sha_area_m2", fb.unit.Closing.SHAAreaM2, fa.unit.Closing.SHAAreaM2},
+			{"cha_area_m2", fb.unit.Closing.CHAAreaM2, fa.unit.Closing.CHAAreaM2},
+			{"submunitions_destroyed", int64(fb.unit.ItemsTotal), int64(fa.unit.ItemsTotal)},
+			{"balance_diff_m2", fb.unit.BalanceDiffM2, fa.unit.BalanceDiffM2},
+		} {
+			if c.before == c.after {
+				continue
+			}
+			if cause == "" {
+				cause = changeCause(fb.h, fa.h)
+			}
+			out = append(out, Change{AdminCode: code, LocalID: id, Field: c.field, Before: c.before, After: c.after, Cause: cause})
+		}
+	}
+	return out
+}
+
+// changeCause describes what was recorded between two histories of one hazard area.
+func changeCause(before, after *HazardFacts) string {
+	switch {
+	case before == nil:
+		return "hazard area recorded late"
+	case after == nil:
+		return "hazard area withdrawn"
+	}
+	var causes []string
+	old := map[string]ReleaseFacts{}
+	for _, r := range before.Releases {
+		old[r.LocalID] = r
+	}
+	for _, r := range after.Releases {
+		o, ok := old[r.LocalID]
+		switch {
+		case !ok:
+			causes = append(causes, fmt.Sprintf("release %s (%s, %s) recorded late", r.LocalID, r.Method, r.CompletedOn.Format(time.DateOnly)))
+		case o.AreaM2 != r.AreaM2 || o.Method != r.Method || !o.CompletedOn.Equal(r.CompletedOn):
+			causes = append(causes, fmt.Sprintf("release %s corrected", r.LocalID))
+		}
+		delete(old, r.LocalID)
+	}
+	for _, id := range slices.Sorted(maps.Keys(old)) {
+		causes = append(causes, fmt.Sprintf("release %s withdrawn or moved out of the period", id))
+	}
+	if before.ReleasedAtStartM2 != after.ReleasedAtStartM2 {
+		causes = append(causes, "releases before the period recorded late or corrected")
+	}
+	same := len(before.Changes) == len(after.Changes) && (before.Start == nil) == (after.Start == nil) &&
+		(before.Start == nil || sameVersion(*before.Start, *after.Start))
+	for i := 0; same && i < len(before.Changes); i++ {
+		same = sameVersion(before.Changes[i], after.Changes[i])
+	}
+	if !same {
+		causes = append(causes, "hazard area record corrected or recorded late")
+	}
+	if len(causes) == 0 {
+		return "recorded change"
+	}
+	return strings.Join(causes, "; ")
+}
+
+func sameVersion(a, b VersionFacts) bool {
+	if (a.ReleasesSince == nil) != (b.ReleasesSince == nil) || (a.ReleasesSince != nil && !a.ReleasesSince.Equal(*b.ReleasesSince)) {
+		return false
+	}
+	a.ReleasesSince, b.ReleasesSince = nil, nil
+	return a == b
 }

@@ -71,6 +71,10 @@ type Article7 struct {
 	Units       []UnitFigures `json:"units"` // ordered by code; areas without an admin unit under code "UNASSIGNED"
 	Total       UnitFigures   `json:"total"` // code "TOTAL"
 	Differences []Difference  `json:"differences"`
+	// ComparedWith and Changes are set when the report is compared with itself as recorded at an earlier time:
+	// every figure of a hazard area that differs, with its cause (late entries, corrections, withdrawals).
+	ComparedWith *time.Time `json:"compared_with,omitempty"`
+	Changes      []Change   `json:"changes,omitempty"`
 }
 
 // Article7Request selects a report.
@@ -78,6 +82,8 @@ type Article7Request struct {
 	From, To time.Time  // inclusive field dates; a calendar year by default
 	Level    int        // 1 or 2
 	AsOf     *time.Time // nil: everything recorded now
+	// CompareAsOf, when set, lists what changed since the report as recorded then (see Article7.Changes).
+	CompareAsOf *time.Time
 }
 
 // ReportService computes reports. Article7 returns EINVALID for a bad period or level.

@@ -25,6 +25,7 @@ type reportKey struct {
 	from, to time.Time
 	level    int
 	asOf     time.Time // zero: now
+	compare  time.Time // zero: no comparison
 }
 
 type cached struct {
@@ -106,6 +107,9 @@ func (s *ReportService) Article7(ctx context.Context, req landrelease.Article7Re
 	if req.AsOf != nil {
 		key.asOf = req.AsOf.UTC()
 	}
+	if req.CompareAsOf != nil {
+		key.compare = req.CompareAsOf.UTC()
+	}
 	var out *landrelease.Article7
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var change int64
@@ -140,6 +144,15 @@ func (s *ReportService) Article7(ctx context.Context, req landrelease.Article7Re
 			return err
 		}
 		landrelease.ComputeArticle7(r, facts)
+		if req.CompareAsOf != nil {
+			then := req.CompareAsOf.UTC()
+			old, err := reportFacts(ctx, tx, then, from.AddDate(0, 0, -1), to, req.Level)
+			if err != nil {
+				return err
+			}
+			r.ComparedWith = &then
+			r.Changes = landrelease.CompareArticle7(from, old, facts)
+		}
 		s.mu.Lock()
 		if len(s.cache) >= maxCachedReports {
 			clear(s.cache)

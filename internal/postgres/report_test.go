@@ -155,6 +155,23 @@ func TestArticle7Report(t *testing.T) {
 	if tables(t, past) != tables(t, first) {
 		t.Errorf("as_of report changed:\n%s\n%s", tables(t, past), tables(t, first))
 	}
+	// Compared with the first run, the late entry is listed, never hidden.
+	cmp, err := reports.Article7(context.Background(), landrelease.Article7Request{From: req.From, To: req.To, Level: 1, CompareAsOf: &asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cleared *landrelease.Change
+	for i, c := range cmp.Changes {
+		if c.LocalID != "H1" {
+			t.Errorf("change of %s: %+v", c.LocalID, c)
+		}
+		if c.Field == "cleared_area_m2" {
+			cleared = &cmp.Changes[i]
+		}
+	}
+	if cleared == nil || cleared.After-cleared.Before != r13 || cleared.Cause != "release H1-R3 (cleared, 2024-11-01) recorded late" || len(cmp.Changes) != 3 {
+		t.Errorf("changes: %+v", cmp.Changes)
+	}
 	// The 2025 report opens where 2024 closed.
 	next, err := reports.Article7(context.Background(), landrelease.Article7Request{From: date("2025-01-01"), To: date("2025-12-31"), Level: 1})
 	if err != nil {

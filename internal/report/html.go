@@ -19,7 +19,11 @@ type htmlDevice struct{ Name, Count string }
 
 type htmlDifference struct{ Unit, LocalID, On, Kind, AreaM2, Reason string }
 
+type htmlChange struct{ Unit, LocalID, Field, Before, After, Cause string }
+
 type htmlPage struct {
+	ComparedWith                                   string
+	Changes                                        []htmlChange
 	Title, State, Period, AsOf, GeneratedAt, Level string
 	Units                                          []htmlUnit
 	Total                                          htmlUnit
@@ -107,6 +111,15 @@ p.note { font-size: 8.5pt; margin-top: 1.5em; }
 </table>
 {{else}}<p>{{.Balanced}}</p>
 {{end}}
+{{if .ComparedWith}}<h2>Changes since the report as recorded on {{.ComparedWith}}</h2>
+{{if .Changes}}<table>
+<thead><tr><th>Unit</th><th>Local ID</th><th>Figure</th><th>Then</th><th>Now</th><th>Cause</th></tr></thead>
+<tbody>
+{{range .Changes}}<tr><td>{{.Unit}}</td><td>{{.LocalID}}</td><td>{{.Field}}</td><td class="n">{{.Before}}</td><td class="n">{{.After}}</td><td>{{.Cause}}</td></tr>
+{{end}}</tbody>
+</table>
+{{else}}<p>No figure changed.</p>
+{{end}}{{end}}
 <p class="note">{{.Footnote}}</p>
 </body>
 </html>
@@ -137,6 +150,13 @@ func HTML(w io.Writer, r *landrelease.Article7) error {
 			Unit: unitLabel(r, d.AdminCode), LocalID: d.LocalID, On: d.On.Format(isoDate),
 			Kind: string(d.Kind), AreaM2: signed(d.AreaM2), Reason: d.Reason,
 		})
+	}
+	if r.ComparedWith != nil {
+		p.ComparedWith = stamp(*r.ComparedWith)
+		for _, c := range r.Changes {
+			p.Changes = append(p.Changes, htmlChange{Unit: unitLabel(r, c.AdminCode), LocalID: c.LocalID, Field: c.Field,
+				Before: group(c.Before), After: group(c.After), Cause: c.Cause})
+		}
 	}
 	return pageTemplate.Execute(w, p)
 }
