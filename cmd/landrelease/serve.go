@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/landrelease/landrelease/internal/api"
+	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/report"
+	"github.com/landrelease/landrelease/internal/spatial"
 	"github.com/landrelease/landrelease/web"
 )
 
@@ -32,6 +35,21 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	index := spatial.NewService()
+	var following atomic.Bool
+	go followChanges(ctx, e, postgres.NewFeed(db, e.getenv("DATABASE_URL"), e.log), index, &following)
+	ready := func(ctx context.Context) error {
+		if err := db.Ping(ctx); err != nil {
+			return landrelease.Errorf(landrelease.EUNAVAILABLE, "the database does not answer")
+		}
+		if !index.Ready() {
+			return landrelease.Errorf(landrelease.EUNAVAILABLE, "the spatial index is loading")
+		}
+		if !following.Load() {
+			return landrelease.Errorf(landrelease.EUNAVAILABLE, "the spatial index is reconnecting to the change feed")
+		}
+		return nil
+	}
 	reports := postgres.NewReportService(db)
 	srv := api.New(api.Config{
 		Hazards:      postgres.NewHazardAreaService(db),
@@ -41,7 +59,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Reports:      reports,
 		Article4:     postgres.NewArticle4Service(db, reports),
 		ReportFormat: report.Format,
-		Ready:        db.Ping,
+		Ready:        ready,
+		Spatial:      index,
 		Logger:       e.log,
 		MaxBody:      *maxBody,
 		Web:          web.Handler(),
@@ -67,4 +86,28 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	e.log.Info("stopped")
 	return nil
+}
+
+// followChanges loads the spatial index from PostGIS, retrying until the database answers, then keeps it in
+// step with every committed change until ctx ends.
+func followChanges(ctx context.Context, e *env, feed *postgres.Feed, index *spatial.Service, following *atomic.Bool) {
+	for {
+		start := time.Now()
+		hs, w, err := feed.Load(ctx)
+		if err == nil {
+			index.Load(hs)
+			e.log.Info("spatial index loaded", "hazard_areas", len(hs), "duration", time.Since(start))
+			_ = feed.Run(ctx, w, index.Apply, following.Store)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		e.log.Warn("spatial index: load failed; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
 }

@@ -66,6 +66,12 @@ func (s *Server) listHazardAreas(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if f.Point, err = lonLat(q, "point"); err != nil {
+		return err
+	}
+	if done, err := s.spatialList(c, f, rem); done {
+		return err
+	}
 	hs, err := s.cfg.Hazards.FindHazardAreas(c.Request().Context(), f)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ func (s *Server) routes() {
 
 	v1.GET("/hazard-areas", s.listHazardAreas)
 	v1.POST("/hazard-areas", s.createHazardArea)
+	v1.POST("/hazard-areas/intersecting", s.intersecting)
 	v1.GET("/hazard-areas/:id", s.getHazardArea)
 	v1.PUT("/hazard-areas/:id", s.updateHazardArea)
 	v1.DELETE("/hazard-areas/:id", s.withdrawHazardArea)

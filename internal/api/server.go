@@ -23,6 +23,8 @@ type Config struct {
 	Users    landrelease.UserService
 	Reports  landrelease.ReportService
 	Article4 landrelease.Article4Service
+	// Spatial answers point, near, bbox and intersecting queries from memory.
+	Spatial landrelease.SpatialIndex
 	// ReportFormat finds a report encoder by format name (csv, json, xlsx, html).
 	ReportFormat landrelease.ReportFormat
 	// Ready reports nil when the service can answer (database reachable, indexes loaded).

@@ -56,6 +56,8 @@ type HazardProperties struct {
 	Reason           string   `json:"reason"`
 	ReleasesSince    *string  `json:"releases_since"`
 	Withdrawn        bool     `json:"withdrawn"`
+	// DistanceM is the distance from the query point of a near query.
+	DistanceM *float64 `json:"distance_m,omitempty"`
 }
 
 // ReleaseProperties are the properties of a land release feature.

@@ -152,6 +152,8 @@ type HazardAreaFilter struct {
 	Contamination Contamination
 	Admin         string     // admin unit code, level 1 or 2
 	BBox          *orb.Bound // intersects
+	// Point selects the areas whose open (unreleased) part covers it; current state only.
+	Point *orb.Point
 	LocalIDs      []string
 	Temporal
 	After int64 // ID of the last item of the previous page

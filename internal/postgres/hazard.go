@@ -70,7 +70,16 @@ func findHazards(ctx context.Context, q querier, f landrelease.HazardAreaFilter)
 	}
 	args := []any{f.After, ids, w, sth, e, n, nullStr(f.Kind), nullStr(status), nullStr(f.Contamination), nullStr(f.Admin), limitOf(f.Limit)}
 	sql := findCurrentHazardsSQL
-	if !f.Temporal.IsZero() {
+	if f.Temporal.IsZero() {
+		var x, y *float64
+		if f.Point != nil {
+			x, y = &f.Point[0], &f.Point[1]
+		}
+		args = append(args, x, y)
+	} else {
+		if f.Point != nil {
+			return nil, landrelease.Invalid("A point query answers the current state: leave out at and as_of.", landrelease.Detail{Field: "point", Reason: "cannot be combined with at or as_of"})
+		}
 		sql = findTemporalHazardsSQL
 		var at *time.Time
 		if f.At != nil {

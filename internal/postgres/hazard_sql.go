@@ -7,7 +7,8 @@ const hazardColumns = `h.id, h.local_id, v.version, v.valid_from, v.recorded_at,
 	ST_AsBinary(v.geom), v.area_m2, a1.code, a1.name, a2.code, a2.name`
 
 // findCurrentHazardsSQL lists the current versions: the latest field state as known now.
-// $1 after id, $2 local ids, $3..$6 bbox, $7 kind, $8 status, $9 contamination, $10 admin code, $11 limit.
+// $1 after id, $2 local ids, $3..$6 bbox, $7 kind, $8 status, $9 contamination, $10 admin code, $11 limit,
+// $12, $13 a point the remaining polygon covers.
 const findCurrentHazardsSQL = `
 SELECT ` + hazardColumns + `, h.remaining_area_m2, ST_AsBinary(h.remaining_geom)
 FROM hazard_area_version v
@@ -22,6 +23,7 @@ WHERE v.is_current AND NOT v.withdrawn
   AND ($8::text IS NULL OR v.status = $8)
   AND ($9::text IS NULL OR v.contamination = $9)
   AND ($10::text IS NULL OR a1.code = $10 OR a2.code = $10)
+  AND ($12::float8 IS NULL OR ST_Covers(h.remaining_geom, ST_SetSRID(ST_MakePoint($12, $13), 4326)))
 ORDER BY v.hazard_id
 LIMIT $11`
 

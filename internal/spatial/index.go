@@ -41,6 +41,8 @@ type Item struct {
 	Contamination landrelease.Contamination
 	Geometry      orb.MultiPolygon // the whole area: bbox queries match it
 	Remaining     orb.MultiPolygon // the open part, not yet released: point, near and intersecting queries match it (may be empty)
+	// Hazard is the full current record, answered as it is (nil in tests that need only geometry).
+	Hazard *landrelease.HazardArea
 
 	geomBound orb.Bound // bounds of Geometry: the R-tree key
 	remBound  orb.Bound // bounds of Remaining
@@ -235,4 +237,10 @@ func (s *Snapshot) Intersecting(g orb.MultiPolygon, f Filter) []*Item {
 	})
 	slices.SortFunc(out, byID)
 	return out
+}
+
+// ItemOf returns the item of a hazard area's current version.
+func ItemOf(h *landrelease.HazardArea) *Item {
+	return &Item{ID: h.ID, LocalID: h.LocalID, Kind: h.Kind, Status: h.Status, Contamination: h.Contamination,
+		Geometry: h.Geometry, Remaining: h.Remaining, Hazard: h}
 }
