@@ -42,7 +42,12 @@ type app struct {
 // start runs `landrelease serve` in process against a database of its own and waits for /healthz.
 func start(t *testing.T, extra ...string) *app {
 	t.Helper()
-	dbURL := pgtest.NewDatabase(t)
+	return startOn(t, pgtest.NewDatabase(t), extra...)
+}
+
+// startOn runs `landrelease serve` on an existing database.
+func startOn(t *testing.T, dbURL string, extra ...string) *app {
+	t.Helper()
 	env := map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "warn"}
 	getenv := func(k string) string { return env[k] }
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -26,6 +26,9 @@ type Feed struct {
 	Retry time.Duration
 }
 
+// FeedApplicationName names the feed's listening connection in pg_stat_activity.
+const FeedApplicationName = "landrelease-feed"
+
 // Watermark is the xmin of the snapshot of the last read: every transaction below it had finished.
 type Watermark string
 
@@ -140,7 +143,12 @@ func (f *Feed) Run(ctx context.Context, w Watermark, apply func(upserts []*landr
 }
 
 func (f *Feed) follow(ctx context.Context, w Watermark, apply func([]*landrelease.HazardArea, []int64), connected func(bool)) (Watermark, error) {
-	conn, err := pgx.Connect(ctx, f.url)
+	cfg, err := pgx.ParseConfig(f.url)
+	if err != nil {
+		return w, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.RuntimeParams["application_name"] = FeedApplicationName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return w, fmt.Errorf("connect: %w", err)
 	}
