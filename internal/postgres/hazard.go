@@ -178,26 +178,7 @@ func (s *HazardAreaService) CreateHazardArea(ctx context.Context, h *landrelease
 	if err := h.Validate(s.db.today()); err != nil {
 		return err
 	}
-	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
-		if err := checkGeometry(ctx, tx, "hazard area", h.Geometry); err != nil {
-			return err
-		}
-		var id int64
-		if err := tx.QueryRow(ctx, insertHazardHeadSQL, h.LocalID).Scan(&id); errors.Is(err, pgx.ErrNoRows) {
-			return &landrelease.Error{Code: landrelease.ECONFLICT, Message: fmt.Sprintf("Hazard area %s already exists.", h.LocalID),
-				Details: []landrelease.Detail{{Field: "local_id", Pointer: "/properties/local_id", Reason: "is already taken"}}}
-		} else if err != nil {
-			return dbError(err, "create hazard area")
-		}
-		v, err := insertHazardVersion(ctx, tx, id, h, landrelease.Day(h.IdentifiedOn), nil, u.Name, "identified")
-		if err != nil {
-			return err
-		}
-		if _, _, _, err := refreshRemaining(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit(ctx, tx, u.Name, "create", "hazard_area", h.LocalID, v, nil)
-	})
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error { return createHazard(ctx, tx, h, u) })
 	if err != nil {
 		return err
 	}
@@ -299,66 +280,7 @@ func (s *HazardAreaService) UpdateHazardArea(ctx context.Context, localID string
 	if err := h.Validate(today); err != nil {
 		return nil, err
 	}
-	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
-		id, st, err := lockHazard(ctx, tx, localID, c.IfVersion)
-		if err != nil {
-			return err
-		}
-		if st.withdrawn {
-			return landrelease.Errorf(landrelease.ECONFLICT, "Hazard area %s was withdrawn.", localID)
-		}
-		if err := checkGeometry(ctx, tx, "hazard area", h.Geometry); err != nil {
-			return err
-		}
-		identified := landrelease.Day(h.IdentifiedOn)
-		var from *time.Time // supersede known versions from this field date; nil: all
-		validFrom := st.validFrom
-		switch {
-		case !identified.Equal(st.identifiedOn):
-			// A corrected identification date rewrites the field history from that date.
-			if c.ChangedOn != nil {
-				return landrelease.Invalid("Change identified_on as a correction, without changed_on.",
-					landrelease.Detail{Field: "changed_on", Reason: "cannot be given with a new identified_on"})
-			}
-			validFrom, from = identified, nil
-		case c.ChangedOn != nil:
-			validFrom = landrelease.Day(*c.ChangedOn)
-			if validFrom.After(today) {
-				return landrelease.Invalid("changed_on is in the future.", landrelease.Detail{Field: "changed_on", Reason: "is in the future"})
-			}
-			if validFrom.Before(st.firstValid) {
-				return landrelease.Invalid("changed_on is before the area was identified.",
-					landrelease.Detail{Field: "changed_on", Reason: fmt.Sprintf("%s is before %s", validFrom.Format(time.DateOnly), st.firstValid.Format(time.DateOnly))})
-			}
-			from = &validFrom
-		default:
-			from = &validFrom
-		}
-		releasesSince := st.releasesSince
-		h.StatusReason = ""
-		if st.status == landrelease.StatusClosed && h.Status == landrelease.StatusOpen && st.remainingM2 < landrelease.CloseBelowM2 {
-			// Contamination found in released land: the area reopens and earlier releases no longer count.
-			releasesSince = &validFrom
-		}
-		if h.Status == landrelease.StatusClosed && st.status == landrelease.StatusClosed {
-			h.StatusReason = st.statusReason
-		}
-		if _, err := tx.Exec(ctx, supersedeHazardVersionsSQL, id, from); err != nil {
-			return dbError(err, "supersede hazard versions")
-		}
-		reason := c.Reason
-		if reason == "" {
-			reason = "updated"
-		}
-		v, err := insertHazardVersion(ctx, tx, id, &h, validFrom, releasesSince, u.Name, reason)
-		if err != nil {
-			return err
-		}
-		if err := settle(ctx, tx, id, u.Name); err != nil {
-			return err
-		}
-		return audit(ctx, tx, u.Name, "update", "hazard_area", localID, v, map[string]any{"valid_from": validFrom.Format(time.DateOnly), "reason": reason})
-	})
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error { return updateHazard(ctx, tx, localID, c, h, today, u) })
 	if err != nil {
 		return nil, err
 	}
@@ -455,4 +377,88 @@ func (s *HazardAreaService) WithdrawHazardArea(ctx context.Context, localID stri
 		return nil, err
 	}
 	return hs[len(hs)-1], nil
+}
+
+// createHazard records a new hazard area inside tx; h must have passed Validate.
+func createHazard(ctx context.Context, tx pgx.Tx, h *landrelease.HazardArea, u *landrelease.User) error {
+	if err := checkGeometry(ctx, tx, "hazard area", h.Geometry); err != nil {
+		return err
+	}
+	var id int64
+	if err := tx.QueryRow(ctx, insertHazardHeadSQL, h.LocalID).Scan(&id); errors.Is(err, pgx.ErrNoRows) {
+		return &landrelease.Error{Code: landrelease.ECONFLICT, Message: fmt.Sprintf("Hazard area %s already exists.", h.LocalID),
+			Details: []landrelease.Detail{{Field: "local_id", Pointer: "/properties/local_id", Reason: "is already taken"}}}
+	} else if err != nil {
+		return dbError(err, "create hazard area")
+	}
+	v, err := insertHazardVersion(ctx, tx, id, h, landrelease.Day(h.IdentifiedOn), nil, u.Name, "identified")
+	if err != nil {
+		return err
+	}
+	if _, _, _, err := refreshRemaining(ctx, tx, id); err != nil {
+		return err
+	}
+	return audit(ctx, tx, u.Name, "create", "hazard_area", h.LocalID, v, nil)
+}
+
+// updateHazard records h as a new version of hazard area localID inside tx; h must have passed Validate.
+func updateHazard(ctx context.Context, tx pgx.Tx, localID string, c landrelease.HazardAreaChange, h landrelease.HazardArea, today time.Time, u *landrelease.User) error {
+	id, st, err := lockHazard(ctx, tx, localID, c.IfVersion)
+	if err != nil {
+		return err
+	}
+	if st.withdrawn {
+		return landrelease.Errorf(landrelease.ECONFLICT, "Hazard area %s was withdrawn.", localID)
+	}
+	if err := checkGeometry(ctx, tx, "hazard area", h.Geometry); err != nil {
+		return err
+	}
+	identified := landrelease.Day(h.IdentifiedOn)
+	var from *time.Time // supersede known versions from this field date; nil: all
+	validFrom := st.validFrom
+	switch {
+	case !identified.Equal(st.identifiedOn):
+		// A corrected identification date rewrites the field history from that date.
+		if c.ChangedOn != nil {
+			return landrelease.Invalid("Change identified_on as a correction, without changed_on.",
+				landrelease.Detail{Field: "changed_on", Reason: "cannot be given with a new identified_on"})
+		}
+		validFrom, from = identified, nil
+	case c.ChangedOn != nil:
+		validFrom = landrelease.Day(*c.ChangedOn)
+		if validFrom.After(today) {
+			return landrelease.Invalid("changed_on is in the future.", landrelease.Detail{Field: "changed_on", Reason: "is in the future"})
+		}
+		if validFrom.Before(st.firstValid) {
+			return landrelease.Invalid("changed_on is before the area was identified.",
+				landrelease.Detail{Field: "changed_on", Reason: fmt.Sprintf("%s is before %s", validFrom.Format(time.DateOnly), st.firstValid.Format(time.DateOnly))})
+		}
+		from = &validFrom
+	default:
+		from = &validFrom
+	}
+	releasesSince := st.releasesSince
+	h.StatusReason = ""
+	if st.status == landrelease.StatusClosed && h.Status == landrelease.StatusOpen && st.remainingM2 < landrelease.CloseBelowM2 {
+		// Contamination found in released land: the area reopens and earlier releases no longer count.
+		releasesSince = &validFrom
+	}
+	if h.Status == landrelease.StatusClosed && st.status == landrelease.StatusClosed {
+		h.StatusReason = st.statusReason
+	}
+	if _, err := tx.Exec(ctx, supersedeHazardVersionsSQL, id, from); err != nil {
+		return dbError(err, "supersede hazard versions")
+	}
+	reason := c.Reason
+	if reason == "" {
+		reason = "updated"
+	}
+	v, err := insertHazardVersion(ctx, tx, id, &h, validFrom, releasesSince, u.Name, reason)
+	if err != nil {
+		return err
+	}
+	if err := settle(ctx, tx, id, u.Name); err != nil {
+		return err
+	}
+	return audit(ctx, tx, u.Name, "update", "hazard_area", localID, v, map[string]any{"valid_from": validFrom.Format(time.DateOnly), "reason": reason})
 }

@@ -183,37 +183,7 @@ func (s *LandReleaseService) CreateLandRelease(ctx context.Context, r *landrelea
 	if err := r.Validate(s.db.today()); err != nil {
 		return err
 	}
-	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
-		id, st, err := lockHazard(ctx, tx, r.HazardArea, 0)
-		if landrelease.ErrorCode(err) == landrelease.ENOTFOUND {
-			return landrelease.Invalid(fmt.Sprintf("Hazard area %s does not exist.", r.HazardArea), hazardDetail("%s does not exist", r.HazardArea))
-		} else if err != nil {
-			return err
-		}
-		if st.status == landrelease.StatusClosed {
-			return landrelease.Invalid(fmt.Sprintf("Hazard area %s is closed: reopen it before recording a new release.", r.HazardArea),
-				hazardDetail("%s is closed", r.HazardArea))
-		}
-		hv, err := checkRelease(ctx, tx, id, st, r, 0)
-		if err != nil {
-			return err
-		}
-		var rid int64
-		if err := tx.QueryRow(ctx, insertReleaseHeadSQL, r.LocalID, id).Scan(&rid); errors.Is(err, pgx.ErrNoRows) {
-			return &landrelease.Error{Code: landrelease.ECONFLICT, Message: fmt.Sprintf("Land release %s already exists.", r.LocalID),
-				Details: []landrelease.Detail{{Field: "local_id", Pointer: "/properties/local_id", Reason: "is already taken"}}}
-		} else if err != nil {
-			return dbError(err, "create land release")
-		}
-		v, err := insertReleaseVersion(ctx, tx, rid, id, hv, r, u.Name, "recorded", false)
-		if err != nil {
-			return err
-		}
-		if err := settle(ctx, tx, id, u.Name); err != nil {
-			return err
-		}
-		return audit(ctx, tx, u.Name, "create", "land_release", r.LocalID, v, map[string]any{"hazard_area": r.HazardArea})
-	})
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error { return createRelease(ctx, tx, r, u) })
 	if err != nil {
 		return err
 	}
@@ -258,42 +228,7 @@ func (s *LandReleaseService) UpdateLandRelease(ctx context.Context, localID stri
 	if err := r.Validate(s.db.today()); err != nil {
 		return nil, err
 	}
-	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
-		rid, hid, hazard, st, err := lockRelease(ctx, tx, localID, c.IfVersion)
-		if err != nil {
-			return err
-		}
-		if r.HazardArea != hazard {
-			return landrelease.Invalid("A release cannot move to another hazard area: withdraw it and record a new one.",
-				hazardDetail("is %s and cannot change", hazard))
-		}
-		cur, err := findReleases(ctx, tx, landrelease.LandReleaseFilter{Limit: 1}, []string{localID}, true)
-		if err != nil {
-			return err
-		}
-		if len(cur) == 1 && cur[0].Withdrawn {
-			return landrelease.Errorf(landrelease.ECONFLICT, "Land release %s was withdrawn.", localID)
-		}
-		hv, err := checkRelease(ctx, tx, hid, st, &r, rid)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, supersedeReleaseSQL, rid); err != nil {
-			return dbError(err, "supersede release")
-		}
-		reason := c.Reason
-		if reason == "" {
-			reason = "corrected"
-		}
-		v, err := insertReleaseVersion(ctx, tx, rid, hid, hv, &r, u.Name, reason, false)
-		if err != nil {
-			return err
-		}
-		if err := settle(ctx, tx, hid, u.Name); err != nil {
-			return err
-		}
-		return audit(ctx, tx, u.Name, "update", "land_release", localID, v, map[string]any{"reason": reason})
-	})
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error { return updateRelease(ctx, tx, localID, c, r, u) })
 	if err != nil {
 		return nil, err
 	}
@@ -348,4 +283,75 @@ func (s *LandReleaseService) WithdrawLandRelease(ctx context.Context, localID st
 		return nil, err
 	}
 	return hs[len(hs)-1], nil
+}
+
+// createRelease records a land release inside tx; r must have passed Validate.
+func createRelease(ctx context.Context, tx pgx.Tx, r *landrelease.LandRelease, u *landrelease.User) error {
+	id, st, err := lockHazard(ctx, tx, r.HazardArea, 0)
+	if landrelease.ErrorCode(err) == landrelease.ENOTFOUND {
+		return landrelease.Invalid(fmt.Sprintf("Hazard area %s does not exist.", r.HazardArea), hazardDetail("%s does not exist", r.HazardArea))
+	} else if err != nil {
+		return err
+	}
+	if st.status == landrelease.StatusClosed {
+		return landrelease.Invalid(fmt.Sprintf("Hazard area %s is closed: reopen it before recording a new release.", r.HazardArea),
+			hazardDetail("%s is closed", r.HazardArea))
+	}
+	hv, err := checkRelease(ctx, tx, id, st, r, 0)
+	if err != nil {
+		return err
+	}
+	var rid int64
+	if err := tx.QueryRow(ctx, insertReleaseHeadSQL, r.LocalID, id).Scan(&rid); errors.Is(err, pgx.ErrNoRows) {
+		return &landrelease.Error{Code: landrelease.ECONFLICT, Message: fmt.Sprintf("Land release %s already exists.", r.LocalID),
+			Details: []landrelease.Detail{{Field: "local_id", Pointer: "/properties/local_id", Reason: "is already taken"}}}
+	} else if err != nil {
+		return dbError(err, "create land release")
+	}
+	v, err := insertReleaseVersion(ctx, tx, rid, id, hv, r, u.Name, "recorded", false)
+	if err != nil {
+		return err
+	}
+	if err := settle(ctx, tx, id, u.Name); err != nil {
+		return err
+	}
+	return audit(ctx, tx, u.Name, "create", "land_release", r.LocalID, v, map[string]any{"hazard_area": r.HazardArea})
+}
+
+// updateRelease records r as a corrected version of land release localID inside tx; r must have passed Validate.
+func updateRelease(ctx context.Context, tx pgx.Tx, localID string, c landrelease.LandReleaseChange, r landrelease.LandRelease, u *landrelease.User) error {
+	rid, hid, hazard, st, err := lockRelease(ctx, tx, localID, c.IfVersion)
+	if err != nil {
+		return err
+	}
+	if r.HazardArea != hazard {
+		return landrelease.Invalid("A release cannot move to another hazard area: withdraw it and record a new one.",
+			hazardDetail("is %s and cannot change", hazard))
+	}
+	cur, err := findReleases(ctx, tx, landrelease.LandReleaseFilter{Limit: 1}, []string{localID}, true)
+	if err != nil {
+		return err
+	}
+	if len(cur) == 1 && cur[0].Withdrawn {
+		return landrelease.Errorf(landrelease.ECONFLICT, "Land release %s was withdrawn.", localID)
+	}
+	hv, err := checkRelease(ctx, tx, hid, st, &r, rid)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, supersedeReleaseSQL, rid); err != nil {
+		return dbError(err, "supersede release")
+	}
+	reason := c.Reason
+	if reason == "" {
+		reason = "corrected"
+	}
+	v, err := insertReleaseVersion(ctx, tx, rid, hid, hv, &r, u.Name, reason, false)
+	if err != nil {
+		return err
+	}
+	if err := settle(ctx, tx, hid, u.Name); err != nil {
+		return err
+	}
+	return audit(ctx, tx, u.Name, "update", "land_release", localID, v, map[string]any{"reason": reason})
 }
