@@ -25,6 +25,7 @@ Commands:
   demo load       load the demo data: Lao provinces and generated hazard areas
   demo generate   write generated hazard areas and releases as GeoJSON
   report article7 export the Article 7 Form F tables (csv, json, xlsx, html)
+  import          validate a GeoJSON upload and submit it (--approve applies it, --dry-run only checks)
   report article4 the Article 4 progress summary: baseline, deadline, release rate, work-plan targets
   deadline add    record an Article 4 deadline (the original one or an extension)
   target set      set the work plan's area to release in a year
@@ -55,6 +56,7 @@ var commands = []command{
 	{"report article7", reportArticle7},
 	{"setting set", settingSet},
 	{"report article4", reportArticle4},
+	{"import", importUpload},
 	{"deadline add", deadlineAdd},
 	{"target set", targetSet},
 }

@@ -20,7 +20,8 @@ import (
 func serve(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "serve", "serve [--addr HOST:PORT]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (env LANDRELEASE_ADDR)")
-	maxBody := fs.Int64("max-body", 16<<20, "largest request body in bytes")
+	maxBody := fs.Int64("max-body", 16<<20, "largest request body in bytes, uploads aside")
+	maxUpload := fs.Int64("max-upload", 256<<20, "largest upload in bytes")
 	if a := e.getenv("LANDRELEASE_ADDR"); a != "" {
 		*addr = a
 	}
@@ -61,6 +62,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 		ReportFormat: report.Format,
 		Ready:        ready,
 		Spatial:      index,
+		Uploads:      postgres.NewUploadService(db),
+		MaxUpload:    *maxUpload,
 		Logger:       e.log,
 		MaxBody:      *maxBody,
 		Web:          web.Handler(),

@@ -26,6 +26,14 @@ func (s *Server) routes() {
 
 	v1.GET("/admin-units", s.listAdminUnits)
 
+	v1.POST("/uploads", s.createUpload)
+	v1.GET("/uploads", s.listUploads)
+	v1.GET("/uploads/:id", s.getUpload)
+	v1.GET("/uploads/:id/body", s.uploadBody)
+	v1.POST("/uploads/:id/approve", s.approveUpload)
+	v1.POST("/uploads/:id/reject", s.rejectUpload)
+	v1.GET("/schema/upload", s.uploadSchema)
+
 	v1.GET("/reports/article7", s.article7)
 	v1.GET("/reports/article4", s.article4)
 	v1.Any("/*", s.notFound)

@@ -30,8 +30,11 @@ type Config struct {
 	// Ready reports nil when the service can answer (database reachable, indexes loaded).
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
-	// MaxBody bounds a request body in bytes (default 16 MiB).
+	// MaxBody bounds a request body in bytes (default 16 MiB), except uploads.
 	MaxBody int64
+	// MaxUpload bounds an upload's body in bytes (default 256 MiB).
+	MaxUpload int64
+	Uploads   landrelease.UploadService
 	// Geometry bounds one geometry (defaults of geo.Limits).
 	Geometry geo.Limits
 	// Web serves the web application at /, when set.
@@ -48,6 +51,9 @@ type Server struct {
 func New(cfg Config) *Server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 16 << 20
+	}
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = 256 << 20
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -74,6 +80,8 @@ type errorBody struct {
 		Message string               `json:"message"`
 		Details []landrelease.Detail `json:"details,omitempty"`
 	} `json:"error"`
+	// Report is the feature-by-feature report of a rejected upload.
+	Report *landrelease.UploadReport `json:"report,omitempty"`
 }
 
 // statuses maps error codes to HTTP statuses; this is the only place that picks an error status.
@@ -132,6 +140,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	body.Error.Code = code
 	body.Error.Message = landrelease.ErrorMessage(err)
 	body.Error.Details = landrelease.ErrorDetails(err)
+	var re *landrelease.ReportError
+	if errors.As(err, &re) {
+		body.Report = re.Report
+	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return
@@ -176,6 +188,9 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/uploads" {
+			return next(c) // uploads spool to disk with their own limit
+		}
 		if r.ContentLength > s.cfg.MaxBody {
 			return landrelease.Errorf(landrelease.ETOOLARGE, "The body is %d bytes; the limit is %d.", r.ContentLength, s.cfg.MaxBody)
 		}

@@ -153,8 +153,8 @@ type HazardAreaFilter struct {
 	Admin         string     // admin unit code, level 1 or 2
 	BBox          *orb.Bound // intersects
 	// Point selects the areas whose open (unreleased) part covers it; current state only.
-	Point *orb.Point
-	LocalIDs      []string
+	Point    *orb.Point
+	LocalIDs []string
 	Temporal
 	After int64 // ID of the last item of the previous page
 	Limit int   // default 100, at most 10000

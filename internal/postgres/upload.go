@@ -1,0 +1,614 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"github.com/landrelease/landrelease/geo"
+	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// Upload warning thresholds.
+const (
+	LongSegmentM         = 5000.0 // consecutive vertices farther apart draw a warning
+	OverlapWarnM2        = 100.0  // overlap with another open hazard area drawing a warning
+	NearDuplicateShare   = 0.05   // symmetric difference below this share of the area: a near-duplicate
+	maxDetailsPerFeature = 20
+)
+
+// UploadService implements landrelease.UploadService.
+type UploadService struct {
+	db     *DB
+	Limits feature.CollectionLimits
+}
+
+// NewUploadService returns an UploadService on db.
+func NewUploadService(db *DB) *UploadService { return &UploadService{db: db} }
+
+var _ landrelease.UploadService = (*UploadService)(nil)
+
+const (
+	uploadColumns      = `id, status, submitted_by, submitted_at, coalesce(idempotency_key, ''), size_bytes, sha256, feature_count, coalesce(reviewed_by, ''), reviewed_at, coalesce(review_comment, '')`
+	findUploadByKeySQL = `SELECT ` + uploadColumns + `, report FROM upload WHERE submitted_by = $1 AND idempotency_key = $2`
+	insertUploadSQL    = `INSERT INTO upload (status, submitted_by, idempotency_key, body_oid, size_bytes, sha256, feature_count, report) VALUES ('submitted', $1, $2, $3, $4, $5, $6, $7) ON CONFLICT (submitted_by, idempotency_key) DO NOTHING RETURNING id`
+	findUploadSQL      = `SELECT ` + uploadColumns + `, report FROM upload WHERE id = $1`
+	lockUploadSQL      = `SELECT ` + uploadColumns + `, report, body_oid FROM upload WHERE id = $1 FOR UPDATE`
+	findUploadsSQL     = `SELECT ` + uploadColumns + `, NULL::jsonb FROM upload WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR submitted_by = $2) ORDER BY id DESC LIMIT $3`
+	uploadBodySQL      = `SELECT body_oid, submitted_by FROM upload WHERE id = $1`
+	reviewUploadSQL    = `UPDATE upload SET status = $2, reviewed_by = $3, reviewed_at = now(), review_comment = $4 WHERE id = $1`
+	overlapWarningSQL  = `
+WITH g AS (SELECT ST_Multi(ST_GeomFromWKB($1, 4326)) AS g)
+SELECT h.local_id, ST_Area(ST_CollectionExtract(ST_Intersection(h.remaining_geom, g.g), 3)::geography) AS overlap,
+       ST_Area(ST_CollectionExtract(ST_SymDifference(v.geom, g.g), 3)::geography) AS symdiff, ST_Area(g.g::geography) AS area
+FROM g, hazard_area_version v JOIN hazard_area h ON h.id = v.hazard_id
+WHERE v.is_current AND NOT v.withdrawn AND v.status = 'open' AND h.local_id <> $2
+  AND v.geom && g.g AND ST_Intersects(v.geom, g.g)
+ORDER BY h.local_id
+LIMIT 20`
+)
+
+func scanUpload(row pgx.Row, extra ...any) (*landrelease.Upload, error) {
+	var u landrelease.Upload
+	var report []byte
+	dest := append([]any{&u.ID, &u.Status, &u.SubmittedBy, &u.SubmittedAt, &u.IdempotencyKey, &u.SizeBytes, &u.SHA256,
+		&u.FeatureCount, &u.ReviewedBy, &u.ReviewedAt, &u.ReviewComment, &report}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if report != nil {
+		u.Report = &landrelease.UploadReport{}
+		if err := json.Unmarshal(report, u.Report); err != nil {
+			return nil, fmt.Errorf("decode upload report: %w", err)
+		}
+	}
+	return &u, nil
+}
+
+// uploaders may send uploads; reviewers may see all of them and decide.
+var (
+	uploaders = []landrelease.Role{landrelease.RoleFieldTeam, landrelease.RoleDataManager}
+	reviewers = []landrelease.Role{landrelease.RoleDataManager}
+)
+
+// run validates every feature of body by applying it inside tx, one savepoint per feature, as actor. base gives,
+// per feature index, the version a feature was compared with at submission (approval checks that it still is).
+// The caller commits tx to apply the upload or rolls it back.
+func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, actor *landrelease.User, reason string, base map[int]int) (*landrelease.UploadReport, error) {
+	rep := &landrelease.UploadReport{Features: []landrelease.FeatureReport{}}
+	today := s.db.today()
+	seen := map[string]int{}
+	_, err := feature.ReadCollection(io.NewSectionReader(body, 0, body.Size()), s.Limits, "", func(i int, d *feature.Decoded, derr error) error {
+		fr := landrelease.FeatureReport{Index: i, Status: landrelease.FeatureAccepted}
+		var errs []landrelease.Detail
+		if d != nil {
+			fr.Record = d.Record
+			fr.Warnings = feature.PrefixDetails(d.Warnings, i)
+			switch {
+			case d.Hazard != nil:
+				fr.LocalID = d.Hazard.LocalID
+			case d.Release != nil:
+				fr.LocalID, fr.HazardArea = d.Release.LocalID, d.Release.HazardArea
+			}
+		}
+		if derr != nil {
+			errs = feature.Prefix(derr, i)
+		} else {
+			var verr error
+			var mp orb.MultiPolygon
+			if d.Hazard != nil {
+				verr, mp = d.Hazard.Validate(today), d.Hazard.Geometry
+			} else {
+				verr, mp = d.Release.Validate(today), d.Release.Geometry
+			}
+			errs = feature.Prefix(verr, i)
+			key := d.Record + "/" + fr.LocalID
+			if j, dup := seen[key]; dup && fr.LocalID != "" {
+				errs = append(errs, feature.PrefixDetails([]landrelease.Detail{{Field: "local_id", Pointer: "/properties/local_id",
+					Reason: fmt.Sprintf("%s is also the local_id of feature %d", fr.LocalID, j)}}, i)...)
+			} else {
+				seen[key] = i
+			}
+			for _, sg := range geo.LongSegments(mp, LongSegmentM) {
+				fr.Warnings = append(fr.Warnings, feature.PrefixDetails([]landrelease.Detail{{Field: "geometry", Pointer: "/geometry" + sg.Pointer,
+					Reason: fmt.Sprintf("consecutive vertices %.0f m apart (more than %.0f m)", sg.Meters, LongSegmentM), Location: []float64{sg.From[0], sg.From[1]}}}, i)...)
+			}
+			if len(errs) == 0 {
+				sp, err := tx.Begin(ctx)
+				if err != nil {
+					return dbError(err, "upload: savepoint")
+				}
+				action, version, werrs, err := s.apply(ctx, sp, d, actor, reason, base, i)
+				if err != nil {
+					sp.Rollback(ctx)
+					return err
+				}
+				if len(werrs) > 0 {
+					errs = feature.PrefixDetails(werrs, i)
+					if err := sp.Rollback(ctx); err != nil {
+						return dbError(err, "upload: rollback savepoint")
+					}
+				} else {
+					fr.Action, fr.BaseVersion = action, version
+					if err := sp.Commit(ctx); err != nil {
+						return dbError(err, "upload: release savepoint")
+					}
+					if d.Hazard != nil && action != landrelease.ActionUnchanged {
+						ws, err := hazardWarnings(ctx, tx, d.Hazard)
+						if err != nil {
+							return err
+						}
+						fr.Warnings = append(fr.Warnings, feature.PrefixDetails(ws, i)...)
+					}
+				}
+			}
+		}
+		if len(errs) > 0 {
+			fr.Status = landrelease.FeatureRejected
+			fr.Action = ""
+			if len(errs) > maxDetailsPerFeature {
+				errs = errs[:maxDetailsPerFeature]
+			}
+			fr.Errors = errs
+		}
+		rep.Features = append(rep.Features, fr)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Total = len(rep.Features)
+	for _, f := range rep.Features {
+		if f.Status == landrelease.FeatureRejected {
+			rep.Rejected++
+		}
+		rep.Warnings += len(f.Warnings)
+		switch f.Action {
+		case landrelease.ActionNew:
+			rep.New++
+		case landrelease.ActionChanged:
+			rep.Changed++
+		case landrelease.ActionUnchanged:
+			rep.Same++
+		}
+	}
+	rep.Accepted = rep.Rejected == 0 && rep.Total > 0
+	return rep, nil
+}
+
+// apply writes one decoded feature inside tx with the registry's rules. Rule failures come back as details;
+// err is for failures of the database itself.
+func (s *UploadService) apply(ctx context.Context, tx pgx.Tx, d *feature.Decoded, u *landrelease.User, reason string, base map[int]int, i int) (string, int, []landrelease.Detail, error) {
+	rule := func(err error) (string, int, []landrelease.Detail, error) {
+		var le *landrelease.Error
+		if errors.As(err, &le) {
+			ds := le.Details
+			if len(ds) == 0 {
+				ds = []landrelease.Detail{{Reason: le.Message}}
+			}
+			return "", 0, ds, nil
+		}
+		return "", 0, nil, err
+	}
+	changed := func(current int) []landrelease.Detail {
+		if b, ok := base[i]; ok && b != current {
+			return []landrelease.Detail{{Field: "local_id", Pointer: "/properties/local_id",
+				Reason: fmt.Sprintf("the record changed since the upload was submitted (version %d, now %d): submit it again", b, current)}}
+		}
+		return nil
+	}
+	if h := d.Hazard; h != nil {
+		cur, err := findHazard(ctx, tx, h.LocalID, landrelease.Temporal{})
+		switch landrelease.ErrorCode(err) {
+		case landrelease.ENOTFOUND:
+			if b, ok := base[i]; ok && b != 0 {
+				return "", 0, changed(0), nil
+			}
+			if err := createHazard(ctx, tx, h, u); err != nil {
+				return rule(err)
+			}
+			return landrelease.ActionNew, 0, nil, nil
+		case "":
+		default:
+			return "", 0, nil, err
+		}
+		if ds := changed(cur.Version); ds != nil {
+			return "", 0, ds, nil
+		}
+		if sameHazard(cur, h) && d.ChangedOn == nil {
+			return landrelease.ActionUnchanged, cur.Version, nil, nil
+		}
+		r := d.Reason
+		if r == "" {
+			r = reason
+		}
+		if err := updateHazard(ctx, tx, h.LocalID, landrelease.HazardAreaChange{HazardArea: h, ChangedOn: d.ChangedOn, Reason: r, IfVersion: cur.Version}, *h, s.db.today(), u); err != nil {
+			return rule(err)
+		}
+		return landrelease.ActionChanged, cur.Version, nil, nil
+	}
+	r := d.Release
+	cur, err := findReleases(ctx, tx, landrelease.LandReleaseFilter{Limit: 1}, []string{r.LocalID}, false)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	if len(cur) == 0 {
+		if b, ok := base[i]; ok && b != 0 {
+			return "", 0, changed(0), nil
+		}
+		if err := createRelease(ctx, tx, r, u); err != nil {
+			return rule(err)
+		}
+		return landrelease.ActionNew, 0, nil, nil
+	}
+	if ds := changed(cur[0].Version); ds != nil {
+		return "", 0, ds, nil
+	}
+	if sameRelease(cur[0], r) {
+		return landrelease.ActionUnchanged, cur[0].Version, nil, nil
+	}
+	why := d.Reason
+	if why == "" {
+		why = reason
+	}
+	if err := updateRelease(ctx, tx, r.LocalID, landrelease.LandReleaseChange{LandRelease: r, Reason: why, IfVersion: cur[0].Version}, *r, u); err != nil {
+		return rule(err)
+	}
+	return landrelease.ActionChanged, cur[0].Version, nil, nil
+}
+
+func sameDay(a, b time.Time) bool { return landrelease.Day(a).Equal(landrelease.Day(b)) }
+
+func sameHazard(a, b *landrelease.HazardArea) bool {
+	return a.Kind == b.Kind && a.Contamination == b.Contamination && a.Evidence == b.Evidence &&
+		slices.Equal(a.Devices, b.Devices) && a.Marking == b.Marking && a.Priority == b.Priority && a.LandUse == b.LandUse &&
+		sameDay(a.IdentifiedOn, b.IdentifiedOn) && a.Organisation == b.Organisation && a.Status == b.Status &&
+		a.Notes == b.Notes && orb.Equal(a.Geometry, b.Geometry)
+}
+
+func sameRelease(a, b *landrelease.LandRelease) bool {
+	depth := func(p *int) int {
+		if p == nil {
+			return -1
+		}
+		return *p
+	}
+	items := func(m map[string]int) map[string]int {
+		if m == nil {
+			return map[string]int{}
+		}
+		return m
+	}
+	ia, ib := items(a.ItemsDestroyed), items(b.ItemsDestroyed)
+	sameItems := len(ia) == len(ib)
+	for k, v := range ia {
+		sameItems = sameItems && ib[k] == v
+	}
+	return a.HazardArea == b.HazardArea && a.Method == b.Method && sameDay(a.CompletedOn, b.CompletedOn) &&
+		a.Organisation == b.Organisation && a.Criteria == b.Criteria && depth(a.DepthCM) == depth(b.DepthCM) &&
+		sameItems && orb.Equal(a.Geometry, b.Geometry)
+}
+
+// hazardWarnings lists overlaps with other open hazard areas and near-duplicates of them.
+func hazardWarnings(ctx context.Context, tx pgx.Tx, h *landrelease.HazardArea) ([]landrelease.Detail, error) {
+	rows, err := tx.Query(ctx, overlapWarningSQL, toWKB(h.Geometry), h.LocalID)
+	if err != nil {
+		return nil, dbError(err, "upload: overlap warnings")
+	}
+	var out []landrelease.Detail
+	var other string
+	var overlap, symdiff, area float64
+	_, err = pgx.ForEachRow(rows, []any{&other, &overlap, &symdiff, &area}, func() error {
+		switch {
+		case area > 0 && symdiff < NearDuplicateShare*area:
+			out = append(out, landrelease.Detail{Field: "geometry", Pointer: "/geometry",
+				Reason: fmt.Sprintf("near-duplicate of hazard area %s (they differ by %.0f m2 of %.0f m2)", other, symdiff, area)})
+		case overlap > OverlapWarnM2:
+			out = append(out, landrelease.Detail{Field: "geometry", Pointer: "/geometry",
+				Reason: fmt.Sprintf("overlaps open hazard area %s by %.0f m2", other, overlap)})
+		}
+		return nil
+	})
+	return out, dbError(err, "upload: overlap warnings")
+}
+
+// check validates body in a transaction that is always rolled back.
+func (s *UploadService) check(ctx context.Context, body landrelease.UploadBody, u *landrelease.User) (*landrelease.UploadReport, error) {
+	var rep *landrelease.UploadReport
+	errRollback := errors.New("rollback")
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if rep, err = s.run(ctx, tx, body, u, "", nil); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if err != nil && !errors.Is(err, errRollback) {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func rejected(rep *landrelease.UploadReport) error {
+	msg := fmt.Sprintf("The upload is rejected: %d of %d features break a rule; nothing was written.", rep.Rejected, rep.Total)
+	var details []landrelease.Detail
+	for _, f := range rep.Features {
+		if f.Status == landrelease.FeatureRejected {
+			details = append(details, f.Errors...)
+			if len(details) >= 100 {
+				break
+			}
+		}
+	}
+	if rep.Total == 0 {
+		msg = "The upload has no features."
+	}
+	return &landrelease.ReportError{Err: landrelease.Invalid(msg, details...), Report: rep}
+}
+
+// Check validates an upload without storing it; see landrelease.UploadService.
+func (s *UploadService) Check(ctx context.Context, body landrelease.UploadBody) (*landrelease.UploadReport, error) {
+	u, err := landrelease.Require(ctx, uploaders...)
+	if err != nil {
+		return nil, err
+	}
+	return s.check(ctx, body, u)
+}
+
+// Submit validates and stores an upload; see landrelease.UploadService.
+func (s *UploadService) Submit(ctx context.Context, body landrelease.UploadBody, key string) (*landrelease.Upload, bool, error) {
+	u, err := landrelease.Require(ctx, uploaders...)
+	if err != nil {
+		return nil, false, err
+	}
+	replay := func() (*landrelease.Upload, bool, error) {
+		prev, err := scanUpload(s.db.Pool.QueryRow(ctx, findUploadByKeySQL, u.Name, key))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, false, nil
+		} else if err != nil {
+			return nil, false, dbError(err, "upload: idempotency key")
+		}
+		if prev.SHA256 != body.SHA256() {
+			return nil, false, landrelease.Errorf(landrelease.ECONFLICT, "Idempotency-Key %q was used for another body (upload %d): use a new key for a new upload.", key, prev.ID)
+		}
+		return prev, true, nil
+	}
+	if key != "" {
+		if prev, ok, err := replay(); err != nil || ok {
+			return prev, ok, err
+		}
+	}
+	rep, err := s.check(ctx, body, u)
+	if err != nil {
+		return nil, false, err
+	}
+	if !rep.Accepted {
+		return nil, false, rejected(rep)
+	}
+	var id int64
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		los := tx.LargeObjects()
+		oid, err := los.Create(ctx, 0)
+		if err != nil {
+			return dbError(err, "upload: create large object")
+		}
+		obj, err := los.Open(ctx, oid, pgx.LargeObjectModeWrite)
+		if err != nil {
+			return dbError(err, "upload: open large object")
+		}
+		if _, err := io.Copy(obj, io.NewSectionReader(body, 0, body.Size())); err != nil {
+			return dbError(err, "upload: store body")
+		}
+		var k *string
+		if key != "" {
+			k = &key
+		}
+		report, err := json.Marshal(rep)
+		if err != nil {
+			return fmt.Errorf("upload: encode report: %w", err)
+		}
+		err = tx.QueryRow(ctx, insertUploadSQL, u.Name, k, oid, body.Size(), body.SHA256(), rep.Total, report).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errRaced
+		} else if err != nil {
+			return dbError(err, "upload: insert")
+		}
+		return audit(ctx, tx, u.Name, "submit", "upload", fmt.Sprint(id), 0, map[string]any{"features": rep.Total, "sha256": body.SHA256()})
+	})
+	if errors.Is(err, errRaced) {
+		return replay() // the same key won a race with this request
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	up, err := s.find(ctx, id)
+	return up, false, err
+}
+
+var errRaced = errors.New("idempotency key taken concurrently")
+
+func (s *UploadService) find(ctx context.Context, id int64) (*landrelease.Upload, error) {
+	up, err := scanUpload(s.db.Pool.QueryRow(ctx, findUploadSQL, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, landrelease.Errorf(landrelease.ENOTFOUND, "Upload %d not found.", id)
+	}
+	return up, dbError(err, "find upload")
+}
+
+// FindUploads lists uploads; see landrelease.UploadService.
+func (s *UploadService) FindUploads(ctx context.Context, f landrelease.UploadFilter) ([]*landrelease.Upload, error) {
+	u, err := landrelease.Require(ctx, append(uploaders, landrelease.RoleReportingOfficer)...)
+	if err != nil {
+		return nil, err
+	}
+	var by *string
+	if !u.Can(reviewers...) && u.Role != landrelease.RoleReportingOfficer {
+		by = &u.Name
+	}
+	rows, err := s.db.Pool.Query(ctx, findUploadsSQL, nullStr(f.Status), by, limitOf(f.Limit))
+	if err != nil {
+		return nil, dbError(err, "find uploads")
+	}
+	ups, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*landrelease.Upload, error) { return scanUpload(row) })
+	return ups, dbError(err, "find uploads")
+}
+
+// visible returns upload id if u may see it.
+func (s *UploadService) visible(ctx context.Context, id int64) (*landrelease.Upload, *landrelease.User, error) {
+	u, err := landrelease.Require(ctx, append(uploaders, landrelease.RoleReportingOfficer)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	up, err := s.find(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !u.Can(reviewers...) && u.Role != landrelease.RoleReportingOfficer && up.SubmittedBy != u.Name {
+		return nil, nil, landrelease.Errorf(landrelease.EFORBIDDEN, "Upload %d was sent by someone else.", id)
+	}
+	return up, u, nil
+}
+
+// FindUpload returns an upload; its report compares each feature with the current record; see landrelease.UploadService.
+func (s *UploadService) FindUpload(ctx context.Context, id int64) (*landrelease.Upload, error) {
+	up, u, err := s.visible(ctx, id)
+	if err != nil || up.Status != landrelease.UploadSubmitted {
+		return up, err
+	}
+	// A submitted upload is checked again against the record as it stands now, as a reviewer sees it.
+	body, err := s.spoolBody(ctx, up.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	rep, err := s.check(ctx, body, u)
+	if err != nil {
+		return nil, err
+	}
+	up.Report = rep
+	return up, nil
+}
+
+// spoolBody copies an upload's body to a temporary file.
+func (s *UploadService) spoolBody(ctx context.Context, id int64) (*feature.Spooled, error) {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(s.writeBody(ctx, id, pw)) }()
+	sp, err := feature.Spool(pr, 1<<40)
+	pr.Close()
+	return sp, err
+}
+
+func (s *UploadService) writeBody(ctx context.Context, id int64, w io.Writer) error {
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		var oid uint32
+		var by string
+		if err := tx.QueryRow(ctx, uploadBodySQL, id).Scan(&oid, &by); errors.Is(err, pgx.ErrNoRows) {
+			return landrelease.Errorf(landrelease.ENOTFOUND, "Upload %d not found.", id)
+		} else if err != nil {
+			return dbError(err, "upload body")
+		}
+		los := tx.LargeObjects()
+		obj, err := los.Open(ctx, oid, pgx.LargeObjectModeRead)
+		if err != nil {
+			return dbError(err, "open upload body")
+		}
+		_, err = io.Copy(w, obj)
+		return err
+	})
+}
+
+// WriteUploadBody writes the body as sent; see landrelease.UploadService.
+func (s *UploadService) WriteUploadBody(ctx context.Context, id int64, w io.Writer) error {
+	if _, _, err := s.visible(ctx, id); err != nil {
+		return err
+	}
+	return s.writeBody(ctx, id, w)
+}
+
+// Approve applies an upload; see landrelease.UploadService.
+func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (*landrelease.Upload, error) {
+	u, err := landrelease.Require(ctx, reviewers...)
+	if err != nil {
+		return nil, err
+	}
+	body, err := s.spoolBody(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	var failed *landrelease.UploadReport
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		var oid uint32
+		up, err := scanUpload(tx.QueryRow(ctx, lockUploadSQL, id), &oid)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return landrelease.Errorf(landrelease.ENOTFOUND, "Upload %d not found.", id)
+		} else if err != nil {
+			return dbError(err, "lock upload")
+		}
+		if up.Status != landrelease.UploadSubmitted {
+			return landrelease.Errorf(landrelease.ECONFLICT, "Upload %d is %s, not submitted.", id, up.Status)
+		}
+		base := map[int]int{}
+		for _, f := range up.Report.Features {
+			base[f.Index] = f.BaseVersion
+		}
+		rep, err := s.run(ctx, tx, body, u, fmt.Sprintf("upload %d by %s", id, up.SubmittedBy), base)
+		if err != nil {
+			return err
+		}
+		if !rep.Accepted {
+			failed = rep
+			return rejected(rep)
+		}
+		if _, err := tx.Exec(ctx, reviewUploadSQL, id, landrelease.UploadApproved, u.Name, comment); err != nil {
+			return dbError(err, "approve upload")
+		}
+		return audit(ctx, tx, u.Name, "approve", "upload", fmt.Sprint(id), 0, map[string]any{"comment": comment, "new": rep.New, "changed": rep.Changed})
+	})
+	if err != nil {
+		if failed != nil {
+			return nil, rejected(failed)
+		}
+		return nil, err
+	}
+	return s.find(ctx, id)
+}
+
+// Reject keeps an upload with the reviewer's reason; see landrelease.UploadService.
+func (s *UploadService) Reject(ctx context.Context, id int64, comment string) (*landrelease.Upload, error) {
+	u, err := landrelease.Require(ctx, reviewers...)
+	if err != nil {
+		return nil, err
+	}
+	if comment == "" {
+		return nil, landrelease.Invalid("Say why the upload is rejected.", landrelease.Detail{Field: "comment", Reason: "is required"})
+	}
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		var oid uint32
+		up, err := scanUpload(tx.QueryRow(ctx, lockUploadSQL, id), &oid)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return landrelease.Errorf(landrelease.ENOTFOUND, "Upload %d not found.", id)
+		} else if err != nil {
+			return dbError(err, "lock upload")
+		}
+		if up.Status != landrelease.UploadSubmitted {
+			return landrelease.Errorf(landrelease.ECONFLICT, "Upload %d is %s, not submitted.", id, up.Status)
+		}
+		if _, err := tx.Exec(ctx, reviewUploadSQL, id, landrelease.UploadRejected, u.Name, comment); err != nil {
+			return dbError(err, "reject upload")
+		}
+		return audit(ctx, tx, u.Name, "reject", "upload", fmt.Sprint(id), 0, map[string]any{"comment": comment})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.find(ctx, id)
+}
