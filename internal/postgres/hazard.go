@@ -140,8 +140,21 @@ func (s *HazardAreaService) FindHazardArea(ctx context.Context, localID string, 
 }
 
 func findHazard(ctx context.Context, q querier, localID string, t landrelease.Temporal) (*landrelease.HazardArea, error) {
-	hs, err := findHazards(ctx, q, landrelease.HazardAreaFilter{LocalIDs: []string{localID}, Status: landrelease.StatusAll, Temporal: t, Limit: 1})
-	if err != nil {
+	var hs []*landrelease.HazardArea
+	var err error
+	if t.IsZero() {
+		// By the unique local id: the plan stays an index lookup however many rows a transaction has added.
+		rows, qerr := q.Query(ctx, findCurrentHazardSQL, localID)
+		if qerr != nil {
+			return nil, dbError(qerr, "find hazard area")
+		}
+		if hs, err = pgx.CollectRows(rows, scanHazard); err != nil {
+			return nil, dbError(err, "find hazard area")
+		}
+		if len(hs) == 1 && hs[0].Withdrawn {
+			hs = nil
+		}
+	} else if hs, err = findHazards(ctx, q, landrelease.HazardAreaFilter{LocalIDs: []string{localID}, Status: landrelease.StatusAll, Temporal: t, Limit: 1}); err != nil {
 		return nil, err
 	}
 	if len(hs) == 0 {

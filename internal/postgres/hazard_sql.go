@@ -77,6 +77,15 @@ CROSS JOIN LATERAL (
 ) rem
 ORDER BY v.hazard_id`
 
+// findCurrentHazardSQL reads the current version of hazard area $1 by its unique local id, withdrawn or not.
+const findCurrentHazardSQL = `
+SELECT ` + hazardColumns + `, h.remaining_area_m2, ST_AsBinary(h.remaining_geom)
+FROM hazard_area h
+JOIN hazard_area_version v ON v.hazard_id = h.id AND v.is_current
+LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
+LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
+WHERE h.local_id = $1`
+
 // hazardHistorySQL lists every version of hazard area $1 in version order.
 const hazardHistorySQL = `
 SELECT ` + hazardColumns + `, NULL::float8, NULL::bytea

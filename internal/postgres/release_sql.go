@@ -23,6 +23,14 @@ WHERE r.recorded_at <= coalesce($7::timestamptz, now())
 ORDER BY r.release_id
 LIMIT $6`
 
+// findKnownReleaseSQL reads the known version of release $1 by its unique local id ($2: withdrawn ones too).
+const findKnownReleaseSQL = `
+SELECT ` + releaseColumns + `
+FROM land_release l
+JOIN land_release_version r ON r.release_id = l.id AND r.superseded_at IS NULL
+JOIN hazard_area h ON h.id = r.hazard_id
+WHERE l.local_id = $1 AND ($2 OR NOT r.withdrawn)`
+
 const releaseHistorySQL = `
 SELECT ` + releaseColumns + `
 FROM land_release_version r
