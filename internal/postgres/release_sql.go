@@ -74,21 +74,21 @@ FROM g, hv`
 // releaseOverlapsSQL lists the releases of hazard $1 counting against it (completed on or after $4) that overlap
 // geometry $2 by more than $3 m2, other than release $5.
 const releaseOverlapsSQL = `
-WITH g AS (SELECT ST_Multi(ST_GeomFromWKB($2, 4326)) AS g)
-SELECT l.local_id, o.area, ST_X(o.pt), ST_Y(o.pt)
-FROM land_release_version r
-JOIN land_release l ON l.id = r.release_id
-CROSS JOIN g
-CROSS JOIN LATERAL (
-	SELECT ST_Area(i::geography) AS area, ST_PointOnSurface(i) AS pt
-	FROM (SELECT ST_CollectionExtract(ST_Intersection(r.geom, g.g), 3) AS i) x
-) o
-WHERE r.hazard_id = $1 AND r.superseded_at IS NULL AND NOT r.withdrawn
-  AND ($4::date IS NULL OR r.completed_on >= $4::date)
-  AND r.release_id <> $5
-  AND r.geom && g.g AND ST_Intersects(r.geom, g.g)
-  AND o.area > $3
-ORDER BY l.local_id`
+WITH g AS (SELECT ST_Multi(ST_GeomFromWKB($2, 4326)) AS g),
+near AS (
+	SELECT r.release_id, r.geom FROM land_release_version r, g
+	WHERE r.hazard_id = $1 AND r.superseded_at IS NULL AND NOT r.withdrawn
+	  AND ($4::date IS NULL OR r.completed_on >= $4::date)
+	  AND r.release_id <> $5
+	  AND r.geom && g.g AND ST_Intersects(r.geom, g.g)
+), o AS (
+	SELECT n.release_id, ST_CollectionExtract(ST_Intersection(n.geom, g.g), 3) AS i FROM near n, g
+)
+SELECT (SELECT local_id FROM land_release WHERE id = o.release_id) AS other,
+       ST_Area(o.i::geography), ST_X(ST_PointOnSurface(o.i)), ST_Y(ST_PointOnSurface(o.i))
+FROM o
+WHERE ST_Area(o.i::geography) > $3
+ORDER BY other`
 
 // insertReleaseVersionSQL inserts a known version of release $1 of hazard $2; its area is the part within
 // hazard version $14, on the spheroid.
