@@ -46,12 +46,17 @@ const (
 	uploadBodySQL      = `SELECT body_oid, submitted_by FROM upload WHERE id = $1`
 	reviewUploadSQL    = `UPDATE upload SET status = $2, reviewed_by = $3, reviewed_at = now(), review_comment = $4 WHERE id = $1`
 	overlapWarningSQL  = `
-WITH g AS (SELECT ST_Multi(ST_GeomFromWKB($1, 4326)) AS g)
+WITH g AS (SELECT ST_Multi(ST_GeomFromWKB($1, 4326)) AS g),
+c AS (
+	SELECT v.hazard_id, v.geom FROM hazard_area_version v, g
+	WHERE v.is_current AND NOT v.withdrawn AND v.status = 'open' AND v.geom && g.g AND ST_Intersects(v.geom, g.g)
+	LIMIT 50
+)
 SELECT h.local_id, ST_Area(ST_CollectionExtract(ST_Intersection(h.remaining_geom, g.g), 3)::geography) AS overlap,
-       ST_Area(ST_CollectionExtract(ST_SymDifference(v.geom, g.g), 3)::geography) AS symdiff, ST_Area(g.g::geography) AS area
-FROM g, hazard_area_version v JOIN hazard_area h ON h.id = v.hazard_id
-WHERE v.is_current AND NOT v.withdrawn AND v.status = 'open' AND h.local_id <> $2
-  AND v.geom && g.g AND ST_Intersects(v.geom, g.g)
+       ST_Area(ST_CollectionExtract(ST_SymDifference(c.geom, g.g), 3)::geography) AS symdiff, ST_Area(g.g::geography) AS area
+FROM c CROSS JOIN g
+CROSS JOIN LATERAL (SELECT local_id, remaining_geom FROM hazard_area WHERE id = c.hazard_id) h
+WHERE h.local_id <> $2
 ORDER BY h.local_id
 LIMIT 20`
 )
