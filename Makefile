@@ -26,22 +26,25 @@ STATICCHECK_VERSION := 2025.1.1
 # Go sources, excluding local state and front-end dependencies.
 GOFILES_CMD := find . -type f -name '*.go' -not -path './.git/*' -not -path './.pg/*' -not -path './web/node_modules/*' -print0
 
-.PHONY: help build web run test bench lint fmt vet db db-stop db-status clean
+.PHONY: help build web chromium run test bench lint fmt vet db db-stop db-status clean
 
 help: ## show this help
 	@echo 'usage: make <target>'
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/  \1\t\2/' | expand -t 14
 
-web: ## build the front-end (no-op until web/package.json exists)
+web: ## build the front-end into web/dist (npm ci && npm run build; no-op without web/package.json)
 	@if [ ! -f web/package.json ]; then \
 		echo 'web: no web/package.json; skipping front-end build'; \
 	else \
 		command -v npm >/dev/null || { echo 'web: npm is required to build web/ (apt-get install npm)' >&2; exit 1; }; \
-		if [ ! -d web/node_modules ]; then \
-			if [ -f web/package-lock.json ]; then npm --prefix web ci; else npm --prefix web install; fi; \
+		if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
+			if [ -f web/package-lock.json ]; then npm --prefix web ci --no-audit --no-fund; else npm --prefix web install; fi; \
 		fi; \
 		npm --prefix web run build; \
 	fi
+
+chromium: ## ensure a headless Chromium for the browser tests (installs Debian's chromium when missing)
+	@bash .ci/chromium >/dev/null
 
 build: web ## build bin/landrelease
 	$(GO) build -o $(BIN) $(PKG)
@@ -56,7 +59,7 @@ run: build ## provision the database, migrate, load demo data, serve on ADDR (12
 vet: ## go vet
 	$(GO) vet ./...
 
-test: vet ## go vet + go test ./... against the provisioned database
+test: vet web chromium ## build the web assets, ensure chromium, go vet + go test ./... (browser tests included)
 	@URL="$$($(DB))"; \
 	export DATABASE_URL="$$URL"; \
 	echo '+ $(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) ./...'; \
