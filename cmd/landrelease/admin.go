@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
@@ -105,5 +107,36 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, token)
 	fmt.Fprintf(e.stderr, "token for %s (%s) printed once; only its hash is stored. Send it as: Authorization: Bearer TOKEN\n", *user, *role)
+	return nil
+}
+
+// passwordSet reads the new password from LANDRELEASE_PASSWORD or, when unset, the first line of standard input.
+func passwordSet(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "password set", "password set --user NAME   (the password from standard input, or LANDRELEASE_PASSWORD)")
+	user := fs.String("user", "", "an existing user (token create makes users)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *user == "" {
+		fs.Usage()
+		return errors.New("password set needs --user")
+	}
+	password := e.getenv("LANDRELEASE_PASSWORD")
+	if password == "" {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return errors.New("password set reads the password from standard input or LANDRELEASE_PASSWORD")
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	db, err := open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.NewUserService(db).SetPassword(cliContext(ctx, e), *user, password); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(e.stdout, "password of %s set\n", *user)
 	return nil
 }

@@ -22,6 +22,7 @@ Commands:
   migrate         apply the database migrations
   admin import    load admin units (provinces, districts) from GeoJSON
   token create    create an API token for a user
+  password set    set a user's password for signing in to the web application
   demo load       load the demo data: Lao provinces and generated hazard areas
   demo generate   write generated hazard areas and releases as GeoJSON
   report article7 export the Article 7 Form F tables (csv, json, xlsx, html)
@@ -51,6 +52,7 @@ var commands = []command{
 	{"migrate", migrate},
 	{"admin import", adminImport},
 	{"token create", tokenCreate},
+	{"password set", passwordSet},
 	{"demo load", demoLoad},
 	{"demo generate", demoGenerate},
 	{"report article7", reportArticle7},

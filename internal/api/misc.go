@@ -11,12 +11,18 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
-// authenticate puts the user of a bearer token in the request context. A bad token is refused at once;
-// no token leaves the request anonymous, and writes then fail with EUNAUTHORIZED.
+// authenticate puts the user of a bearer token, or of a session cookie, in the request context. A bad token or
+// an ended session is refused at once; a cookie-authenticated unsafe request needs its CSRF token; no
+// credentials leave the request anonymous, and writes then fail with EUNAUTHORIZED.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		if h == "" {
+			if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+				if err := s.cookieUser(c, ck.Value); err != nil {
+					return err
+				}
+			}
 			return next(c)
 		}
 		scheme, token, ok := strings.Cut(h, " ")

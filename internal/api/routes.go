@@ -8,6 +8,10 @@ func (s *Server) routes() {
 	v1 := e.Group("/api/v1")
 	v1.GET("", s.index)
 
+	v1.POST("/session", s.signIn)
+	v1.GET("/session", s.session)
+	v1.DELETE("/session", s.signOut)
+
 	v1.GET("/hazard-areas", s.listHazardAreas)
 	v1.POST("/hazard-areas", s.createHazardArea)
 	v1.POST("/hazard-areas/intersecting", s.intersecting)

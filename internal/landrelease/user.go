@@ -3,6 +3,7 @@ package landrelease
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // Role is what a user may do.
@@ -68,4 +69,24 @@ type UserService interface {
 	CreateToken(ctx context.Context, name string, role Role) (string, error)
 	// Authenticate returns the user of a token. EUNAUTHORIZED if unknown or revoked.
 	Authenticate(ctx context.Context, token string) (*User, error)
+	// SetPassword sets the password of an existing user. EINVALID (too short), ENOTFOUND, EFORBIDDEN (administrators only).
+	SetPassword(ctx context.Context, name, password string) error
+	// SignIn checks a user's password and opens a session. EUNAUTHORIZED for a wrong name or password.
+	SignIn(ctx context.Context, name, password string) (*Session, error)
+	// SessionUser returns the session of a session secret. EUNAUTHORIZED when unknown, expired or ended.
+	SessionUser(ctx context.Context, secret string) (*Session, error)
+	// SignOut ends a session.
+	SignOut(ctx context.Context, secret string) error
 }
+
+// Session is a signed-in browser session. Secret goes in an HttpOnly cookie and is stored only as a hash;
+// CSRFToken must accompany every unsafe request of the session.
+type Session struct {
+	User      *User
+	Secret    string // set by SignIn only
+	CSRFToken string
+	ExpiresAt time.Time
+}
+
+// MinPasswordLen is the shortest password accepted.
+const MinPasswordLen = 10

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
@@ -92,4 +94,110 @@ func (s *UserService) Authenticate(ctx context.Context, token string) (*landrele
 	}
 	u.Role = landrelease.Role(role)
 	return &u, nil
+}
+
+// SessionLifetime is how long a web session lasts.
+const SessionLifetime = 12 * time.Hour
+
+const (
+	setPasswordSQL   = `UPDATE app_user SET password_hash = $2 WHERE name = $1`
+	userPasswordSQL  = `SELECT id, role, coalesce(password_hash, '') FROM app_user WHERE name = $1`
+	insertSessionSQL = `INSERT INTO user_session (user_id, hash, csrf_token, expires_at) VALUES ($1, $2, $3, $4)`
+	findSessionSQL   = `
+SELECT u.id, u.name, u.role, s.csrf_token, s.expires_at FROM user_session s JOIN app_user u ON u.id = s.user_id
+WHERE s.hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`
+	revokeSessionSQL = `UPDATE user_session SET revoked_at = now() WHERE hash = $1 AND revoked_at IS NULL`
+)
+
+// dummyHash keeps sign-in for an unknown user as slow as for a known one.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("landrelease-no-such-user"), bcrypt.DefaultCost)
+
+func secret(prefix string) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random secret: %w", err)
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// SetPassword sets a password; see landrelease.UserService.
+func (s *UserService) SetPassword(ctx context.Context, name, password string) error {
+	u, err := landrelease.Require(ctx, landrelease.RoleAdministrator)
+	if err != nil {
+		return err
+	}
+	if len(password) < landrelease.MinPasswordLen || len(password) > 72 {
+		return landrelease.Invalid(fmt.Sprintf("A password has %d to 72 bytes.", landrelease.MinPasswordLen),
+			landrelease.Detail{Field: "password", Reason: "is too short or too long"})
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, setPasswordSQL, name, string(hash))
+		if err != nil {
+			return dbError(err, "set password")
+		}
+		if tag.RowsAffected() == 0 {
+			return landrelease.Errorf(landrelease.ENOTFOUND, "No user %s: create it with token create first.", name)
+		}
+		return audit(ctx, tx, u.Name, "set_password", "app_user", name, 0, nil)
+	})
+}
+
+// SignIn opens a session; see landrelease.UserService.
+func (s *UserService) SignIn(ctx context.Context, name, password string) (*landrelease.Session, error) {
+	var (
+		id         int64
+		role, hash string
+	)
+	err := s.db.Pool.QueryRow(ctx, userPasswordSQL, name).Scan(&id, &role, &hash)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, dbError(err, "sign in")
+	}
+	if hash == "" {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, landrelease.Errorf(landrelease.EUNAUTHORIZED, "Wrong user name or password.")
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return nil, landrelease.Errorf(landrelease.EUNAUTHORIZED, "Wrong user name or password.")
+	}
+	sess := &landrelease.Session{User: &landrelease.User{ID: id, Name: name, Role: landrelease.Role(role)},
+		ExpiresAt: s.db.Now().Add(SessionLifetime).UTC()}
+	if sess.Secret, err = secret("lrs_"); err != nil {
+		return nil, err
+	}
+	if sess.CSRFToken, err = secret(""); err != nil {
+		return nil, err
+	}
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, insertSessionSQL, id, hashToken(sess.Secret), sess.CSRFToken, sess.ExpiresAt); err != nil {
+			return dbError(err, "open session")
+		}
+		return audit(ctx, tx, name, "sign_in", "app_user", name, 0, nil)
+	})
+	return sess, err
+}
+
+// SessionUser finds a session; see landrelease.UserService.
+func (s *UserService) SessionUser(ctx context.Context, secret string) (*landrelease.Session, error) {
+	var sess landrelease.Session
+	var u landrelease.User
+	var role string
+	err := s.db.Pool.QueryRow(ctx, findSessionSQL, hashToken(secret)).Scan(&u.ID, &u.Name, &role, &sess.CSRFToken, &sess.ExpiresAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, landrelease.Errorf(landrelease.EUNAUTHORIZED, "The session has ended: sign in again.")
+	} else if err != nil {
+		return nil, dbError(err, "find session")
+	}
+	u.Role = landrelease.Role(role)
+	sess.User = &u
+	return &sess, nil
+}
+
+// SignOut ends a session; see landrelease.UserService.
+func (s *UserService) SignOut(ctx context.Context, secret string) error {
+	_, err := s.db.Pool.Exec(ctx, revokeSessionSQL, hashToken(secret))
+	return dbError(err, "sign out")
 }
