@@ -64,12 +64,17 @@ ORDER BY valid_from DESC, version DESC LIMIT 1`
 // releaseWithinSQL measures how release geometry $2 lies within hazard version $1: whether it is covered
 // within ReleaseToleranceM ($3 metres), the area outside the hazard and a point of that outside part.
 const releaseWithinSQL = `
-WITH g AS (SELECT ST_Multi(ST_GeomFromWKB($2, 4326)) AS g), hv AS (SELECT geom FROM hazard_area_version WHERE id = $1)
-SELECT ST_CoveredBy(g.g, hv.geom)
-           OR ST_CoveredBy(g.g, ST_Buffer(hv.geom::geography, $3)::geometry),
-       ST_Area(ST_Difference(g.g, hv.geom)::geography),
-       ST_X(ST_PointOnSurface(ST_Difference(g.g, hv.geom))), ST_Y(ST_PointOnSurface(ST_Difference(g.g, hv.geom)))
-FROM g, hv`
+WITH c AS (
+	SELECT g.g, hv.geom, ST_CoveredBy(g.g, hv.geom) AS inside
+	FROM (SELECT ST_Multi(ST_GeomFromWKB($2, 4326)) AS g) g, (SELECT geom FROM hazard_area_version WHERE id = $1) hv
+), d AS (
+	-- CASE, unlike OR, evaluates lazily: the buffer and the difference only for a release not plainly inside.
+	SELECT inside, CASE WHEN inside THEN true ELSE ST_CoveredBy(g, ST_Buffer(geom::geography, $3)::geometry) END AS within,
+	       CASE WHEN inside THEN NULL ELSE ST_Difference(g, geom) END AS outside
+	FROM c
+)
+SELECT within, coalesce(ST_Area(outside::geography), 0), ST_X(ST_PointOnSurface(outside)), ST_Y(ST_PointOnSurface(outside))
+FROM d`
 
 // releaseOverlapsSQL lists the releases of hazard $1 counting against it (completed on or after $4) that overlap
 // geometry $2 by more than $3 m2, other than release $5.
