@@ -197,6 +197,16 @@ func TestUploads(t *testing.T) {
 	if res := a.do("POST", path+"/approve", dm, nil, nil); res.status != http.StatusConflict {
 		t.Errorf("approving twice: %d", res.status)
 	}
+	// Warnings against the record: a near-duplicate of the approved area, and an area overlapping it in part.
+	dup := hazardFeature("LA-VT-2024-0002", w, s, w+0.002, s+0.00098)
+	part := hazardFeature("LA-VT-2024-0003", w+0.0015, s, w+0.0035, s+0.001)
+	res = a.do("POST", "/api/v1/uploads?dry_run=true", field, nil, collection(dup, part))
+	frs := res.body["report"].(map[string]any)["features"].([]any)
+	reasons := func(i int) string { return fmt.Sprint(frs[i].(map[string]any)["warnings"]) }
+	if res.status != http.StatusOK || !strings.Contains(reasons(0), "near-duplicate of hazard area LA-VT-2024-0001") ||
+		!strings.Contains(reasons(1), "overlaps open hazard area LA-VT-2024-0001") {
+		t.Errorf("overlap warnings: %d\n%s\n%s", res.status, reasons(0), reasons(1))
+	}
 
 	// An update submitted, then the record changes before approval: the approval fails and changes nothing.
 	upd := hazardFeature("LA-VT-2024-0001", w, s, w+0.002, s+0.001)
