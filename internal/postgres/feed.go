@@ -29,8 +29,15 @@ type Feed struct {
 // FeedApplicationName names the feed's listening connection in pg_stat_activity.
 const FeedApplicationName = "landrelease-feed"
 
-// Watermark is the xmin of the snapshot of the last read: every transaction below it had finished.
-type Watermark string
+// Watermark is where the last read stood: the xmin of its snapshot (every transaction below it had finished),
+// the largest change id it saw, and the transactions in progress then. A change committed later either has a
+// larger id (its transaction wrote it after that read) or belongs to one of those transactions, so the next read
+// asks for exactly these, however long some transaction stays open.
+type Watermark struct {
+	Xmin       string
+	MaxID      int64
+	InProgress []string
+}
 
 // NewFeed returns a feed reading db and listening on a connection of its own to url.
 func NewFeed(db *DB, url string, log *slog.Logger) *Feed {
@@ -38,10 +45,13 @@ func NewFeed(db *DB, url string, log *slog.Logger) *Feed {
 }
 
 const (
-	snapshotXminSQL = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`
-	changedSQL      = `
+	snapshotSQL = `
+SELECT pg_snapshot_xmin(s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(s) x), (SELECT coalesce(max(id), 0) FROM change_log)
+FROM pg_current_snapshot() s`
+	changedSQL = `
 SELECT DISTINCT entity_id FROM change_log
-WHERE xid >= $1::xid8 AND entity IN ('hazard_area', 'land_release') AND entity_id IS NOT NULL`
+WHERE xid >= $1::xid8 AND (id > $2 OR xid = ANY($3::xid8[]))
+  AND entity IN ('hazard_area', 'land_release') AND entity_id IS NOT NULL`
 	// currentByIDSQL lists the current versions of hazard areas by id ($1 NULL: all), withdrawn ones too.
 	currentByIDSQL = `
 SELECT ` + hazardColumns + `, h.remaining_area_m2, ST_AsBinary(h.remaining_geom)
@@ -57,7 +67,7 @@ func (f *Feed) Load(ctx context.Context) ([]*landrelease.HazardArea, Watermark, 
 	var out []*landrelease.HazardArea
 	var w Watermark
 	err := pgx.BeginTxFunc(ctx, f.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, snapshotXminSQL).Scan(&w); err != nil {
+		if err := tx.QueryRow(ctx, snapshotSQL).Scan(&w.Xmin, &w.InProgress, &w.MaxID); err != nil {
 			return dbError(err, "feed: snapshot")
 		}
 		rows, err := tx.Query(ctx, currentByIDSQL, nil)
@@ -83,10 +93,10 @@ func (f *Feed) Load(ctx context.Context) ([]*landrelease.HazardArea, Watermark, 
 // next watermark. Some may be unchanged: applying them again is harmless.
 func (f *Feed) Changes(ctx context.Context, w Watermark) (upserts []*landrelease.HazardArea, removes []int64, next Watermark, err error) {
 	err = pgx.BeginTxFunc(ctx, f.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, snapshotXminSQL).Scan(&next); err != nil {
+		if err := tx.QueryRow(ctx, snapshotSQL).Scan(&next.Xmin, &next.InProgress, &next.MaxID); err != nil {
 			return dbError(err, "feed: snapshot")
 		}
-		rows, _ := tx.Query(ctx, changedSQL, string(w))
+		rows, _ := tx.Query(ctx, changedSQL, w.Xmin, w.MaxID, w.InProgress)
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 		if err != nil {
 			return dbError(err, "feed: changes")
