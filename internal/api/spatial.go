@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
@@ -128,21 +127,17 @@ func (s *Server) writeList(c echo.Context, hs []*landrelease.HazardArea, f landr
 	if more {
 		hs = hs[:limit]
 	}
-	out := feature.Collection[feature.HazardProperties]{Type: "FeatureCollection", Features: make([]feature.Feature[feature.HazardProperties], 0, len(hs)),
-		NumberReturned: len(hs), TimeStamp: time.Now().UTC().Format(time.RFC3339)}
-	for _, h := range hs {
-		ft := feature.Hazard(h, rem)
-		if d, ok := dist[h.ID]; ok {
-			d = float64(int64(d*100+0.5)) / 100
-			ft.Properties.DistanceM = &d
-		}
-		out.Features = append(out.Features, ft)
-	}
-	out.Links = []feature.Link{{Href: c.Request().URL.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
+	links := []feature.Link{{Href: c.Request().URL.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
 	if more && dist == nil {
-		out.Links = append(out.Links, feature.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
+		links = append(links, feature.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
 	}
-	return geoJSON(c, http.StatusOK, out)
+	ts := timeStampNow()
+	// The features come from the cache of encoded features (encode.go); should that fail, the reference
+	// encoding writes the same page, or fails as it always did.
+	if done, err := writeCollection(c, hs, rem, dist, links, ts); done {
+		return err
+	}
+	return geoJSON(c, http.StatusOK, collection(hs, rem, dist, links, ts))
 }
 
 // intersecting answers POST /hazard-areas/intersecting: the open areas a GeoJSON polygon (a geometry or a
