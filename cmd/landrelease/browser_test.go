@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -264,4 +267,262 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	t.Logf("%d requests, all to %s", len(b.requests), host)
+}
+
+// setPassword runs `landrelease password set` in process, the password in LANDRELEASE_PASSWORD.
+func (a *app) setPassword(user, password string) {
+	a.t.Helper()
+	getenv := func(k string) string {
+		if k == "LANDRELEASE_PASSWORD" {
+			return password
+		}
+		return a.getenv(k)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"password", "set", "--user", user}, getenv, &stdout, &stderr); err != nil {
+		a.t.Fatalf("landrelease password set --user %s: %v\n%s", user, err, stderr.String())
+	}
+}
+
+// writeGeoJSON writes v as a file in dir and returns its path.
+func writeGeoJSON(t *testing.T, dir, name string, v any) string {
+	t.Helper()
+	j, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, j, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// waitAcross polls expr like waitFor but survives the page being replaced while it waits (a sign-in redirects).
+func (b *browser) waitAcross(what, expr string) {
+	b.t.Helper()
+	deadline := time.Now().Add(35 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.screenshot("failure-" + strings.NewReplacer(" ", "-", "/", "-").Replace(what) + ".png")
+	b.t.Fatalf("waiting for %s (%s): %v", what, expr, last)
+}
+
+// signIn signs in through the sign-in page, which returns to next.
+func (b *browser) signIn(base, user, password, next, role string) {
+	b.t.Helper()
+	b.do("open the sign-in page", chromedp.Navigate(base+"/signin.html?next="+url.QueryEscape(next)))
+	b.waitFor("the sign-in form", `document.body.dataset.session === "none" && !!document.querySelector("#user")`)
+	b.do("sign in as "+user,
+		chromedp.SendKeys(chromedp.CSS("#user"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("#signin-submit")),
+	)
+	b.waitAcross("signed in as "+user, `location.pathname === `+strconv.Quote(next)+` && document.body.dataset.session === `+strconv.Quote(role)+
+		` && (document.querySelector("#session .who") || {}).textContent?.includes(`+strconv.Quote(user)+`)`)
+}
+
+// onlyLocal fails the test when a request of the browser went to another host than the test server.
+func (b *browser) onlyLocal(base string) {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	host := strings.TrimPrefix(base, "http://")
+	if len(b.requests) == 0 {
+		b.t.Error("no network request recorded")
+	}
+	for _, r := range b.requests {
+		u, err := url.Parse(r)
+		switch {
+		case err != nil:
+			b.t.Errorf("request to unparsable URL %q", r)
+		case u.Scheme == "data" || u.Scheme == "blob" || r == "about:blank":
+		case u.Host != host:
+			b.t.Errorf("request left the server: %s", r)
+		}
+	}
+	b.t.Logf("%d requests, all to %s", len(b.requests), host)
+}
+
+// TestBrowserUploadReview signs in as a field team, checks a file with a bow-tie polygon on the upload page (the
+// invalid feature highlighted with its reason, Submit disabled), submits a valid one, then signs in as a data
+// manager and approves it on the review page.
+func TestBrowserUploadReview(t *testing.T) {
+	chrome := browserPrerequisites(t)
+	a := start(t)
+	if out := a.cli("admin", "import", "../../testdata/admin1-LA.geojson", "--level", "1", "--code-field", "adm1_code", "--name-field", "name"); !strings.Contains(out, "imported 17 admin units") {
+		t.Fatalf("admin import: %q", out)
+	}
+	a.cli("token", "create", "--user", "team7", "--role", "field_team")
+	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
+	a.setPassword("team7", "field-pass-7")
+	a.setPassword("manager", "manager-pass-1")
+
+	// A hazard area already in the registry, which the valid upload redraws (changed against the current record).
+	const w, s = 102.50, 18.00
+	if res := a.do("POST", "/api/v1/hazard-areas", dm, nil, hazardFeature("LA-VT-2024-0100", w+0.01, s, w+0.012, s+0.001)); res.status != http.StatusCreated {
+		t.Fatalf("existing hazard area: %d %v", res.status, res.body)
+	}
+	dir := t.TempDir()
+	bowtie := hazardFeature("LA-VT-2024-0200", 0, 0, 0, 0)
+	bowtie["geometry"] = map[string]any{"type": "Polygon", "coordinates": [][][2]float64{{{w, s}, {w + 0.004, s + 0.004}, {w + 0.004, s}, {w, s + 0.004}, {w, s}}}}
+	badFile := writeGeoJSON(t, dir, "bad.geojson", collection(bowtie, hazardFeature("LA-VT-2024-0201", w+0.006, s, w+0.008, s+0.001)))
+	changed := hazardFeature("LA-VT-2024-0100", w+0.01, s, w+0.013, s+0.001)
+	changed["properties"].(map[string]any)["notes"] = "boundary walked again by team 7"
+	goodFile := writeGeoJSON(t, dir, "good.geojson", collection(
+		hazardFeature("LA-VT-2024-0101", w, s, w+0.002, s+0.001),
+		releaseFeature("LA-VT-2024-0101-R1", "LA-VT-2024-0101", w, s, w+0.001, s+0.001),
+		changed,
+	))
+
+	b := newBrowser(t, chrome)
+	var uploadID string
+
+	t.Run("upload", func(t *testing.T) {
+		b.t = t
+		// Signed out: no Upload or Review link, a Sign in link, and the page says to sign in.
+		b.do("open the upload page", chromedp.Navigate(a.base+"/upload.html"))
+		b.waitFor("the session", `document.body.dataset.session === "none"`)
+		if got := eval[string](b, "header", `[...document.querySelectorAll(".topbar nav a:not([hidden])")].map((a) => a.textContent).join(",") + "|" + document.querySelector("#session").textContent`); got != "Map,Reports,Registry,API|Sign in" {
+			t.Errorf("signed-out header %q", got)
+		}
+		if !eval[bool](b, "gate", `!document.querySelector("#gate").hidden && document.querySelector("#pick").hidden`) {
+			t.Error("the upload form is offered to nobody signed in")
+		}
+		// A wrong password is refused on the page.
+		b.do("open the sign-in page", chromedp.Click(chromedp.CSS("#session a.signin")))
+		b.waitAcross("the sign-in form", `location.pathname === "/signin.html" && document.body.dataset.session === "none"`)
+		b.do("sign in with a wrong password",
+			chromedp.SendKeys(chromedp.CSS("#user"), "team7"),
+			chromedp.SendKeys(chromedp.CSS("#password"), "wrong"),
+			chromedp.Click(chromedp.CSS("#signin-submit")),
+		)
+		b.waitFor("the refusal", `document.querySelector("#signin-msg").textContent.includes("Wrong user or password")`)
+		b.screenshot("signin.png")
+		b.noCSPViolations("signin")
+
+		b.signIn(a.base, "team7", "field-pass-7", "/upload.html", "field_team")
+		if got := eval[string](b, "header", `[...document.querySelectorAll(".topbar nav a:not([hidden])")].map((a) => a.textContent).join(",")`); got != "Map,Upload,Reports,Registry,API" {
+			t.Errorf("field team header links %q, want Upload and no Review", got)
+		}
+
+		// The file with a bow-tie: rejected, highlighted with its reason, nothing to submit.
+		b.do("choose the file with a bow-tie", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{badFile}))
+		b.waitFor("the check", `document.body.dataset.checked === "rejected"`)
+		li := eval[string](b, "rejected item", `(document.querySelector('#features li.feature.rejected[data-index="0"]') || {}).textContent || ""`)
+		if !strings.Contains(li, "LA-VT-2024-0200") || !strings.Contains(li, "Self-intersection") || !strings.Contains(li, "/features/0/geometry") {
+			t.Errorf("rejected feature's item %q, want its local ID, Self-intersection and a pointer", li)
+		}
+		if !eval[bool](b, "accepted item", `!!document.querySelector('#features li.feature.accepted[data-index="1"]')`) {
+			t.Error("the valid feature is not listed as accepted")
+		}
+		if n := eval[int](b, "highlighted", `document.querySelectorAll(".leaflet-overlay-pane path.lr-rejected").length`); n != 1 {
+			t.Errorf("%d rejected polygons highlighted, want 1", n)
+		}
+		if n := eval[int](b, "accepted polygons", `document.querySelectorAll(".leaflet-overlay-pane path.lr-accepted").length`); n != 1 {
+			t.Errorf("%d accepted polygons drawn, want 1", n)
+		}
+		if !eval[bool](b, "defect marker", `document.querySelectorAll(".leaflet-overlay-pane path.lr-defect").length === 1`) {
+			t.Error("no marker at the self-intersection")
+		}
+		if tip := eval[string](b, "reason beside it", `[...document.querySelectorAll(".leaflet-tooltip.reason")].map((e) => e.textContent).join(" | ")`); !strings.Contains(tip, "Self-intersection") {
+			t.Errorf("map labels %q, want the reason Self-intersection", tip)
+		}
+		if !eval[bool](b, "submit disabled", `document.querySelector("#submit").disabled`) {
+			t.Error("Submit is enabled for a rejected file")
+		}
+		b.do("zoom to the rejected feature", chromedp.Click(chromedp.CSS(`#features li.feature[data-index="0"]`)))
+		b.waitFor("the zoom to the feature", `Number(document.body.dataset.zoom) >= 15`)
+		b.screenshot("upload-rejected.png")
+
+		// The valid file: accepted, submitted once with an Idempotency-Key.
+		b.do("choose the valid file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{goodFile}))
+		b.waitFor("the check", `document.body.dataset.checked === "accepted" && !document.querySelector("#submit").disabled`)
+		if got := eval[string](b, "actions", `[...document.querySelectorAll("#features li.feature")].map((li) => li.className.match(/act-(\w+)/)?.[1]).join(",")`); got != "new,new,changed" {
+			t.Errorf("actions %q, want new,new,changed", got)
+		}
+		b.do("submit", chromedp.Click(chromedp.CSS("#submit")))
+		b.waitFor("the upload id", `!!document.body.dataset.submitted`)
+		uploadID = eval[string](b, "upload id", `document.querySelector("#result").dataset.id`)
+		if st := eval[string](b, "status", `document.querySelector("#result").dataset.status`); st != "submitted" || uploadID == "" {
+			t.Errorf("result: upload %q status %q", uploadID, st)
+		}
+		if !eval[bool](b, "submit disabled", `document.querySelector("#submit").disabled`) {
+			t.Error("Submit stays enabled after the file was submitted")
+		}
+		b.screenshot("upload.png")
+		b.noCSPViolations("upload")
+		// One upload stored, with the random Idempotency-Key of this file choice.
+		if res := a.do("GET", "/api/v1/uploads?status=submitted", dm, nil, nil); len(res.body["uploads"].([]any)) != 1 {
+			t.Errorf("submitted uploads after one submission: %v", res.body)
+		}
+		key, _ := a.do("GET", "/api/v1/uploads/"+uploadID, dm, nil, nil).body["idempotency_key"].(string)
+		if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(key) {
+			t.Errorf("idempotency key %q, want a random UUID", key)
+		}
+	})
+	if uploadID == "" {
+		t.Fatal("no upload to review")
+	}
+
+	t.Run("review", func(t *testing.T) {
+		b.t = t
+		b.do("sign out", chromedp.Click(chromedp.CSS("#signout")))
+		b.waitAcross("signed out", `document.body.dataset.session === "none" && !!document.querySelector("#session a.signin")`)
+		b.signIn(a.base, "manager", "manager-pass-1", "/review.html", "data_manager")
+		if got := eval[string](b, "header", `[...document.querySelectorAll(".topbar nav a:not([hidden])")].map((a) => a.textContent).join(",")`); got != "Map,Upload,Review,Reports,Registry,API" {
+			t.Errorf("data manager header links %q", got)
+		}
+		b.waitFor("the queue", `document.body.dataset.queue === "1"`)
+		row := `#uploads tbody tr[data-id="` + uploadID + `"]`
+		b.waitFor("the counts", `(document.querySelector('`+row+`') || {}).textContent?.endsWith("3210")`) // 3 features: 2 new, 1 changed, 0 unchanged
+		b.do("open the upload", chromedp.Click(chromedp.CSS(row)))
+		b.waitFor("the upload on the map", `document.body.dataset.opened === "`+uploadID+`" && document.body.dataset.current === "1" && Number(document.body.dataset.zoom) >= 14`)
+		for sel, want := range map[string]int{"path.lr-new": 2, "path.lr-changed": 1, "path.lr-current": 1, "path.lr-rejected": 0} {
+			if n := eval[int](b, sel, `document.querySelectorAll(".leaflet-map-pane `+sel+`").length`); n != want {
+				t.Errorf("%d %s, want %d", n, sel, want)
+			}
+		}
+		if got := eval[string](b, "changed item", `(document.querySelector('#features li[data-action="changed"]') || {}).textContent || ""`); !strings.Contains(got, "LA-VT-2024-0100") {
+			t.Errorf("changed feature's item %q", got)
+		}
+		time.Sleep(300 * time.Millisecond)
+		b.screenshot("review.png")
+		// Reject needs a comment; nothing is sent without one.
+		b.do("reject without a comment", chromedp.Click(chromedp.CSS("#reject")))
+		b.waitFor("the comment asked for", `document.querySelector("#review-msg").textContent.includes("Write why")`)
+		b.do("approve with a comment",
+			chromedp.SendKeys(chromedp.CSS("#comment"), "checked against the team's sketch map"),
+			chromedp.Click(chromedp.CSS("#approve")),
+		)
+		b.waitFor("the approval", `document.body.dataset.reviewed === "`+uploadID+`:approved"`)
+		if n := eval[int](b, "queue", `document.querySelectorAll("#uploads tbody tr").length`); n != 0 {
+			t.Errorf("%d uploads still listed after the approval", n)
+		}
+		b.screenshot("review-approved.png")
+		b.noCSPViolations("review")
+
+		// The registry holds the approved records, recorded by the approver.
+		for id, notes := range map[string]string{"LA-VT-2024-0101": "", "LA-VT-2024-0100": "boundary walked again by team 7"} {
+			res := a.do("GET", "/api/v1/hazard-areas/"+id, "", nil, nil)
+			if p := props(res); res.status != http.StatusOK || p["recorded_by"] != "manager" || (notes != "" && p["notes"] != notes) {
+				t.Errorf("hazard area %s after approval: %d %v", id, res.status, res.body)
+			}
+		}
+		if res := a.do("GET", "/api/v1/uploads/"+uploadID, dm, nil, nil); res.body["status"] != "approved" || res.body["review_comment"] != "checked against the team's sketch map" {
+			t.Errorf("upload after approval: %v", res.body)
+		}
+	})
+
+	b.t = t
+	b.onlyLocal(a.base)
 }

@@ -47,3 +47,106 @@ export const COLOURS = {
   cleared: "#1a7837",
 };
 export const METHOD_LABEL = { cancelled: "Cancelled (NTS)", reduced: "Reduced (TS)", cleared: "Cleared" };
+
+export function escapeHTML(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+// ---- Session: who is signed in, the CSRF token for unsafe requests, and the header that shows them ----
+
+export const ROLE_LABEL = {
+  field_team: "field team",
+  data_manager: "data manager",
+  reporting_officer: "reporting officer",
+  administrator: "administrator",
+};
+export const UPLOADERS = ["field_team", "data_manager", "administrator"];
+export const REVIEWERS = ["data_manager", "administrator"];
+export const can = (s, roles) => !!s && roles.includes(s.role);
+
+let sessionPromise = null;
+// session resolves to {user, role, csrf_token}, or null when nobody is signed in.
+export function session() {
+  if (!sessionPromise) {
+    sessionPromise = fetch("/api/v1/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null);
+  }
+  return sessionPromise;
+}
+
+// send makes an unsafe request with the session cookie and its CSRF token; JSON bodies are encoded. It resolves to
+// {status, ok, body} (body parsed as JSON when it is), and rejects only when the request could not be made.
+export async function send(method, url, body, headers = {}) {
+  const s = await session();
+  const h = { Accept: "application/json", ...headers };
+  if (s && s.csrf_token) h["X-CSRF-Token"] = s.csrf_token;
+  let payload = body;
+  if (body != null && !(body instanceof Blob) && typeof body !== "string") {
+    payload = JSON.stringify(body);
+    h["Content-Type"] = h["Content-Type"] || "application/json";
+  }
+  const res = await fetch(url, { method, credentials: "same-origin", headers: h, body: payload });
+  let parsed = null;
+  try {
+    parsed = await res.json();
+  } catch {
+    /* no body, or not JSON */
+  }
+  return { status: res.status, ok: res.ok, body: parsed };
+}
+
+// errorText is the message of an API error body, with its details.
+export function errorText(r) {
+  const e = r && r.body && r.body.error;
+  if (!e) return `HTTP ${r ? r.status : "error"}`;
+  const details = (e.details || []).map((d) => (d.field ? `${d.field}: ` : "") + d.reason);
+  return [e.message, ...details].filter(Boolean).join(" · ");
+}
+
+export const signinURL = () => "/signin.html?next=" + encodeURIComponent(location.pathname + location.search + location.hash);
+
+// initHeader shows the signed-in user and role with a sign-out button, or a "Sign in" link, and offers the Upload
+// and Review links only to the roles that may use them. It resolves to the session (or null).
+export async function initHeader() {
+  const s = await session();
+  const nav = $(".topbar nav");
+  if (nav) {
+    for (const a of nav.querySelectorAll("[data-roles]")) a.hidden = !can(s, a.dataset.roles.split(" "));
+  }
+  const box = $("#session");
+  if (box) {
+    if (s) {
+      box.replaceChildren(
+        el("span", { class: "who", title: "Signed in" }, el("strong", {}, s.user), el("span", { class: "role" }, ROLE_LABEL[s.role] || s.role)),
+        el("button", { type: "button", class: "signout", id: "signout" }, "Sign out"),
+      );
+      $("#signout").addEventListener("click", async () => {
+        const r = await send("DELETE", "/api/v1/session").catch(() => null);
+        if (r && !r.ok && r.status !== 401) {
+          alert("Could not sign out: " + errorText(r));
+          return;
+        }
+        location.reload();
+      });
+    } else if (!location.pathname.endsWith("/signin.html")) {
+      box.replaceChildren(el("a", { class: "signin", href: signinURL() }, "Sign in"));
+    } else {
+      box.replaceChildren();
+    }
+  }
+  document.body.dataset.session = s ? s.role : "none";
+  return s;
+}
+
+// uuid is a random RFC 4122 version 4 UUID (crypto.randomUUID needs a secure context; getRandomValues does not).
+export function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export const fmtTime = (s) => (s ? String(s).slice(0, 16).replace("T", " ") : "");

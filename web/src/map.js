@@ -3,7 +3,9 @@
 import "leaflet/dist/leaflet.css";
 import "./style.css";
 import L from "leaflet";
-import { $, getJSON, el, int, km2, ha, COLOURS, METHOD_LABEL } from "./common.js";
+import { $, getJSON, el, int, km2, ha, COLOURS, METHOD_LABEL, initHeader } from "./common.js";
+
+initHeader();
 
 const DETAIL_ZOOM = 10; // from this zoom the polygons of the view are drawn, below it the provinces
 const LIMIT = 10000;

@@ -1,7 +1,9 @@
 // The reports page: Article 7 Form F for a year and level, its downloads, two charts over the years (drawn as
 // inline SVG, no chart library) and the Article 4 deadline beside the projected completion.
 import "./style.css";
-import { $, getJSON, el, int, km2, COLOURS, METHOD_LABEL } from "./common.js";
+import { $, getJSON, el, int, km2, COLOURS, METHOD_LABEL, initHeader } from "./common.js";
+
+initHeader();
 
 const FIRST_YEAR = 2018;
 const thisYear = new Date().getFullYear();
