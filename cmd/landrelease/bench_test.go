@@ -63,7 +63,7 @@ func benchServe(b *testing.B, dbURL string) string {
 
 // BenchmarkHTTPSpatial measures GET /api/v1/hazard-areas?point= and ?bbox= (about 1 km) with concurrent keep-alive
 // clients, answered by the in-memory index (source=index) and by PostGIS (source=database), side by side.
-// Scale: LANDRELEASE_BENCH_SCALE hazard areas (default 10000), loaded by pgtest.BulkLoad.
+// Scale: LANDRELEASE_BENCH_SCALE hazard areas (default 10000), loaded by pgtest.BulkLoadQuiet.
 func BenchmarkHTTPSpatial(b *testing.B) {
 	if os.Getenv("DATABASE_URL") == "" {
 		b.Skip("DATABASE_URL is not set: run make bench to provision PostGIS")
@@ -100,7 +100,7 @@ func BenchmarkHTTPSpatial(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := pgtest.BulkLoad(context.Background(), db, data.Hazards, data.Releases); err != nil {
+	if err := pgtest.BulkLoadQuiet(context.Background(), db, data.Hazards, data.Releases); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := db.Pool.Exec(context.Background(), `VACUUM ANALYZE`); err != nil {

@@ -57,7 +57,7 @@ func benchDB(b *testing.B, n int, meanReleases float64) *postgres.DB {
 	}
 	gen := time.Since(start)
 	start = time.Now()
-	if err := pgtest.BulkLoad(context.Background(), db, data.Hazards, data.Releases); err != nil {
+	if err := pgtest.BulkLoadQuiet(context.Background(), db, data.Hazards, data.Releases); err != nil {
 		b.Fatal(err)
 	}
 	load := time.Since(start)
