@@ -70,8 +70,8 @@ func bbox(q url.Values) (*orb.Bound, error) {
 		}
 		v[i] = f
 	}
-	if v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90 || v[0] > v[2] || v[1] > v[3] {
-		return nil, badParam("bbox", "%q is not W,S,E,N in WGS 84 longitude and latitude with W<=E and S<=N", s)
+	if v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90 || v[0] >= v[2] || v[1] >= v[3] {
+		return nil, badParam("bbox", "%q is not W,S,E,N in WGS 84 longitude and latitude with W<E and S<N", s)
 	}
 	return &orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
 }

@@ -43,8 +43,9 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	cfg  Config
-	echo *echo.Echo
+	cfg     Config
+	echo    *echo.Echo
+	signIns *throttle
 }
 
 // New returns a Server with every route registered.
@@ -63,7 +64,7 @@ func New(cfg Config) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{cfg: cfg, echo: e}
+	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInFailures, signInWindow)}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.recover, s.logRequests, s.limitBody, s.authenticate)
 	s.routes()
@@ -96,6 +97,7 @@ var statuses = map[string]int{
 	landrelease.EFORBIDDEN:            http.StatusForbidden,
 	landrelease.ETOOLARGE:             http.StatusRequestEntityTooLarge,
 	landrelease.EUNSUPPORTEDMEDIA:     http.StatusUnsupportedMediaType,
+	landrelease.ETOOMANY:              http.StatusTooManyRequests,
 	landrelease.EUNAVAILABLE:          http.StatusServiceUnavailable,
 	landrelease.EINTERNAL:             http.StatusInternalServerError,
 }

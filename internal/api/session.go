@@ -4,7 +4,9 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,7 +50,16 @@ func (s *Server) signIn(c echo.Context) error {
 	if err := json.Unmarshal(b, &req); err != nil {
 		return &landrelease.Error{Code: landrelease.EBADREQUEST, Message: `Send {"user": "...", "password": "..."}.`, Err: err}
 	}
+	user := strings.ToLower(strings.TrimSpace(req.User))
+	keys := []string{"user:" + user, "ip:" + c.RealIP()}
+	if wait := s.signIns.blocked(keys...); wait > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return landrelease.Errorf(landrelease.ETOOMANY, "Too many failed sign-ins: try again in %d minutes.", int(wait.Minutes())+1)
+	}
 	sess, err := s.cfg.Users.SignIn(c.Request().Context(), strings.TrimSpace(req.User), req.Password)
+	if landrelease.ErrorCode(err) == landrelease.EUNAUTHORIZED {
+		s.signIns.fail(keys...)
+	}
 	if err != nil {
 		return err
 	}
@@ -97,4 +108,63 @@ func (s *Server) cookieUser(c echo.Context, secret string) error {
 	c.Set("session", sess)
 	c.SetRequest(c.Request().WithContext(landrelease.NewContextWithUser(c.Request().Context(), sess.User)))
 	return nil
+}
+
+// Sign-in throttling: this many failures for one user name, or from one address, within the window block
+// further attempts until the oldest failure leaves the window.
+const (
+	signInFailures = 10
+	signInWindow   = 15 * time.Minute
+)
+
+// throttle counts recent failures by key.
+type throttle struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	fails  map[string][]time.Time
+	now    func() time.Time
+}
+
+func newThrottle(max int, window time.Duration) *throttle {
+	return &throttle{max: max, window: window, fails: map[string][]time.Time{}, now: time.Now}
+}
+
+// recent drops failures older than the window; the caller holds mu.
+func (t *throttle) recent(key string) []time.Time {
+	cut := t.now().Add(-t.window)
+	fs := t.fails[key]
+	i := 0
+	for i < len(fs) && fs[i].Before(cut) {
+		i++
+	}
+	fs = fs[i:]
+	if len(fs) == 0 {
+		delete(t.fails, key)
+	} else {
+		t.fails[key] = fs
+	}
+	return fs
+}
+
+// blocked returns how long any of keys stays blocked, 0 when none is.
+func (t *throttle) blocked(keys ...string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var wait time.Duration
+	for _, k := range keys {
+		if fs := t.recent(k); len(fs) >= t.max {
+			wait = max(wait, fs[0].Add(t.window).Sub(t.now()))
+		}
+	}
+	return wait
+}
+
+// fail records a failure for each key.
+func (t *throttle) fail(keys ...string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, k := range keys {
+		t.fails[k] = append(t.recent(k), t.now())
+	}
 }
