@@ -265,3 +265,37 @@ func (a *app) getAuth(path, token string) string {
 	}
 	return b.String()
 }
+
+func TestUploadLimitAndClosedParent(t *testing.T) {
+	a := start(t, "--max-upload", "4000")
+	field := strings.TrimSpace(a.cli("token", "create", "--user", "team7", "--role", "field_team"))
+	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
+	const w, s = 102.60, 18.10
+
+	// An area released in full closes; a release sent for it later is refused, naming the parent.
+	if res := a.do("POST", "/api/v1/hazard-areas", dm, nil, hazardFeature("LA-VT-2024-0300", w, s, w+0.001, s+0.001)); res.status != http.StatusCreated {
+		t.Fatalf("hazard area: %d %v", res.status, res.body)
+	}
+	if res := a.do("POST", "/api/v1/land-releases", dm, nil, releaseFeature("LA-VT-2024-0300-R1", "LA-VT-2024-0300", w, s, w+0.001, s+0.001)); res.status != http.StatusCreated {
+		t.Fatalf("release: %d %v", res.status, res.body)
+	}
+	before := a.rows()
+	res := a.do("POST", "/api/v1/uploads", field, nil, collection(releaseFeature("LA-VT-2024-0300-R2", "LA-VT-2024-0300", w, s, w+0.0005, s+0.0005)))
+	fs, _ := res.body["report"].(map[string]any)["features"].([]any)
+	if res.status != http.StatusUnprocessableEntity || len(fs) != 1 || !strings.Contains(fmt.Sprint(fs[0]), "LA-VT-2024-0300 is closed") {
+		t.Fatalf("release of a closed area: %d %v", res.status, res.body)
+	}
+
+	// A body over the upload limit: 413, declared or streamed, and nothing written.
+	var big []any
+	for i := range 12 {
+		big = append(big, hazardFeature(fmt.Sprintf("LA-VT-2024-04%02d", i), w+0.01*float64(i), s, w+0.01*float64(i)+0.001, s+0.001))
+	}
+	res = a.do("POST", "/api/v1/uploads", field, nil, collection(big...))
+	if res.status != http.StatusRequestEntityTooLarge || errCode(res) != "too_large" {
+		t.Fatalf("over the limit: %d %v", res.status, res.body)
+	}
+	if got := a.rows(); got != before {
+		t.Fatalf("refused uploads wrote: %s -> %s", before, got)
+	}
+}
