@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -157,7 +158,8 @@ func readReview(c echo.Context) (string, error) {
 	return r.Comment, nil
 }
 
-func (s *Server) approveUpload(c echo.Context) error {
+// review answers approve and reject: decide is the service's Approve or Reject.
+func (s *Server) review(c echo.Context, decide func(ctx context.Context, id int64, comment string) (*landrelease.Upload, error)) error {
 	id, err := uploadID(c)
 	if err != nil {
 		return err
@@ -166,28 +168,16 @@ func (s *Server) approveUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	up, err := s.cfg.Uploads.Approve(c.Request().Context(), id, comment)
+	up, err := decide(c.Request().Context(), id, comment)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, up)
 }
 
-func (s *Server) rejectUpload(c echo.Context) error {
-	id, err := uploadID(c)
-	if err != nil {
-		return err
-	}
-	comment, err := readReview(c)
-	if err != nil {
-		return err
-	}
-	up, err := s.cfg.Uploads.Reject(c.Request().Context(), id, comment)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, up)
-}
+func (s *Server) approveUpload(c echo.Context) error { return s.review(c, s.cfg.Uploads.Approve) }
+
+func (s *Server) rejectUpload(c echo.Context) error { return s.review(c, s.cfg.Uploads.Reject) }
 
 func (s *Server) uploadSchema(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentType, "application/schema+json")
