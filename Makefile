@@ -26,7 +26,7 @@ STATICCHECK_VERSION := 2025.1.1
 # Go sources, excluding local state and front-end dependencies.
 GOFILES_CMD := find . -type f -name '*.go' -not -path './.git/*' -not -path './.pg/*' -not -path './web/node_modules/*' -print0
 
-.PHONY: help build web chromium run test bench lint fmt vet db db-stop db-status clean
+.PHONY: help build web chromium run test long-test bench lint fmt vet db db-stop db-status clean
 
 help: ## show this help
 	@echo 'usage: make <target>'
@@ -64,6 +64,11 @@ test: vet web chromium ## build the web assets, ensure chromium, go vet + go tes
 	export DATABASE_URL="$$URL"; \
 	echo '+ $(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) ./...'; \
 	$(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) ./...
+
+long-test: ## the long tests (a 10^4-feature upload end to end), against the provisioned database
+	@URL="$$($(DB))"; \
+	export DATABASE_URL="$$URL" LANDRELEASE_LONG_TESTS=1; \
+	$(GO) test -count=1 -timeout 60m -run 'TestUploadTenThousandFeatures' -v ./cmd/landrelease
 
 bench: ## go benchmarks against the provisioned database (LANDRELEASE_BENCH_SCALE passes through)
 	@URL="$$($(DB))"; \
