@@ -551,15 +551,9 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 	defer body.Close()
 	var failed *landrelease.UploadReport
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
-		var oid uint32
-		up, err := scanUpload(tx.QueryRow(ctx, lockUploadSQL, id), &oid)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return landrelease.Errorf(landrelease.ENOTFOUND, "Upload %d not found.", id)
-		} else if err != nil {
-			return dbError(err, "lock upload")
-		}
-		if up.Status != landrelease.UploadSubmitted {
-			return landrelease.Errorf(landrelease.ECONFLICT, "Upload %d is %s, not submitted.", id, up.Status)
+		up, err := lockSubmitted(ctx, tx, id)
+		if err != nil {
+			return err
 		}
 		base := map[int]int{}
 		for _, f := range up.Report.Features {
@@ -587,6 +581,21 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 	return s.find(ctx, id)
 }
 
+// lockSubmitted locks upload id for a decision. ENOTFOUND, ECONFLICT when it is not submitted.
+func lockSubmitted(ctx context.Context, tx pgx.Tx, id int64) (*landrelease.Upload, error) {
+	var oid uint32
+	up, err := scanUpload(tx.QueryRow(ctx, lockUploadSQL, id), &oid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, landrelease.Errorf(landrelease.ENOTFOUND, "Upload %d not found.", id)
+	} else if err != nil {
+		return nil, dbError(err, "lock upload")
+	}
+	if up.Status != landrelease.UploadSubmitted {
+		return nil, landrelease.Errorf(landrelease.ECONFLICT, "Upload %d is %s, not submitted.", id, up.Status)
+	}
+	return up, nil
+}
+
 // Reject keeps an upload with the reviewer's reason; see landrelease.UploadService.
 func (s *UploadService) Reject(ctx context.Context, id int64, comment string) (*landrelease.Upload, error) {
 	u, err := landrelease.Require(ctx, reviewers...)
@@ -597,15 +606,8 @@ func (s *UploadService) Reject(ctx context.Context, id int64, comment string) (*
 		return nil, landrelease.Invalid("Say why the upload is rejected.", landrelease.Detail{Field: "comment", Reason: "is required"})
 	}
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
-		var oid uint32
-		up, err := scanUpload(tx.QueryRow(ctx, lockUploadSQL, id), &oid)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return landrelease.Errorf(landrelease.ENOTFOUND, "Upload %d not found.", id)
-		} else if err != nil {
-			return dbError(err, "lock upload")
-		}
-		if up.Status != landrelease.UploadSubmitted {
-			return landrelease.Errorf(landrelease.ECONFLICT, "Upload %d is %s, not submitted.", id, up.Status)
+		if _, err := lockSubmitted(ctx, tx, id); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, reviewUploadSQL, id, landrelease.UploadRejected, u.Name, comment); err != nil {
 			return dbError(err, "reject upload")
