@@ -90,6 +90,12 @@ var (
 func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, actor *landrelease.User, reason string, base map[int]int) (*landrelease.UploadReport, error) {
 	rep := &landrelease.UploadReport{Features: []landrelease.FeatureReport{}}
 	today := s.db.today()
+	// The transaction adds thousands of rows the planner's statistics know nothing of (they may say the tables
+	// are empty); every query here has an index to follow, so sequential scans, which would make the upload
+	// quadratic, are priced out.
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+		return nil, dbError(err, "upload: planner setting")
+	}
 	seen := map[string]int{}
 	_, err := feature.ReadCollection(io.NewSectionReader(body, 0, body.Size()), s.Limits, "", func(i int, d *feature.Decoded, derr error) error {
 		fr := landrelease.FeatureReport{Index: i, Status: landrelease.FeatureAccepted}
