@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/internal/demo"
-	"github.com/landrelease/landrelease/internal/feature"
-	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/postgres/pgtest"
 )
@@ -75,15 +73,6 @@ func BenchmarkHTTPSpatial(b *testing.B) {
 			b.Fatalf("LANDRELEASE_BENCH_SCALE=%q is not a positive number", s)
 		}
 	}
-	f, err := os.Open("../../testdata/admin1-LA.geojson")
-	if err != nil {
-		b.Fatal(err)
-	}
-	units, err := feature.ReadAdminUnits(f, 1, feature.AdminFields{Code: "adm1_code", Name: "name"})
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
 	dbURL := pgtest.NewDatabase(b)
 	db, err := postgres.Open(context.Background(), dbURL)
 	if err != nil {
@@ -92,10 +81,7 @@ func BenchmarkHTTPSpatial(b *testing.B) {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	admin := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "admin", Role: landrelease.RoleAdministrator})
-	if err := postgres.NewAdminUnitService(db).ImportAdminUnits(admin, 1, units); err != nil {
-		b.Fatal(err)
-	}
+	units := pgtest.ImportLaoProvinces(b, db)
 	data, err := demo.Generate(units, demo.Options{Hazards: n, Seed: 1, Today: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		b.Fatal(err)

@@ -2,14 +2,13 @@ package postgres_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
 
-	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/postgres/pgtest"
 )
 
 func square(w, s, e, n float64) orb.MultiPolygon {
@@ -18,15 +17,7 @@ func square(w, s, e, n float64) orb.MultiPolygon {
 
 func (r *registry) importLaos(t *testing.T) {
 	t.Helper()
-	f, err := os.Open("../../testdata/admin1-LA.geojson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	units, err := feature.ReadAdminUnits(f, 1, feature.AdminFields{Code: "adm1_code", Name: "name"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	units := pgtest.LaoProvinces(t)
 	admin := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "admin", Role: landrelease.RoleAdministrator})
 	if err := r.admin.ImportAdminUnits(r.ctx, 1, units); landrelease.ErrorCode(err) != landrelease.EFORBIDDEN {
 		t.Fatalf("a data manager imported the gazetteer: %v", err)

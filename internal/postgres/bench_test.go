@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/internal/demo"
-	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/postgres/pgtest"
@@ -35,20 +34,8 @@ func benchDB(b *testing.B, n int, meanReleases float64) *postgres.DB {
 	if os.Getenv("DATABASE_URL") == "" {
 		b.Skip("DATABASE_URL is not set: run make bench to provision PostGIS")
 	}
-	f, err := os.Open("../../testdata/admin1-LA.geojson")
-	if err != nil {
-		b.Fatal(err)
-	}
-	units, err := feature.ReadAdminUnits(f, 1, feature.AdminFields{Code: "adm1_code", Name: "name"})
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
 	db := pgtest.Open(b)
-	admin := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "admin", Role: landrelease.RoleAdministrator})
-	if err := postgres.NewAdminUnitService(db).ImportAdminUnits(admin, 1, units); err != nil {
-		b.Fatal(err)
-	}
+	units := pgtest.ImportLaoProvinces(b, db)
 	start := time.Now()
 	data, err := demo.Generate(units, demo.Options{Hazards: n, Seed: 1, MeanReleases: meanReleases,
 		Today: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)})

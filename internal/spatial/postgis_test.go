@@ -15,7 +15,6 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/landrelease/landrelease/internal/demo"
-	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/postgres/pgtest"
@@ -278,19 +277,7 @@ func TestPostGISConsistency(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	f, err := os.Open("../../testdata/admin1-LA.geojson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	units, err := feature.ReadAdminUnits(f, 1, feature.AdminFields{Code: "adm1_code", Name: "name"})
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "admin", Role: landrelease.RoleAdministrator})
-	if err := postgres.NewAdminUnitService(db).ImportAdminUnits(admin, 1, units); err != nil {
-		t.Fatal(err)
-	}
+	units := pgtest.ImportLaoProvinces(t, db)
 	// 300 hazards loaded at the start, 200 more created by the random operations, with their releases.
 	const initial, pool = 300, 500
 	data, err := demo.Generate(units, demo.Options{Hazards: pool, Seed: 11, Today: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)})

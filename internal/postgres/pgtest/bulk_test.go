@@ -3,14 +3,12 @@ package pgtest_test
 import (
 	"context"
 	"math"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/landrelease/landrelease/internal/demo"
-	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/postgres/pgtest"
@@ -18,27 +16,11 @@ import (
 
 func provinces(t testing.TB) []*landrelease.AdminUnit {
 	t.Helper()
-	f, err := os.Open("../../../testdata/admin1-LA.geojson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	units, err := feature.ReadAdminUnits(f, 1, feature.AdminFields{Code: "adm1_code", Name: "name"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	units := pgtest.LaoProvinces(t)
 	if len(units) != 17 {
 		t.Fatalf("%d provinces, want 17", len(units))
 	}
 	return units
-}
-
-func importUnits(t testing.TB, db *postgres.DB, units []*landrelease.AdminUnit) {
-	t.Helper()
-	ctx := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "admin", Role: landrelease.RoleAdministrator})
-	if err := postgres.NewAdminUnitService(db).ImportAdminUnits(ctx, 1, units); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestBulkLoad loads 200 generated hazard areas with BulkLoad and checks that every remaining area is the hazard
@@ -51,7 +33,7 @@ func TestBulkLoad(t *testing.T) {
 	}
 	ctx := context.Background()
 	bulk := pgtest.Open(t)
-	importUnits(t, bulk, units)
+	pgtest.ImportLaoProvinces(t, bulk)
 	start := time.Now()
 	if err := pgtest.BulkLoad(ctx, bulk, data.Hazards, data.Releases); err != nil {
 		t.Fatal(err)
@@ -111,7 +93,7 @@ FROM (SELECT ST_GeomFromWKB($1, 4326) AS g) s`, hb, rels).Scan(&want)
 
 	// The same data through the services, for a sample of 50 hazards (every fourth).
 	svc := pgtest.Open(t)
-	importUnits(t, svc, units)
+	pgtest.ImportLaoProvinces(t, svc)
 	dm := landrelease.NewContextWithUser(ctx, &landrelease.User{Name: "dm", Role: landrelease.RoleDataManager})
 	sh, sr := postgres.NewHazardAreaService(svc), postgres.NewLandReleaseService(svc)
 	var sample []string
