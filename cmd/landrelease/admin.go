@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -48,11 +49,7 @@ func adminImport(ctx context.Context, e *env, args []string) error {
 }
 
 // parseWithFile parses flags placed before or after the positional arguments.
-func parseWithFile(fs interface {
-	Parse([]string) error
-	NArg() int
-	Args() []string
-}, args []string) error {
+func parseWithFile(fs *flag.FlagSet, args []string) error {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

@@ -2,14 +2,11 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 )
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 func echoHandler(h http.Handler) echo.HandlerFunc {
 	return func(c echo.Context) error {

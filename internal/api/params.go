@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -115,7 +116,7 @@ func readBody(c echo.Context) ([]byte, error) {
 	b, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errorsAs(err, &mbe) {
+		if errors.As(err, &mbe) {
 			return nil, landrelease.Errorf(landrelease.ETOOLARGE, "The body is over the limit of %d bytes.", mbe.Limit)
 		}
 		return nil, &landrelease.Error{Code: landrelease.EBADREQUEST, Message: "The body could not be read.", Err: err}
