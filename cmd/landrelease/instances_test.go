@@ -81,16 +81,21 @@ func TestTwoInstances(t *testing.T) {
 	}
 	create("KH-2", 0.0005)
 	pointKH2 := fmt.Sprintf("/api/v1/hazard-areas?point=%f,%f", (w+e)/2+0.0005, (s+n)/2)
+	// Both lost their feed: each must catch up by itself, the writer included.
 	took = eventually(t, "instance B sees KH-2 after losing its connection", 3*time.Second, func() bool { return b.count(pointKH2) == 1 })
 	t.Logf("after the dropped connection, instance B saw the write after %s", took)
-	eventually(t, "instance B healthy again", 3*time.Second, func() bool {
-		res, err := http.Get(b.base + "/healthz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	})
+	took = eventually(t, "instance A sees KH-2 after losing its connection", 3*time.Second, func() bool { return a.count(pointKH2) == 1 })
+	t.Logf("after the dropped connection, instance A saw the write after %s", took)
+	for _, x := range []*app{a, b} {
+		eventually(t, "instance healthy again", 3*time.Second, func() bool {
+			res, err := http.Get(x.base + "/healthz")
+			if err != nil {
+				return false
+			}
+			res.Body.Close()
+			return res.StatusCode == http.StatusOK
+		})
+	}
 	// Both instances answer near queries from their own index alike.
 	near := fmt.Sprintf("/api/v1/hazard-areas?near=%f,%f&within_m=2000", w-0.001, s)
 	if a.count(near) != b.count(near) || a.count(near) != 1 {
