@@ -64,5 +64,14 @@ func BenchmarkDecode(b *testing.B) {
 				}
 			}
 		})
+		b.Run(tc.name+"-slow", func(b *testing.B) { // the token-by-token path, that explains defects
+			b.SetBytes(int64(len(tc.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := decodeSlow(tc.data, Limits{}.withDefaults()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

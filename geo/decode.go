@@ -68,7 +68,16 @@ func (l Limits) withDefaults() Limits {
 // anywhere in the object, a disallowed type and over-deep nesting are
 // reported before the other defects of the coordinates.
 func Decode(data []byte, lim Limits) (orb.MultiPolygon, bool, error) {
-	d := newDecoder(data, lim.withDefaults())
+	lim = lim.withDefaults()
+	if mp, poly, ok := decodeFast(data, lim); ok {
+		return mp, poly, nil
+	}
+	return decodeSlow(data, lim)
+}
+
+// decodeSlow is Decode token by token, with the precise error of every defect.
+func decodeSlow(data []byte, lim Limits) (orb.MultiPolygon, bool, error) {
+	d := newDecoder(data, lim)
 
 	tok, err := d.next("")
 	if err != nil {

@@ -311,3 +311,16 @@ func TestError(t *testing.T) {
 		t.Error("errors.Is does not match the sentinel")
 	}
 }
+
+// TestDecodeFastPath checks that well-formed geometries take the fast path (FuzzDecodeFast checks that it agrees
+// with the slow one).
+func TestDecodeFastPath(t *testing.T) {
+	for _, name := range []string{"polygon.json", "multipolygon.json", "polygon_z.json"} {
+		if _, _, ok := decodeFast(fixture(t, name), Limits{}.withDefaults()); !ok {
+			t.Errorf("%s: the fast path gave up on a well-formed geometry", name)
+		}
+	}
+	if _, _, ok := decodeFast(fixture(t, "dirty.json"), Limits{}.withDefaults()); ok {
+		t.Log("dirty.json takes the fast path") // allowed: dirty is about topology, which Decode does not check
+	}
+}

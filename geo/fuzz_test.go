@@ -139,3 +139,42 @@ func clearly(a float64, r orb.Ring) bool {
 	}
 	return math.Abs(a) > 1e-9*scale
 }
+
+// FuzzDecodeFast checks Decode's fast path against the token-by-token one: whenever the fast path accepts an
+// input, the slow path accepts it too, with the same result. The seed corpus is FuzzDecode's plus
+// testdata/fuzz/FuzzDecodeFast.
+func FuzzDecodeFast(f *testing.F) {
+	for _, name := range []string{"polygon.json", "multipolygon.json", "polygon_z.json", "type_after.json", "dirty.json"} {
+		f.Add(fixture(f, name))
+	}
+	for _, s := range []string{
+		poly(`[` + square + `]`),
+		multi(`[[` + square + `],[[[0,0,1],[1,0,1],[1,1,1],[0,0,1]]]]`),
+		`{"coordinates":[[[0,0],[1,0],[1,1],[0,0]]],"type":"Polygon"}`,
+		` { "type" : "Polygon" , "coordinates" : [ [ [ 0 , 0 ] , [ 1e0 , -0 ] , [ 1.5 , 1E-2 ] , [ 0 , 0 ] ] ] } `,
+		`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]],"bbox":[0,0,1,1]}`,
+		`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0.0]]]}`,
+		`{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}`,
+		`{"type":"Polygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}`,
+		`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0,0]]]}`,
+		`{"type":"Polygon","coordinates":[[[0,0],[1,0],[181,1],[0,0]]]}`,
+		`{"type":"Polygon","coordinates":[[[0,0],[1,0],[01,1],[0,0]]]}`,
+		`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}x`,
+	} {
+		f.Add([]byte(s))
+	}
+	lim := Limits{MaxVertices: 256, MaxRings: 16}.withDefaults()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, fastPoly, ok := decodeFast(data, lim)
+		if !ok {
+			return
+		}
+		slow, slowPoly, err := decodeSlow(data, lim)
+		if err != nil {
+			t.Fatalf("fast path accepted what the slow path rejects (%v): %q", err, data)
+		}
+		if fastPoly != slowPoly || !fast.Equal(slow) {
+			t.Fatalf("fast %v (polygon %v), slow %v (polygon %v) for %q", fast, fastPoly, slow, slowPoly, data)
+		}
+	})
+}
