@@ -102,7 +102,7 @@ func ReadCollection(r io.Reader, lim CollectionLimits, record string, fn func(i 
 				if err := dec.Decode(&raw); err != nil {
 					return n, bad(err)
 				}
-				d, derr := Decode(raw, Options{Limits: lim.Geometry, Record: record})
+				d, derr := Decode(raw, Options{Limits: lim.Geometry, Record: record, validJSON: true}) // the decoder checked the syntax
 				if d != nil {
 					vertices += vertexCount(d)
 					if vertices > lim.MaxVertices {

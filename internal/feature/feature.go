@@ -192,6 +192,8 @@ type Options struct {
 	Limits geo.Limits
 	// Record is the record type expected when the feature has no "record" property ("" requires one).
 	Record string
+
+	validJSON bool // the data is known to be valid JSON
 }
 
 // readOnly lists output properties a client may send back unchanged; they are ignored on input.
@@ -208,7 +210,7 @@ var releaseFields = []string{"record", "local_id", "hazard_area", "method", "com
 // one JSON object, and otherwise an EINVALID *landrelease.Error listing every problem, each with a JSON pointer
 // relative to the feature. Member names are case-sensitive (RFC 7946) and each may appear once.
 func Decode(data []byte, opt Options) (*Decoded, error) {
-	top, err := members(data, true)
+	top, err := members(data, true, opt.validJSON)
 	if err != nil {
 		return nil, &landrelease.Error{Code: landrelease.EBADREQUEST, Message: fmt.Sprintf("The body is not a GeoJSON Feature: %v.", err),
 			Details: []landrelease.Detail{{Reason: err.Error()}}}
@@ -223,7 +225,7 @@ func Decode(data []byte, opt Options) (*Decoded, error) {
 	}
 	if raw, ok := top.m["properties"]; !ok || isNull(raw) {
 		p.fail("properties", "/properties", "is required: an object")
-	} else if pm, err := members(raw, false); err != nil {
+	} else if pm, err := members(raw, false, opt.validJSON); err != nil {
 		p.fail("properties", "/properties", "must be an object, not %s", jsonKind(raw))
 	} else {
 		p.raw = pm.m
@@ -520,8 +522,101 @@ type object struct {
 	dups []string
 }
 
-// members reads one JSON object without decoding its values; whole requires nothing to follow it.
-func members(data []byte, whole bool) (object, error) {
+// members reads one JSON object without decoding its values; whole requires nothing to follow it. valid says
+// that data is known to be valid JSON.
+func members(data []byte, whole, valid bool) (object, error) {
+	if valid || json.Valid(data) {
+		return split(data)
+	}
+	return membersSlow(data, whole) // explains the defect
+}
+
+// split is members for valid JSON: it finds the extent of each member's value without decoding it.
+func split(data []byte) (object, error) {
+	o := object{m: map[string]json.RawMessage{}}
+	i := skipBlanks(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return o, fmt.Errorf("found %s where a JSON object must be", jsonKind(data))
+	}
+	i = skipBlanks(data, i+1)
+	if data[i] == '}' {
+		return o, nil
+	}
+	for {
+		end := skipValue(data, i) // the key
+		key := string(data[i+1 : end-1])
+		if !plainKey(data[i+1 : end-1]) {
+			if err := json.Unmarshal(data[i:end], &key); err != nil {
+				return o, err
+			}
+		}
+		i = skipBlanks(data, end)
+		i = skipBlanks(data, i+1) // past the colon
+		end = skipValue(data, i)
+		if _, dup := o.m[key]; dup {
+			o.dups = append(o.dups, key)
+		}
+		o.m[key] = json.RawMessage(data[i:end:end])
+		i = skipBlanks(data, end)
+		if data[i] == '}' {
+			return o, nil
+		}
+		i = skipBlanks(data, i+1) // past the comma
+	}
+}
+
+// plainKey reports whether a member name's bytes are the name itself: ASCII without escapes.
+func plainKey(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func skipBlanks(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the valid JSON value that starts at data[i].
+func skipValue(data []byte, i int) int {
+	depth := 0
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for i++; data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 { // after a number, true, false or null
+				return i
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+// membersSlow is members token by token, for input that may not be valid JSON.
+func membersSlow(data []byte, whole bool) (object, error) {
 	o := object{m: map[string]json.RawMessage{}}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
