@@ -30,6 +30,9 @@ func (s *Server) routes() {
 
 	v1.GET("/admin-units", s.listAdminUnits)
 
+	v1.GET("/map/hazard-areas", s.mapHazardAreas) // the map: a view simplified for its zoom (mapview.go)
+	v1.GET("/map/land-releases", s.mapLandReleases)
+
 	v1.POST("/uploads", s.createUpload)
 	v1.GET("/uploads", s.listUploads)
 	v1.GET("/uploads/:id", s.getUpload)

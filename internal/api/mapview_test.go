@@ -1,0 +1,208 @@
+package api
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/spatial"
+)
+
+// circle is a ring of n vertices around (x, y), radius r degrees.
+func circle(x, y, r float64, n int) orb.Ring {
+	ring := make(orb.Ring, 0, n+1)
+	for i := range n {
+		a := 2 * math.Pi * float64(i) / float64(n)
+		ring = append(ring, orb.Point{x + r*math.Cos(a), y + r*math.Sin(a)})
+	}
+	return append(ring, ring[0])
+}
+
+func TestScaleAt(t *testing.T) {
+	for _, c := range []struct {
+		zoom, decimals int
+	}{{4, 3}, {10, 5}, {12, 5}, {16, 6}, {20, 7}} {
+		sc := scaleAt(c.zoom, 18)
+		px := 360 / (256 * math.Exp2(float64(c.zoom)))
+		if sc.tol <= 0.4*px || sc.tol > 0.5*px {
+			t.Errorf("zoom %d: tolerance %g for a pixel of %g degrees, want about half a pixel", c.zoom, sc.tol, px)
+		}
+		if sc.decimals != c.decimals || (sc.decimals < 7 && math.Pow10(-sc.decimals) > sc.tol/10) {
+			t.Errorf("zoom %d: %d decimals (tolerance %g), want %d", c.zoom, sc.decimals, sc.tol, c.decimals)
+		}
+	}
+}
+
+func TestSimplifyForMap(t *testing.T) {
+	big := orb.Polygon{circle(103, 18, 0.05, 200), circle(103, 18, 0.01, 100)} // about 11 km across, with a hole
+	tiny := orb.Polygon{circle(103.2, 18, 0.0002, 60)}                         // about 40 m across
+	mp := orb.MultiPolygon{big, tiny}
+	orig := mp.Clone()
+	sc := scaleAt(10, 18)
+	got := simplifyForMap(mp, sc)
+	if !orb.Equal(mp, orig) {
+		t.Fatal("simplifyForMap modified its input")
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d polygons, want 2 (none may vanish)", len(got))
+	}
+	// The big one keeps its hole, with far fewer vertices, each within the tolerance of the original boundary and
+	// every original vertex within the tolerance (and the rounding) of the simplified one.
+	if len(got[0]) != 2 {
+		t.Fatalf("big polygon: %d rings, want the outer ring and its hole", len(got[0]))
+	}
+	for i, r := range got[0] {
+		if len(r) >= len(big[i])/3 || len(r) < 4 || r[0] != r[len(r)-1] {
+			t.Errorf("ring %d: %d vertices of %d, want a closed ring and far fewer", i, len(r), len(big[i]))
+		}
+		slack := sc.tol + math.Pow10(-sc.decimals)
+		for _, p := range big[i] {
+			if d := planar.DistanceFrom(orb.LineString(r), p); d > slack {
+				t.Errorf("ring %d: original vertex %v is %g degrees from the simplified ring, more than %g", i, p, d, slack)
+				break
+			}
+		}
+	}
+	// The tiny one, below a pixel, is drawn as its bounding box rather than dropped.
+	if r := got[1][0]; len(r) != 5 || !r.Bound().Pad(1e-4).Contains(tiny[0].Bound().Center()) {
+		t.Errorf("tiny polygon drawn as %v, want its bounding box", r)
+	}
+	// From zoom 20 nothing is simplified: every vertex kept, rounded to 7 decimals.
+	if full := simplifyForMap(mp, scaleAt(20, 18)); len(full[0][0]) != len(big[0]) {
+		t.Errorf("zoom 20: %d vertices of %d", len(full[0][0]), len(big[0]))
+	}
+}
+
+func TestLargestFirst(t *testing.T) {
+	var hs []*landrelease.HazardArea
+	for i, a := range []float64{5, 1, 9, 3, 7} {
+		hs = append(hs, &landrelease.HazardArea{ID: int64(i + 1), AreaM2: a})
+	}
+	got := largestFirst(hs, 3)
+	var ids []int64
+	for _, h := range got {
+		ids = append(ids, h.ID)
+	}
+	if !slices.Equal(ids, []int64{1, 3, 5}) {
+		t.Errorf("largest 3 of areas 5,1,9,3,7: IDs %v, want [1 3 5] (areas 5, 9, 7 in ID order)", ids)
+	}
+	if len(largestFirst(hs, 10)) != 5 || hs[1].ID != 2 {
+		t.Error("largestFirst changed or cut a list within the limit")
+	}
+}
+
+type mapAnswer struct {
+	Type     string `json:"type"`
+	Features []struct {
+		Geometry struct {
+			Type        string          `json:"type"`
+			Coordinates [][][][]float64 `json:"coordinates"`
+		} `json:"geometry"`
+		Properties map[string]any `json:"properties"`
+	} `json:"features"`
+	NumberReturned int     `json:"numberReturned"`
+	NumberMatched  *int    `json:"numberMatched"`
+	Truncated      bool    `json:"truncated"`
+	Zoom           int     `json:"zoom"`
+	Tolerance      float64 `json:"tolerance_deg"`
+}
+
+func TestMapHazardAreas(t *testing.T) {
+	hs := handMade(400, 8)
+	var open []*landrelease.HazardArea
+	for _, h := range hs {
+		if !h.Withdrawn {
+			open = append(open, h)
+		}
+	}
+	svc := spatial.NewService()
+	svc.Load(open)
+	srv := New(Config{Spatial: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	get := func(target string, want int) (mapAnswer, []byte) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		if rec.Code != want {
+			t.Fatalf("GET %s: status %d, want %d: %s", target, rec.Code, want, rec.Body)
+		}
+		var a mapAnswer
+		if want == http.StatusOK {
+			if ct := rec.Header().Get("Content-Type"); ct != mediaGeoJSON {
+				t.Errorf("GET %s: Content-Type %q", target, ct)
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil {
+				t.Fatalf("GET %s: %v", target, err)
+			}
+		}
+		return a, rec.Body.Bytes()
+	}
+	var all orb.Bound
+	for i, h := range open {
+		if i == 0 {
+			all = h.Geometry.Bound()
+		}
+		all = all.Union(h.Geometry.Bound())
+	}
+	view := all.Pad(0.01)
+	bbox := func(b orb.Bound) string {
+		return "bbox=" + jsonNum(b.Min[0]) + "," + jsonNum(b.Min[1]) + "," + jsonNum(b.Max[0]) + "," + jsonNum(b.Max[1])
+	}
+	for _, zoom := range []string{"10", "16.5"} {
+		a, body := get("/api/v1/map/hazard-areas?status=all&zoom="+zoom+"&"+bbox(view), http.StatusOK)
+		want := svc.BBox(view, landrelease.HazardAreaFilter{Status: landrelease.StatusAll})
+		if a.Type != "FeatureCollection" || a.NumberReturned != len(want) || len(a.Features) != len(want) ||
+			a.NumberMatched == nil || *a.NumberMatched != len(want) || a.Truncated {
+			t.Fatalf("zoom %s: %d features (numberReturned %d, matched %v, truncated %v), want %d", zoom, len(a.Features), a.NumberReturned, a.NumberMatched, a.Truncated, len(want))
+		}
+		for i, f := range a.Features {
+			h := want[i]
+			if f.Geometry.Type != "MultiPolygon" || len(f.Geometry.Coordinates) == 0 || f.Properties["local_id"] != h.LocalID ||
+				f.Properties["kind"] != string(h.Kind) || f.Properties["status"] != string(h.Status) || len(f.Properties) != 3 {
+				t.Fatalf("zoom %s: feature %d is %v, want %s drawn with local_id, kind and status only", zoom, i, f.Properties, h.LocalID)
+			}
+		}
+		if zoom == "10" {
+			if a.Zoom != 10 {
+				t.Errorf("zoom %d", a.Zoom)
+			}
+			// The same view again comes from the cache, byte for byte.
+			if _, again := get("/api/v1/map/hazard-areas?status=all&zoom=10&"+bbox(view), http.StatusOK); string(again) != string(body) {
+				t.Error("a second read of the same view differs")
+			}
+		}
+	}
+	// Simplified at zoom 10, drawn in full at zoom 18: fewer bytes.
+	_, low := get("/api/v1/map/hazard-areas?status=all&zoom=10&"+bbox(view), http.StatusOK)
+	_, high := get("/api/v1/map/hazard-areas?status=all&zoom=18&"+bbox(view), http.StatusOK)
+	if len(low) >= len(high) {
+		t.Errorf("zoom 10: %d bytes, zoom 18: %d; want fewer at zoom 10", len(low), len(high))
+	}
+	// Filters apply as on /hazard-areas.
+	a, _ := get("/api/v1/map/hazard-areas?kind=CHA&zoom=12&"+bbox(view), http.StatusOK)
+	for _, f := range a.Features {
+		if f.Properties["kind"] != "CHA" || f.Properties["status"] != "open" {
+			t.Fatalf("kind=CHA (open by default) answered %v", f.Properties)
+		}
+	}
+	for _, bad := range []string{
+		"/api/v1/map/hazard-areas?zoom=10",
+		"/api/v1/map/hazard-areas?" + bbox(view),
+		"/api/v1/map/hazard-areas?zoom=23&" + bbox(view),
+		"/api/v1/map/hazard-areas?zoom=ten&" + bbox(view),
+		"/api/v1/map/hazard-areas?zoom=10&limit=5&" + bbox(view),
+		"/api/v1/map/land-releases?zoom=10",
+	} {
+		get(bad, http.StatusBadRequest)
+	}
+}
+
+func jsonNum(v float64) string { b, _ := json.Marshal(v); return string(b) }
