@@ -10,7 +10,7 @@ for (const f of readdirSync(out, { withFileTypes: true })) {
 mkdirSync(out, { recursive: true });
 
 await esbuild.build({
-  entryPoints: { map: "src/map.js", reports: "src/reports.js", upload: "src/upload.js", review: "src/review.js", signin: "src/signin.js" },
+  entryPoints: { map: "src/map.js", reports: "src/reports.js", upload: "src/upload.js", review: "src/review.js", signin: "src/signin.js", registry: "src/registry.js" },
   bundle: true,
   minify: true,
   sourcemap: false,
@@ -22,4 +22,4 @@ await esbuild.build({
   logLevel: "info",
   legalComments: "linked",
 });
-for (const page of ["index.html", "reports.html", "upload.html", "review.html", "signin.html"]) cpSync(`src/${page}`, `${out}/${page}`);
+for (const page of ["index.html", "reports.html", "upload.html", "review.html", "signin.html", "registry.html"]) cpSync(`src/${page}`, `${out}/${page}`);

@@ -169,6 +169,19 @@ func (b *browser) noCSPViolations(pageName string) {
 	}
 }
 
+// paintedJS counts the painted pixels of the canvas the map draws the hazard areas on (0 when there is none).
+const paintedJS = `(() => {
+  const c = document.querySelector(".leaflet-hazards-pane canvas");
+  if (!c || !c.width || !c.height) return 0;
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+  return n;
+})()`
+
+// headerJS is the header's links that are offered, then the session box: "Map,Reports,Registry,API|Sign in".
+const headerJS = `[...document.querySelectorAll(".topbar nav a:not([hidden])")].map((a) => a.textContent).join(",") + "|" + document.querySelector("#session").textContent`
+
 func TestBrowser(t *testing.T) {
 	chrome := browserPrerequisites(t)
 	a := start(t)
@@ -201,8 +214,8 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("the map to start", `document.body.dataset.ready === "1"`)
 		// National scale: the provinces, shaded by remaining area.
 		b.waitFor("the provinces", `document.querySelectorAll(".leaflet-admin-pane path").length >= 17`)
-		if n := eval[int](b, "hazard paths", `document.querySelectorAll(".leaflet-hazards-pane path").length`); n != 0 {
-			t.Errorf("national view draws %d hazard polygons, want provinces only", n)
+		if n := eval[int](b, "hazard pixels", paintedJS); n != 0 || eval[string](b, "hazards", `document.body.dataset.hazards`) != "0" {
+			t.Errorf("national view paints %d pixels of hazard polygons, want provinces only", n)
 		}
 		b.waitFor("the province shading", `document.querySelector("#ramp-max").textContent.includes("km²")`)
 		b.screenshot("map-national.png")
@@ -211,7 +224,8 @@ func TestBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#search-id"), id),
 			chromedp.Click(chromedp.CSS(`#search button[type="submit"]`)),
 		)
-		b.waitFor("hazard polygons", `document.querySelectorAll(".leaflet-hazards-pane path").length > 0`)
+		// Drawn on a canvas (one element for every polygon of the view), from the map's simplified read.
+		b.waitFor("hazard polygons", paintedJS+` > 0`)
 		b.waitFor("the record panel", `!document.querySelector("#panel").hidden && document.querySelectorAll("#panel-history tbody tr").length > 0`)
 		if got := eval[string](b, "panel title", `document.querySelector("#panel-title").textContent`); got != id {
 			t.Errorf("panel shows %q, want %q", got, id)
@@ -219,9 +233,54 @@ func TestBrowser(t *testing.T) {
 		if z := eval[float64](b, "zoom", `Number(document.body.dataset.hazards)`); z <= 0 {
 			t.Errorf("status counts %v hazard areas in view", z)
 		}
+		b.mu.Lock()
+		var mapReads int
+		for _, r := range b.requests {
+			if u, err := url.Parse(r); err == nil && u.Path == "/api/v1/map/hazard-areas" && u.Query().Get("zoom") != "" && u.Query().Get("bbox") != "" {
+				mapReads++
+			}
+		}
+		b.mu.Unlock()
+		if mapReads == 0 {
+			t.Error("the map did not read its view from /api/v1/map/hazard-areas with bbox and zoom")
+		}
+		// The view is kept in the address; reloading it draws the same place.
+		hash := eval[string](b, "hash", `location.hash`)
+		if !regexp.MustCompile(`^#map=\d+(\.5)?/-?\d+\.\d{5}/-?\d+\.\d{5}$`).MatchString(hash) {
+			t.Errorf("address keeps the view as %q, want #map=ZOOM/LAT/LON", hash)
+		}
 		time.Sleep(300 * time.Millisecond) // let the zoom animation settle for the picture
 		b.screenshot("map.png")
 		b.noCSPViolations("map")
+		b.do("reload the view", chromedp.Navigate("about:blank"), chromedp.Navigate(a.base+"/"+hash))
+		b.waitFor("the view again", `document.body.dataset.ready === "1" && Number(document.body.dataset.hazards) > 0 && `+paintedJS+` > 0`)
+		if got := eval[string](b, "hash", `location.hash`); got != hash {
+			t.Errorf("reloaded view at %q, want %q", got, hash)
+		}
+	})
+
+	t.Run("registry", func(t *testing.T) {
+		b.t = t
+		b.do("open the registry", chromedp.Navigate(a.base+"/registry.html"))
+		b.waitFor("the table", `document.body.dataset.ready === "1" && document.body.dataset.session === "none"`)
+		// The same header as every page: the links a visitor may use and a Sign in link.
+		if got := eval[string](b, "header", headerJS); got != "Map,Reports,Registry,API|Sign in" {
+			t.Errorf("registry header %q, want the pages' header with Sign in", got)
+		}
+		if got := eval[string](b, "current page", `document.querySelector('.topbar nav a[aria-current="page"]').textContent`); got != "Registry" {
+			t.Errorf("current page %q", got)
+		}
+		if n := eval[int](b, "rows", `document.querySelectorAll("#hazards tbody tr.hazard").length`); n == 0 {
+			t.Error("the registry lists no hazard area")
+		}
+		first := eval[string](b, "first row", `document.querySelector("#hazards tbody tr.hazard").dataset.id`)
+		b.do("open "+first, chromedp.Click(chromedp.CSS(`#hazards tbody tr.hazard`)))
+		b.waitFor("its history", `!document.querySelector("#detail").hidden && document.querySelectorAll("#history tbody tr").length > 0`)
+		if got := eval[string](b, "detail title", `document.querySelector("#detail-title").textContent`); got != first {
+			t.Errorf("detail of %q, want %q", got, first)
+		}
+		b.screenshot("registry.png")
+		b.noCSPViolations("registry")
 	})
 
 	t.Run("reports", func(t *testing.T) {

@@ -1,5 +1,10 @@
-// The map at /: provinces shaded by remaining area at national scale, every hazard area and released part of the
-// view from zoom 10. Base layer: the admin boundaries from the API (no tiles, nothing from any other host).
+// The map at /: provinces shaded by remaining area at national scale, every hazard area of the view from zoom 10
+// and their released parts from zoom 12. Base layer: the admin boundaries from the API (no tiles, nothing from any
+// other host).
+//
+// National scale (10^5 polygons): the view is read from /api/v1/map/*, which simplifies each polygon to half a
+// pixel at the zoom of the view and sends only what the map draws (docs/WEB_SCALE.md has the figures), and the
+// polygons are drawn on a canvas, not as one SVG element each. The view is kept in the address (#map=Z/LAT/LON).
 import "leaflet/dist/leaflet.css";
 import "./style.css";
 import L from "leaflet";
@@ -8,17 +13,31 @@ import { $, getJSON, el, int, km2, ha, COLOURS, METHOD_LABEL, initHeader } from 
 initHeader();
 
 const DETAIL_ZOOM = 10; // from this zoom the polygons of the view are drawn, below it the provinces
-const LIMIT = 10000;
+const RELEASE_ZOOM = 12; // from this zoom the released parts too
 
 const map = L.map("map", { zoomControl: true, minZoom: 4, maxZoom: 18, zoomSnap: 0.5, attributionControl: true });
 map.attributionControl.setPrefix(false);
 map.attributionControl.addAttribution("Boundaries: Natural Earth (public domain)");
 L.control.scale({ imperial: false }).addTo(map);
-map.setView([18.2, 103.9], 6);
+// The view in the address: #map=ZOOM/LAT/LON, kept as the map moves, so that a view can be shared or reloaded.
+function hashView() {
+  const m = /^#map=(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(location.hash);
+  if (!m) return null;
+  const [z, lat, lon] = m.slice(1).map(Number);
+  return Math.abs(lat) <= 85 && Math.abs(lon) <= 180 ? { z, center: [lat, lon] } : null;
+}
+const initialView = hashView();
+if (initialView) map.setView(initialView.center, initialView.z);
+else map.setView([18.2, 103.9], 6);
+map.on("moveend", () => {
+  const c = map.getCenter();
+  history.replaceState(null, "", `#map=${map.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`);
+});
 
 for (const [name, z] of [["admin", 250], ["hazards", 410], ["releases", 420]]) map.createPane(name).style.zIndex = z;
-const hazardRenderer = L.svg({ pane: "hazards", padding: 0.2 });
-const releaseRenderer = L.svg({ pane: "releases", padding: 0.2 });
+// Canvas: thousands of polygons draw in one element (SVG makes a DOM node of each).
+const hazardRenderer = L.canvas({ pane: "hazards", padding: 0.2, tolerance: 3 });
+const releaseRenderer = L.canvas({ pane: "releases", padding: 0.2, tolerance: 3 });
 
 const state = { units: new Map(), report: null, selected: null, detailAbort: null, loaded: 0 };
 const filters = $("#filters");
@@ -85,7 +104,7 @@ async function loadAdmin() {
   const units = fc.features.map((f) => f.properties).sort((a, b) => a.name.localeCompare(b.name));
   for (const p of units) select.append(el("option", { value: p.code }, p.name));
   adminLayer.eachLayer((l) => state.units.set(l.feature.properties.code, l));
-  if (fc.features.length) map.fitBounds(adminLayer.getBounds(), { padding: [10, 10] });
+  if (fc.features.length && !initialView) map.fitBounds(adminLayer.getBounds(), { padding: [10, 10] });
 }
 
 let reportAbort = null;
@@ -123,15 +142,17 @@ function hazardStyle(f) {
 
 const hazardLayer = L.geoJSON(null, {
   pane: "hazards",
+  renderer: hazardRenderer,
   style: hazardStyle,
   onEachFeature: (f, layer) => {
-    layer.on("click", () => openPanel(f.properties.local_id, f));
+    layer.on("click", () => openPanel(f.properties.local_id)); // the map's features are lean: read the record
     layer.bindTooltip(`${escapeHTML(f.properties.local_id)} · ${f.properties.kind}`, { sticky: true, className: "tip" });
   },
 }).addTo(map);
 
 const releaseLayer = L.geoJSON(null, {
   pane: "releases",
+  renderer: releaseRenderer,
   style: (f) => ({
     renderer: releaseRenderer,
     color: COLOURS[f.properties.method] || "#4daf4a",
@@ -152,37 +173,59 @@ function bboxParam() {
   return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(f).join(",");
 }
 
+const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+
 async function loadView() {
   styleAdmin();
   state.detailAbort?.abort(); // a newer view replaces a stale request
-  if (map.getZoom() < DETAIL_ZOOM) {
+  const zoom = map.getZoom();
+  if (zoom < DETAIL_ZOOM) {
     hazardLayer.clearLayers();
     releaseLayer.clearLayers();
     document.body.dataset.hazards = "0";
+    document.body.dataset.releases = "0";
     setStatus("National view: provinces shaded by remaining area. Zoom in to see the hazard areas.");
     return;
   }
   const ctrl = (state.detailAbort = new AbortController());
   const p = params();
-  const hq = new URLSearchParams({ bbox: bboxParam(), limit: LIMIT, status: p.status || "all" });
+  const view = { bbox: bboxParam(), zoom: String(zoom) };
+  const hq = new URLSearchParams({ ...view, status: p.status || "all" });
   for (const k of ["kind", "contamination", "admin", "at"]) if (p[k]) hq.set(k, p[k]);
-  const rq = new URLSearchParams({ bbox: bboxParam(), limit: LIMIT });
+  const rq = new URLSearchParams(view);
   if (p.at) rq.set("at", p.at);
+  const withReleases = zoom >= RELEASE_ZOOM;
   setStatus("Loading the hazard areas of the view…", true);
+  const t0 = performance.now();
   try {
     const [hz, rel] = await Promise.all([
-      getJSON("/api/v1/hazard-areas?" + hq, ctrl.signal),
-      getJSON("/api/v1/land-releases?" + rq, ctrl.signal),
+      getJSON("/api/v1/map/hazard-areas?" + hq, ctrl.signal),
+      withReleases ? getJSON("/api/v1/map/land-releases?" + rq, ctrl.signal) : { features: [] },
     ]);
+    const t1 = performance.now();
     hazardLayer.clearLayers();
     releaseLayer.clearLayers();
     hazardLayer.addData(hz);
     const shown = new Set(hz.features.map((f) => f.properties.local_id));
     // Released parts of the areas shown (a filter on the hazard areas applies to their releases too).
     releaseLayer.addData({ type: "FeatureCollection", features: rel.features.filter((f) => shown.has(f.properties.hazard_area)) });
-    document.body.dataset.hazards = String(hz.features.length);
-    const more = hz.features.length >= LIMIT ? " (first 10,000: zoom in for all)" : "";
-    setStatus(`${int(hz.features.length)} hazard areas and ${int(releaseLayer.getLayers().length)} released parts in view${more}` + (p.at ? ` on ${p.at}` : ""));
+    await frame(); // the canvas draws on the next animation frame
+    const t2 = performance.now();
+    const b = document.body.dataset;
+    b.hazards = String(hz.features.length);
+    b.releases = String(releaseLayer.getLayers().length);
+    b.viewMs = String(Math.round(t2 - t0)); // request to drawn, for the benchmarks
+    b.drawMs = String(Math.round(t2 - t1));
+    b.views = String(Number(b.views || 0) + 1);
+    const matched = hz.numberMatched ?? hz.features.length;
+    const parts = [`${int(hz.features.length)} hazard areas`];
+    if (withReleases) parts.push(`${int(releaseLayer.getLayers().length)} released parts`);
+    let msg = parts.join(" and ") + " in view" + (p.at ? ` on ${p.at}` : "");
+    if (hz.truncated) msg = `${hz.numberMatched != null ? int(matched) : "More than " + int(hz.features.length)} hazard areas in view: the ${int(hz.features.length)} largest are drawn. Zoom in to see them all.`;
+    else if (!withReleases) msg += ". Zoom in to see the released parts.";
+    else if (rel.truncated) msg += ` (released parts: the first ${int(rel.features.length)}; zoom in for all)`;
+    setStatus(msg);
+    $("#status").classList.toggle("warn", !!hz.truncated);
   } catch (e) {
     if (e.name === "AbortError") return;
     setStatus("Could not load the hazard areas: " + e.message);
