@@ -49,10 +49,13 @@ const (
 	adminColumnSQL  = `CASE WHEN $3 = 1 THEN v.admin1_id ELSE v.admin2_id END`
 
 	// reportStartSQL returns, for every hazard area, its version in force at the end of field date $2 as recorded
-	// at $1, with the releases counting against it by then and its admin unit of level $3.
+	// at $1, with the releases counting against it by then and its admin unit of level $3. The versions carry
+	// only the columns the report reads (not the polygons), so that DISTINCT ON sorts narrow rows, or none: the
+	// covering index hazard_area_version_report_idx (migration 0007) gives them in its order without the heap.
 	reportStartSQL = `
 WITH start AS (
-	SELECT DISTINCT ON (v.hazard_id) v.*
+	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.valid_from, v.kind, v.contamination, v.status, v.status_reason,
+	       v.area_m2, v.releases_since, v.withdrawn, ` + adminColumnSQL + ` AS admin_id
 	FROM hazard_area_version v
 	WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1) AND v.valid_from <= $2
 	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC
@@ -68,7 +71,7 @@ SELECT v.hazard_id, h.local_id, v.valid_from, v.kind, v.contamination, v.status,
        coalesce(rel.m2, 0)
 FROM start v
 JOIN hazard_area h ON h.id = v.hazard_id
-LEFT JOIN admin_unit a ON a.id = ` + adminColumnSQL + `
+LEFT JOIN admin_unit a ON a.id = v.admin_id
 LEFT JOIN released rel ON rel.hazard_id = v.hazard_id`
 
 	// reportChangesSQL returns the versions taking effect in field dates ($2, $4], as recorded at $1.
