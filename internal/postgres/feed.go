@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"regexp"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,41 +55,174 @@ FROM pg_current_snapshot() s`
 SELECT DISTINCT entity_id FROM change_log
 WHERE xid >= $1::xid8 AND (id > $2 OR xid = ANY($3::xid8[]))
   AND entity IN ('hazard_area', 'land_release') AND entity_id IS NOT NULL`
-	// currentByIDSQL lists the current versions of hazard areas by id ($1 NULL: all), withdrawn ones too.
+	// exportSnapshotSQL exports the snapshot of Load's transaction, for the other connections of the load, and
+	// the range of the hazard area ids to split between them.
+	exportSnapshotSQL = `
+SELECT pg_export_snapshot(), coalesce(min(hazard_id), 0), coalesce(max(hazard_id), 0)
+FROM hazard_area_version WHERE is_current`
+	// currentByIDSQL lists the current versions of hazard areas by id ($1 NULL: all), withdrawn ones too, with ids
+	// in [$2, $3]. The remaining polygon is NULL where it is the whole polygon, as for every area not released
+	// (scanFeedHazard then shares the decoded polygon): it is neither encoded, sent nor decoded twice.
 	currentByIDSQL = `
-SELECT ` + hazardColumns + `, h.remaining_area_m2, ST_AsBinary(h.remaining_geom)
+SELECT ` + hazardColumns + `, h.remaining_area_m2,
+       CASE WHEN h.remaining_geom = v.geom THEN NULL ELSE ST_AsBinary(h.remaining_geom) END
 FROM hazard_area_version v
 JOIN hazard_area h ON h.id = v.hazard_id
 LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
 LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
-WHERE v.is_current AND ($1::bigint[] IS NULL OR v.hazard_id = ANY($1))`
+WHERE v.is_current AND ($1::bigint[] IS NULL OR v.hazard_id = ANY($1)) AND v.hazard_id BETWEEN $2 AND $3`
 )
 
+// minID, maxID bound the id range of currentByIDSQL that filters nothing.
+const minID, maxID = int64(math.MinInt64), int64(math.MaxInt64)
+
+// LoadConnections is how many connections Load reads over at once, each a range of hazard ids in the same
+// snapshot: the database's work (reading, encoding) and the decoding here both spread over that many cores.
+var LoadConnections = 2
+
+// snapshotID matches what pg_export_snapshot returns, such as 00000003-0000001B-1.
+var snapshotID = regexp.MustCompile(`^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$`)
+
 // Load reads every current hazard area that is not withdrawn, and the watermark to follow changes from.
+// It reads over LoadConnections connections that share one snapshot (pg_export_snapshot), so the areas and the
+// watermark are those of one instant; where the snapshot cannot be exported (a hot standby of an old
+// PostgreSQL, say) it reads over one.
 func (f *Feed) Load(ctx context.Context) ([]*landrelease.HazardArea, Watermark, error) {
+	hs, w, err := f.load(ctx, LoadConnections)
+	if errors.Is(err, errNoExport) {
+		return f.load(ctx, 1)
+	}
+	return hs, w, err
+}
+
+var errNoExport = errors.New("feed: cannot export snapshot")
+
+func (f *Feed) load(ctx context.Context, parts int) ([]*landrelease.HazardArea, Watermark, error) {
 	var out []*landrelease.HazardArea
 	var w Watermark
-	err := pgx.BeginTxFunc(ctx, f.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	ro := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	err := pgx.BeginTxFunc(ctx, f.db.Pool, ro, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, snapshotSQL).Scan(&w.Xmin, &w.InProgress, &w.MaxID); err != nil {
 			return dbError(err, "feed: snapshot")
 		}
-		rows, err := tx.Query(ctx, currentByIDSQL, nil)
-		if err != nil {
-			return dbError(err, "feed: load")
+		parts = min(parts, int(f.db.Pool.Config().MaxConns))
+		if parts <= 1 {
+			hs, err := readCurrent(ctx, tx, nil, minID, maxID)
+			out = hs
+			return err
 		}
-		all, err := pgx.CollectRows(rows, scanHazard)
-		if err != nil {
-			return dbError(err, "feed: load")
+		var (
+			snap       string
+			first, end int64
+		)
+		if err := tx.QueryRow(ctx, exportSnapshotSQL).Scan(&snap, &first, &end); err != nil || !snapshotID.MatchString(snap) {
+			return fmt.Errorf("%w: %q %v", errNoExport, snap, err)
 		}
-		out = all[:0]
-		for _, h := range all {
-			if !h.Withdrawn {
-				out = append(out, h)
+		// Contiguous id ranges, the first read here, the others on connections of their own.
+		step := (end - first + int64(parts)) / int64(parts)
+		results := make([][]*landrelease.HazardArea, parts)
+		errs := make([]error, parts)
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var wg sync.WaitGroup
+		for i := 1; i < parts; i++ {
+			lo, hi := first+int64(i)*step, first+int64(i+1)*step-1
+			if i == parts-1 {
+				hi = maxID
 			}
+			wg.Go(func() {
+				errs[i] = pgx.BeginTxFunc(pctx, f.db.Pool, ro, func(tx pgx.Tx) error {
+					// Not a parameter: SET TRANSACTION takes a literal; snap matched snapshotID above.
+					if _, err := tx.Exec(pctx, "SET TRANSACTION SNAPSHOT '"+snap+"'"); err != nil {
+						return dbError(err, "feed: import snapshot")
+					}
+					hs, err := readCurrent(pctx, tx, nil, lo, hi)
+					results[i] = hs
+					return err
+				})
+				if errs[i] != nil {
+					cancel()
+				}
+			})
+		}
+		results[0], errs[0] = readCurrent(pctx, tx, nil, minID, first+step-1)
+		if errs[0] != nil {
+			cancel()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		n := 0
+		for _, r := range results {
+			n += len(r)
+		}
+		out = make([]*landrelease.HazardArea, 0, n)
+		for _, r := range results {
+			out = append(out, r...)
 		}
 		return nil
 	})
-	return out, w, err
+	if err != nil {
+		return nil, w, err
+	}
+	// Withdrawn areas are not indexed.
+	kept := out[:0]
+	for _, h := range out {
+		if !h.Withdrawn {
+			kept = append(kept, h)
+		}
+	}
+	clear(out[len(kept):])
+	return kept, w, nil
+}
+
+// readCurrent reads currentByIDSQL.
+func readCurrent(ctx context.Context, tx pgx.Tx, ids []int64, lo, hi int64) ([]*landrelease.HazardArea, error) {
+	rows, err := tx.Query(ctx, currentByIDSQL, ids, lo, hi)
+	if err != nil {
+		return nil, dbError(err, "feed: read")
+	}
+	hs, err := pgx.CollectRows(rows, scanFeedHazard)
+	return hs, dbError(err, "feed: read")
+}
+
+// scanFeedHazard is scanHazard for currentByIDSQL: a NULL remaining polygon is the whole polygon, shared.
+func scanFeedHazard(row pgx.CollectableRow) (*landrelease.HazardArea, error) {
+	var (
+		h                  landrelease.HazardArea
+		geom, remGeom      []byte
+		remArea            float64
+		a1c, a1n, a2c, a2n *string
+		kind, cont, evt    string
+		marking, prio, lu  string
+		status             string
+	)
+	err := row.Scan(&h.ID, &h.LocalID, &h.Version, &h.ValidFrom, &h.RecordedAt, &h.RecordedBy, &h.Reason, &h.Withdrawn,
+		&kind, &cont, &evt, &h.Evidence.Category, &h.Devices, &marking, &prio, &lu,
+		&h.IdentifiedOn, &h.Organisation, &status, &h.StatusReason, &h.ReleasesSince, &h.Notes,
+		&geom, &h.AreaM2, &a1c, &a1n, &a2c, &a2n, &remArea, &remGeom)
+	if err != nil {
+		return nil, err
+	}
+	h.Kind, h.Contamination, h.Evidence.Type = landrelease.Kind(kind), landrelease.Contamination(cont), landrelease.EvidenceType(evt)
+	h.Marking, h.Priority, h.LandUse, h.Status = landrelease.Marking(marking), landrelease.Priority(prio), landrelease.LandUse(lu), landrelease.Status(status)
+	if h.Geometry, err = fromWKB(geom); err != nil {
+		return nil, err
+	}
+	h.RemainingAreaM2, h.Remaining = remArea, h.Geometry
+	if remGeom != nil {
+		if h.Remaining, err = fromWKB(remGeom); err != nil {
+			return nil, err
+		}
+	}
+	if a1c != nil {
+		h.Admin1 = &landrelease.AdminRef{Code: *a1c, Name: *a1n}
+	}
+	if a2c != nil {
+		h.Admin2 = &landrelease.AdminRef{Code: *a2c, Name: *a2n}
+	}
+	return &h, nil
 }
 
 // Changes returns the current state of the hazard areas changed since w (withdrawn ones as removals) and the
@@ -104,13 +240,9 @@ func (f *Feed) Changes(ctx context.Context, w Watermark) (upserts []*landrelease
 		if len(ids) == 0 {
 			return nil
 		}
-		rows, err = tx.Query(ctx, currentByIDSQL, ids)
+		hs, err := readCurrent(ctx, tx, ids, minID, maxID)
 		if err != nil {
-			return dbError(err, "feed: changed areas")
-		}
-		hs, err := pgx.CollectRows(rows, scanHazard)
-		if err != nil {
-			return dbError(err, "feed: changed areas")
+			return err
 		}
 		found := make(map[int64]bool, len(hs))
 		for _, h := range hs {
