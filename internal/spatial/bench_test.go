@@ -71,6 +71,7 @@ var (
 	data   = map[int][]*spatial.Item{}
 	built  = map[int]*spatial.Index{}
 	perIt  = map[int]float64{}
+	geomIt = map[int]float64{}
 )
 
 func heap() uint64 {
@@ -89,21 +90,37 @@ func index(b *testing.B, n int) (*spatial.Index, []*spatial.Item, float64) {
 	if ix, ok := built[n]; ok {
 		return ix, data[n], perIt[n]
 	}
+	start := heap()
 	items := generate(n)
 	before := heap()
 	ix := spatial.New()
 	ix.Replace(items)
 	after := heap()
 	data[n], built[n], perIt[n] = items, ix, float64(after-before)/float64(n)
+	geomIt[n] = float64(before-start) / float64(n)
 	return ix, items, perIt[n]
 }
 
+// sizes are the scales of the benchmarks, as sub-benchmarks side by side: 10^4 and 10^5, and 10^6 when
+// LANDRELEASE_BENCH_SCALE is 1000000 or more (about 2.5 GB of generated polygons).
 func sizes() []int {
 	s := []int{10_000, 100_000}
-	if os.Getenv("LANDRELEASE_BENCH_SCALE") == "1000000" {
+	if n, _ := strconv.Atoi(os.Getenv("LANDRELEASE_BENCH_SCALE")); n >= 1_000_000 {
 		s = append(s, 1_000_000)
 	}
 	return s
+}
+
+// median returns the median and 99th percentile latency of q over one pass of ps.
+func median(ps []orb.Point, q func(orb.Point)) (p50, p99 time.Duration) {
+	lat := make([]time.Duration, len(ps))
+	for i, p := range ps {
+		t0 := time.Now()
+		q(p)
+		lat[i] = time.Since(t0)
+	}
+	slices.Sort(lat)
+	return lat[len(lat)/2], lat[len(lat)*99/100]
 }
 
 // queryPoints returns points of which half are vertices' neighbourhoods of
@@ -124,30 +141,35 @@ func queryPoints(items []*spatial.Item, n int) []orb.Point {
 	return ps
 }
 
+// BenchmarkPoint is the in-process point query ("is it dangerous here?") at 10^4, 10^5 (and 10^6) items; besides
+// ns/op over a mix of hits and misses it reports the median and 99th percentile of one timed pass, the heap the
+// index takes per item (geometries excluded) and the heap of the generated items themselves (geometries).
 func BenchmarkPoint(b *testing.B) {
 	for _, n := range sizes() {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			ix, items, per := index(b, n)
 			s := ix.Snapshot()
 			ps := queryPoints(items, 4096)
-			// Median latency over one pass of the query points.
-			lat := make([]time.Duration, len(ps))
-			for i, p := range ps {
-				t0 := time.Now()
-				s.Point(p, spatial.Filter{})
-				lat[i] = time.Since(t0)
-			}
-			slices.Sort(lat)
+			p50, p99 := median(ps, func(p orb.Point) { s.Point(p, spatial.Filter{}) })
 			hits := 0
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				hits += len(s.Point(ps[i%len(ps)], spatial.Filter{}))
 			}
-			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+			b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
+			b.ReportMetric(float64(p99.Nanoseconds()), "p99-ns")
 			b.ReportMetric(per, "index-B/item")
+			dataMu.Lock()
+			b.ReportMetric(geomIt[n], "items-B/item")
+			dataMu.Unlock()
 		})
 	}
+}
+
+// bbox1km returns a box about 1 km across centred on p.
+func bbox1km(p orb.Point) orb.Bound {
+	const d = 0.005
+	return orb.Bound{Min: orb.Point{p[0] - d, p[1] - d}, Max: orb.Point{p[0] + d, p[1] + d}}
 }
 
 func BenchmarkBBox(b *testing.B) {
@@ -156,35 +178,48 @@ func BenchmarkBBox(b *testing.B) {
 			ix, items, _ := index(b, n)
 			s := ix.Snapshot()
 			ps := queryPoints(items, 4096)
-			// Boxes about 1 km across.
-			const d = 0.005
+			p50, p99 := median(ps, func(p orb.Point) { s.BBox(bbox1km(p), spatial.Filter{}) })
+			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
-				p := ps[i%len(ps)]
-				s.BBox(orb.Bound{Min: orb.Point{p[0] - d, p[1] - d}, Max: orb.Point{p[0] + d, p[1] + d}}, spatial.Filter{})
+				s.BBox(bbox1km(ps[i%len(ps)]), spatial.Filter{})
 			}
+			b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
+			b.ReportMetric(float64(p99.Nanoseconds()), "p99-ns")
 		})
 	}
 }
 
 func BenchmarkNear500m(b *testing.B) {
-	ix, items, _ := index(b, 100_000)
-	s := ix.Snapshot()
-	ps := queryPoints(items, 4096)
-	for i := 0; b.Loop(); i++ {
-		s.Near(ps[i%len(ps)], 500, spatial.Filter{})
+	for _, n := range sizes() {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			ix, items, _ := index(b, n)
+			s := ix.Snapshot()
+			ps := queryPoints(items, 4096)
+			p50, p99 := median(ps, func(p orb.Point) { s.Near(p, 500, spatial.Filter{}) })
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				s.Near(ps[i%len(ps)], 500, spatial.Filter{})
+			}
+			b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
+			b.ReportMetric(float64(p99.Nanoseconds()), "p99-ns")
+		})
 	}
 }
 
 func BenchmarkIntersecting(b *testing.B) {
-	ix, items, _ := index(b, 100_000)
-	s := ix.Snapshot()
-	r := rand.New(rand.NewPCG(5, 6))
-	qs := make([]orb.MultiPolygon, 256)
-	for i := range qs {
-		qs[i] = orb.MultiPolygon{{starPolygon(r, items[r.IntN(len(items))].Geometry[0][0][0], 64, 20)}}
-	}
-	for i := 0; b.Loop(); i++ {
-		s.Intersecting(qs[i%len(qs)], spatial.Filter{})
+	for _, n := range sizes() {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			ix, items, _ := index(b, n)
+			s := ix.Snapshot()
+			r := rand.New(rand.NewPCG(5, 6))
+			qs := make([]orb.MultiPolygon, 256)
+			for i := range qs {
+				qs[i] = orb.MultiPolygon{{starPolygon(r, items[r.IntN(len(items))].Geometry[0][0][0], 64, 20)}}
+			}
+			for i := 0; b.Loop(); i++ {
+				s.Intersecting(qs[i%len(qs)], spatial.Filter{})
+			}
+		})
 	}
 }
 
