@@ -2,11 +2,15 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/landrelease/landrelease/internal/demo"
 	"github.com/landrelease/landrelease/internal/landrelease"
@@ -27,33 +31,138 @@ func benchScale(b *testing.B) int {
 	return 10000
 }
 
-// benchDB returns a database with the 17 provinces and n generated hazards (mean releases per hazard as given)
-// loaded by BulkLoad.
+// benchDB returns a database with the 17 provinces and n generated hazard areas (seed 1, today 2025-06-30)
+// loaded by BulkLoadQuiet, then VACUUM ANALYZE. meanReleases is the generator's mean number of releases per
+// area (0: its default, 1.5); below 0, the areas are loaded without their releases.
+//
+// With LANDRELEASE_BENCH_KEEP=PREFIX the database is named PREFIX_<n>_r<releases>, is not dropped at the end,
+// and a later run with the same prefix, scale and releases reuses it (after applying any new migration)
+// instead of generating and loading again: at 10^5 that saves several minutes a run. A database whose load did
+// not finish is dropped and loaded again. Drop kept databases by hand when done.
 func benchDB(b *testing.B, n int, meanReleases float64) *postgres.DB {
 	b.Helper()
 	if os.Getenv("DATABASE_URL") == "" {
 		b.Skip("DATABASE_URL is not set: run make bench to provision PostGIS")
 	}
-	db := pgtest.Open(b)
+	ctx := context.Background()
+	prefix := os.Getenv("LANDRELEASE_BENCH_KEEP")
+	var db *postgres.DB
+	name := ""
+	if prefix == "" {
+		db = pgtest.Open(b)
+	} else {
+		rel := strconv.FormatFloat(meanReleases, 'f', -1, 64)
+		if meanReleases < 0 {
+			rel = "none"
+		}
+		name = fmt.Sprintf("%s_%d_r%s", prefix, n, rel)
+		var loaded bool
+		db, loaded = keptDB(b, name)
+		if loaded {
+			b.Logf("reusing database %s (LANDRELEASE_BENCH_KEEP)", name)
+			return db
+		}
+	}
 	units := pgtest.ImportLaoProvinces(b, db)
 	start := time.Now()
-	data, err := demo.Generate(units, demo.Options{Hazards: n, Seed: 1, MeanReleases: meanReleases,
-		Today: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		b.Fatal(err)
+	opt := demo.Options{Hazards: n, Seed: 1, MeanReleases: max(meanReleases, 0),
+		Today: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)}
+	var hs []*landrelease.HazardArea
+	var rs []*landrelease.LandRelease
+	if meanReleases < 0 {
+		hs = make([]*landrelease.HazardArea, 0, n)
+		err := demo.Stream(units, opt, func(h *landrelease.HazardArea, _ []*landrelease.LandRelease, _ *demo.Reclassification) error {
+			hs = append(hs, h)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		data, err := demo.Generate(units, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		hs, rs = data.Hazards, data.Releases
 	}
 	gen := time.Since(start)
 	start = time.Now()
-	if err := pgtest.BulkLoadQuiet(context.Background(), db, data.Hazards, data.Releases); err != nil {
+	if err := pgtest.BulkLoadQuiet(ctx, db, hs, rs); err != nil {
 		b.Fatal(err)
 	}
 	load := time.Since(start)
-	if _, err := db.Pool.Exec(context.Background(), `VACUUM ANALYZE`); err != nil {
+	if _, err := db.Pool.Exec(ctx, `VACUUM ANALYZE`); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("%d hazards, %d releases: generated in %v, BulkLoad %v, vacuum analyze %v",
-		len(data.Hazards), len(data.Releases), gen, load, time.Since(start)-load)
+		len(hs), len(rs), gen, load, time.Since(start)-load)
+	if name != "" {
+		admin, err := pgx.Connect(ctx, os.Getenv("DATABASE_URL"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, `COMMENT ON DATABASE `+pgx.Identifier{name}.Sanitize()+` IS '`+benchLoaded+`'`); err != nil {
+			b.Fatal(err)
+		}
+	}
 	return db
+}
+
+// benchLoaded marks, as its comment, a kept benchmark database whose load finished.
+const benchLoaded = "landrelease benchmark data: loaded"
+
+// keptDB opens the database name on the server of DATABASE_URL, creating and migrating it when it does not exist
+// or its load did not finish; loaded reports whether it holds a finished load.
+func keptDB(b *testing.B, name string) (db *postgres.DB, loaded bool) {
+	b.Helper()
+	ctx := context.Background()
+	base := os.Getenv("DATABASE_URL")
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var comment *string
+	err = admin.QueryRow(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment)
+	switch {
+	case err == pgx.ErrNoRows:
+	case err != nil:
+		b.Fatal(err)
+	case comment != nil && *comment == benchLoaded:
+		loaded = true
+	default:
+		if _, err := admin.Exec(ctx, `DROP DATABASE `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
+			b.Fatal(err)
+		}
+		err = pgx.ErrNoRows
+	}
+	if err == pgx.ErrNoRows {
+		if _, err := admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.Path = "/" + name
+	db, err = postgres.Open(ctx, u.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(db.Close)
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if loaded && len(applied) > 0 {
+		b.Logf("applied %v to %s", applied, name)
+		if _, err := db.Pool.Exec(ctx, `ANALYZE`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return db, loaded
 }
 
 // BenchmarkArticle7Year computes the 2024 report at level 1 with about ten releases per hazard area:
