@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -390,6 +392,18 @@ func (b *browser) signIn(base, user, password, next, role string) {
 		` && (document.querySelector("#session .who") || {}).textContent?.includes(`+strconv.Quote(user)+`)`)
 }
 
+// throttleUpload limits the upload of every request to bytesPerSecond (-1: no limit).
+func (b *browser) throttleUpload(bytesPerSecond float64) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{UploadThroughput: bytesPerSecond, DownloadThroughput: -1}},
+	}); err != nil {
+		b.t.Fatalf("throttle uploads to %v bytes/s: %v", bytesPerSecond, err)
+	}
+}
+
 // onlyLocal fails the test when a request of the browser went to another host than the test server.
 func (b *browser) onlyLocal(base string) {
 	b.t.Helper()
@@ -421,7 +435,7 @@ func TestBrowserUploadReview(t *testing.T) {
 	if out := a.cli("admin", "import", "../../testdata/admin1-LA.geojson", "--level", "1", "--code-field", "adm1_code", "--name-field", "name"); !strings.Contains(out, "imported 17 admin units") {
 		t.Fatalf("admin import: %q", out)
 	}
-	a.cli("token", "create", "--user", "team7", "--role", "field_team")
+	field := strings.TrimSpace(a.cli("token", "create", "--user", "team7", "--role", "field_team"))
 	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
 	a.setPassword("team7", "field-pass-7")
 	a.setPassword("manager", "manager-pass-1")
@@ -442,6 +456,24 @@ func TestBrowserUploadReview(t *testing.T) {
 		releaseFeature("LA-VT-2024-0101-R1", "LA-VT-2024-0101", w, s, w+0.001, s+0.001),
 		changed,
 	))
+
+	// A large file (about 4 MB: 150 valid areas of 600 vertices each), to see the progress of reading and sending it.
+	var large []any
+	for i := range 150 {
+		f := hazardFeature(fmt.Sprintf("LA-VT-2024-1%03d", i), 0, 0, 0, 0)
+		cx, cy := 102.3+0.01*float64(i%15), 17.6+0.01*float64(i/15)
+		ring := make([][2]float64, 0, 601)
+		for k := range 600 {
+			a := 2 * math.Pi * float64(k) / 600
+			ring = append(ring, [2]float64{cx + 0.003*math.Cos(a), cy + 0.002*math.Sin(a)})
+		}
+		f["geometry"] = map[string]any{"type": "Polygon", "coordinates": [][][2]float64{append(ring, ring[0])}}
+		large = append(large, f)
+	}
+	largeFile := writeGeoJSON(t, dir, "large.geojson", collection(large...))
+	if st, err := os.Stat(largeFile); err != nil || st.Size() < 3<<20 {
+		t.Fatalf("large file: %v, %v", st, err)
+	}
 
 	b := newBrowser(t, chrome)
 	var uploadID string
@@ -503,6 +535,33 @@ func TestBrowserUploadReview(t *testing.T) {
 		b.waitFor("the zoom to the feature", `Number(document.body.dataset.zoom) >= 15`)
 		b.screenshot("upload-rejected.png")
 
+		// A large file shows its progress: read, then sent (the upload throttled to 2 MB/s so that the bar is seen
+		// part-way), then the check; the bar goes away with the report.
+		b.do("record the progress", chromedp.Evaluate[chromedp.Void](`window.__progress = [];
+			new MutationObserver(() => {
+			  const box = document.querySelector("#progress"), bar = document.querySelector("#progress-bar");
+			  window.__progress.push({hidden: box.hidden, value: bar.hasAttribute("value") ? bar.value : -1, text: document.querySelector("#progress-text").textContent});
+			}).observe(document.querySelector("#progress"), {attributes: true, childList: true, subtree: true, characterData: true});`))
+		b.throttleUpload(2 << 20)
+		b.do("choose the large file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{largeFile}))
+		b.waitFor("the check of the large file", `document.body.dataset.checked === "accepted"`)
+		b.throttleUpload(-1)
+		type step struct {
+			Hidden bool    `json:"hidden"`
+			Value  float64 `json:"value"`
+			Text   string  `json:"text"`
+		}
+		steps := eval[[]step](b, "progress", `window.__progress`)
+		var read, partSent, checking bool
+		for _, s := range steps {
+			read = read || (!s.Hidden && strings.HasPrefix(s.Text, "Reading large.geojson: ") && strings.Contains(s.Text, " MB"))
+			partSent = partSent || (!s.Hidden && s.Value > 0 && s.Value < 100 && regexp.MustCompile(`^Sending for checking: [\d.]+ (KB|MB) of [\d.]+ MB sent$`).MatchString(s.Text))
+			checking = checking || (!s.Hidden && s.Value == -1 && strings.Contains(s.Text, "the server is checking every feature"))
+		}
+		if !read || !partSent || !checking || len(steps) == 0 || !steps[len(steps)-1].Hidden {
+			t.Errorf("progress of a large file: read %v, sent part-way %v, checking %v, hidden at the end: %v", read, partSent, checking, steps)
+		}
+
 		// The valid file: accepted, submitted once with an Idempotency-Key.
 		b.do("choose the valid file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{goodFile}))
 		b.waitFor("the check", `document.body.dataset.checked === "accepted" && !document.querySelector("#submit").disabled`)
@@ -533,6 +592,16 @@ func TestBrowserUploadReview(t *testing.T) {
 		t.Fatal("no upload to review")
 	}
 
+	// A second upload redraws the same area, from its current record: once the first upload is approved, that record
+	// has changed, and the approval of the second fails with its report (422).
+	stale := hazardFeature("LA-VT-2024-0100", w+0.01, s, w+0.012, s+0.0012)
+	stale["properties"].(map[string]any)["notes"] = "a second team's sketch"
+	res := a.do("POST", "/api/v1/uploads", field, nil, collection(stale))
+	if res.status != http.StatusCreated {
+		t.Fatalf("second upload: %d %v", res.status, res.body)
+	}
+	staleID := fmt.Sprint(int(res.body["id"].(float64)))
+
 	t.Run("review", func(t *testing.T) {
 		b.t = t
 		b.do("sign out", chromedp.Click(chromedp.CSS("#signout")))
@@ -541,7 +610,7 @@ func TestBrowserUploadReview(t *testing.T) {
 		if got := eval[string](b, "header", `[...document.querySelectorAll(".topbar nav a:not([hidden])")].map((a) => a.textContent).join(",")`); got != "Map,Upload,Review,Reports,Registry,API" {
 			t.Errorf("data manager header links %q", got)
 		}
-		b.waitFor("the queue", `document.body.dataset.queue === "1"`)
+		b.waitFor("the queue", `document.body.dataset.queue === "2"`)
 		row := `#uploads tbody tr[data-id="` + uploadID + `"]`
 		b.waitFor("the counts", `(document.querySelector('`+row+`') || {}).textContent?.endsWith("3210")`) // 3 features: 2 new, 1 changed, 0 unchanged
 		b.do("open the upload", chromedp.Click(chromedp.CSS(row)))
@@ -564,10 +633,42 @@ func TestBrowserUploadReview(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#approve")),
 		)
 		b.waitFor("the approval", `document.body.dataset.reviewed === "`+uploadID+`:approved"`)
-		if n := eval[int](b, "queue", `document.querySelectorAll("#uploads tbody tr").length`); n != 0 {
-			t.Errorf("%d uploads still listed after the approval", n)
+		if got := eval[string](b, "queue", `[...document.querySelectorAll("#uploads tbody tr")].map((tr) => tr.dataset.id).join(",")`); got != staleID {
+			t.Errorf("queue after the approval lists %q, want only the second upload %s", got, staleID)
 		}
 		b.screenshot("review-approved.png")
+
+		// The second upload's approval fails: the page says so, shows the report's reason beside the feature, and
+		// keeps the upload in the queue; nothing is changed.
+		stRow := `#uploads tbody tr[data-id="` + staleID + `"]`
+		b.do("open the second upload", chromedp.Click(chromedp.CSS(stRow)))
+		b.waitFor("the second upload", `document.body.dataset.opened === "`+staleID+`" && !document.querySelector("#approve").disabled`)
+		b.do("approve it",
+			chromedp.SendKeys(chromedp.CSS("#comment"), "looks fine"),
+			chromedp.Click(chromedp.CSS("#approve")),
+		)
+		b.waitFor("the refusal", `document.querySelector("#review-msg").textContent.startsWith("Not approved")`)
+		msg := eval[string](b, "message", `document.querySelector("#review-msg").className + "|" + document.querySelector("#review-msg").textContent`)
+		if !strings.HasPrefix(msg, "msg error|") || !strings.Contains(msg, "Nothing was changed") {
+			t.Errorf("failed approval message %q, want an error saying nothing was changed", msg)
+		}
+		li := eval[string](b, "the feature's reason", `(document.querySelector('#features li.feature.rejected[data-index="0"]') || {}).textContent || ""`)
+		if !strings.Contains(li, "LA-VT-2024-0100") || !strings.Contains(li, "changed since the upload was submitted") {
+			t.Errorf("failed approval's feature %q, want LA-VT-2024-0100 rejected with the reason", li)
+		}
+		if sum := eval[string](b, "summary", `document.querySelector("#summary").textContent`); !strings.Contains(sum, "1 rejected now") {
+			t.Errorf("report summary %q", sum)
+		}
+		if n := eval[int](b, "highlighted", `document.querySelectorAll(".leaflet-map-pane path.lr-rejected").length`); n != 1 {
+			t.Errorf("%d rejected polygons highlighted, want 1", n)
+		}
+		if eval[string](b, "reviewed", `document.body.dataset.reviewed`) != uploadID+":approved" || !eval[bool](b, "still queued", `!!document.querySelector('`+stRow+`')`) {
+			t.Error("the failed approval was shown as a review, or its upload left the queue")
+		}
+		if st := a.do("GET", "/api/v1/uploads/"+staleID, dm, nil, nil).body["status"]; st != "submitted" {
+			t.Errorf("second upload after the failed approval: %v, want submitted", st)
+		}
+		b.screenshot("review-failed.png")
 		b.noCSPViolations("review")
 
 		// The registry holds the approved records, recorded by the approver.
