@@ -4,8 +4,9 @@
 // Two trees are embedded:
 //   - dist/, the map and reports pages bundled by `make web` (npm ci && npm run build: Leaflet and the
 //     application code, pinned by package-lock.json; git-ignored but for its README.md);
-//   - static/, committed: the plain registry browser (/registry.html) and the page served at / when dist/ was
-//     not built, which says how to build it.
+//   - static/, committed: a plain registry browser (/registry.html, without sign-in) and the page served at /
+//     when dist/ was not built, which says how to build it; a built dist/ holds the registry page with the
+//     application's header and session, which replaces it.
 //
 // A path is looked up in dist/ first, then in static/, so a built dist/index.html replaces that page.
 package web
