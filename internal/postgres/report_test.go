@@ -183,3 +183,42 @@ func TestArticle7Report(t *testing.T) {
 	_, err = reports.Article7(context.Background(), landrelease.Article7Request{From: req.From, To: req.To, Level: 3})
 	wantCode(t, err, landrelease.EINVALID)
 }
+
+// TestArticle7ReleasesSinceReopening: an area cleared in full closes; found contaminated again, it reopens and
+// its earlier releases no longer count (releases_since); the next years' opening stock counts only the releases
+// after reopening.
+func TestArticle7ReleasesSinceReopening(t *testing.T) {
+	r := newRegistry(t)
+	r.importLaos(t)
+	b := box(103.20, 19.45, 100, 100)
+	h := hazard("H5", b, "2023-01-01")
+	h.Kind, h.Evidence = landrelease.KindCHA, landrelease.Evidence{Type: landrelease.EvidenceDirect, Category: "detonation"}
+	if err := r.hazards.CreateHazardArea(r.ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.releases.CreateLandRelease(r.ctx, release("H5-R1", "H5", landrelease.MethodCleared, b, "2023-06-01")); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := r.hazards.FindHazardArea(r.ctx, "H5", landrelease.Temporal{})
+	if err != nil || cur.Status != landrelease.StatusClosed {
+		t.Fatalf("after clearance in full: %v %+v", err, cur)
+	}
+	reopened := *cur
+	reopened.Status = landrelease.StatusOpen
+	on := date("2024-03-01")
+	if _, err := r.hazards.UpdateHazardArea(r.ctx, "H5", landrelease.HazardAreaChange{HazardArea: &reopened, ChangedOn: &on, IfVersion: cur.Version, Reason: "items found"}); err != nil {
+		t.Fatal(err)
+	}
+	west := strip(b, 0, 0.4)
+	if err := r.releases.CreateLandRelease(r.ctx, release("H5-R2", "H5", landrelease.MethodCleared, west, "2024-06-01")); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := postgres.NewReportService(r.db).Article7(context.Background(), landrelease.Article7Request{From: date("2025-01-01"), To: date("2025-12-31"), Level: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := landrelease.Stock{CHACount: 1, CHAAreaM2: m2(r, t, b) - m2(r, t, west)}
+	if rep.Total.Opening != want || rep.Total.Closing != want {
+		t.Errorf("2025 opening %+v, closing %+v, want %+v (only the release after reopening counts)", rep.Total.Opening, rep.Total.Closing, want)
+	}
+}
