@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
@@ -48,9 +50,11 @@ const (
 	// reportJITSQL turns JIT compilation off for the report's transaction: the planner's cost of reportStartSQL
 	// (its per-area subquery counted for every area) calls for it, and compiling took longer than it saved
 	// (at 10^5 areas, 10^6 releases: 480 ms without, 800 ms with).
-	reportJITSQL   = `SET LOCAL jit = off`
-	settingSQL     = `SELECT value FROM setting WHERE key = $1`
-	adminColumnSQL = `CASE WHEN $3 = 1 THEN v.admin1_id ELSE v.admin2_id END`
+	reportJITSQL = `SET LOCAL jit = off`
+	// exportSnapshotOnlySQL exports the report transaction's snapshot for the connection reading the releases.
+	exportSnapshotOnlySQL = `SELECT pg_export_snapshot()`
+	settingSQL            = `SELECT value FROM setting WHERE key = $1`
+	adminColumnSQL        = `CASE WHEN $3 = 1 THEN v.admin1_id ELSE v.admin2_id END`
 
 	// reportStartSQL returns, for every hazard area, its version in force at the end of field date $2 as recorded
 	// at $1, with the releases counting against it by then and its admin unit of level $3. The versions carry
@@ -95,9 +99,10 @@ WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1)
   AND v.valid_from > $2 AND v.valid_from <= $4
 ORDER BY v.hazard_id, v.valid_from, v.version`
 
-	// reportReleasesSQL returns the releases completed in field dates ($2, $3], as recorded at $1.
+	// reportReleasesSQL returns the releases completed in field dates ($2, $3], as recorded at $1; the items
+	// destroyed are NULL where there are none (most releases), so that only the others are decoded.
 	reportReleasesSQL = `
-SELECT r.hazard_id, l.local_id, r.completed_on, r.method, r.area_m2, r.items_destroyed
+SELECT r.hazard_id, l.local_id, r.completed_on, r.method, r.area_m2, nullif(r.items_destroyed, '{}'::jsonb)
 FROM land_release_version r
 JOIN land_release l ON l.id = r.release_id
 WHERE r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1) AND NOT r.withdrawn
@@ -155,14 +160,14 @@ func (s *ReportService) Article7(ctx context.Context, req landrelease.Article7Re
 		if err := tx.QueryRow(ctx, settingSQL, "state_name").Scan(&r.State); err != nil && err != pgx.ErrNoRows {
 			return dbError(err, "report: state name")
 		}
-		facts, err := reportFacts(ctx, tx, asOf, from.AddDate(0, 0, -1), to, req.Level)
+		facts, err := reportFacts(ctx, s.db, tx, asOf, from.AddDate(0, 0, -1), to, req.Level)
 		if err != nil {
 			return err
 		}
 		landrelease.ComputeArticle7(r, facts)
 		if req.CompareAsOf != nil {
 			then := req.CompareAsOf.UTC()
-			old, err := reportFacts(ctx, tx, then, from.AddDate(0, 0, -1), to, req.Level)
+			old, err := reportFacts(ctx, s.db, tx, then, from.AddDate(0, 0, -1), to, req.Level)
 			if err != nil {
 				return err
 			}
@@ -181,8 +186,13 @@ func (s *ReportService) Article7(ctx context.Context, req landrelease.Article7Re
 	return out, err
 }
 
-// reportFacts reads every hazard area's history over (start, end] as recorded at asOf.
-func reportFacts(ctx context.Context, tx pgx.Tx, asOf, start, end time.Time, level int) ([]landrelease.HazardFacts, error) {
+// reportFacts reads every hazard area's history over (start, end] as recorded at asOf. The releases of the period
+// are read meanwhile on a connection of its own in tx's snapshot (see readReleases).
+func reportFacts(ctx context.Context, db *DB, tx pgx.Tx, asOf, start, end time.Time, level int) ([]landrelease.HazardFacts, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	releases := readReleases(ctx, db, tx, asOf, start, end)
+
 	index := map[int64]int{}
 	var facts []landrelease.HazardFacts
 	get := func(id int64, localID string) *landrelease.HazardFacts {
@@ -194,17 +204,27 @@ func reportFacts(ctx context.Context, tx pgx.Tx, asOf, start, end time.Time, lev
 		}
 		return &facts[i]
 	}
-	scanVersion := func(row pgx.Row, extra ...any) (int64, string, landrelease.VersionFacts, error) {
-		var (
-			id                          int64
-			localID, kind, cont, status string
-			v                           landrelease.VersionFacts
-		)
-		dest := append([]any{&id, &localID, &v.ValidFrom, &kind, &cont, &status, &v.StatusReason, &v.AreaM2,
-			&v.ReleasesSince, &v.Withdrawn, &v.AdminCode, &v.AdminName}, extra...)
-		err := row.Scan(dest...)
-		v.Kind, v.Contamination, v.Status = landrelease.Kind(kind), landrelease.Contamination(cont), landrelease.Status(status)
-		return id, localID, v, err
+	// The columns of few distinct values (kind, status, admin unit, ...) are read as the driver's bytes and
+	// interned: one string each, not one per row.
+	names := interner{}
+	var (
+		id                         int64
+		localID                    string
+		kind, cont, status, reason pgtype.DriverBytes
+		adminCode, adminName       pgtype.DriverBytes
+		v                          landrelease.VersionFacts
+		released                   float64
+	)
+	versionDest := []any{&id, &localID, &v.ValidFrom, &kind, &cont, &status, &reason, &v.AreaM2,
+		&v.ReleasesSince, &v.Withdrawn, &adminCode, &adminName}
+	scanVersion := func(rows pgx.Rows, dest []any) error {
+		v = landrelease.VersionFacts{}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		v.Kind, v.Contamination, v.Status = landrelease.Kind(names.get(kind)), landrelease.Contamination(names.get(cont)), landrelease.Status(names.get(status))
+		v.StatusReason, v.AdminCode, v.AdminName = names.get(reason), names.get(adminCode), names.get(adminName)
+		return nil
 	}
 
 	// Released areas are rounded cumulatively per hazard area, so that an area released in full nets to zero
@@ -214,15 +234,15 @@ func reportFacts(ctx context.Context, tx pgx.Tx, asOf, start, end time.Time, lev
 	if err != nil {
 		return nil, dbError(err, "report: start")
 	}
+	startDest := append(slices.Clip(versionDest), &released)
 	for rows.Next() {
-		var released float64
-		id, localID, v, err := scanVersion(rows, &released)
-		if err != nil {
+		if err := scanVersion(rows, startDest); err != nil {
 			rows.Close()
 			return nil, dbError(err, "report: start")
 		}
 		h := get(id, localID)
-		h.Start, h.ReleasedAtStartM2 = &v, int64(math.Round(released))
+		sv := v
+		h.Start, h.ReleasedAtStartM2 = &sv, int64(math.Round(released))
 		exact = append(exact, make([]float64, len(facts)-len(exact))...)
 		exact[index[id]] = released
 	}
@@ -235,8 +255,7 @@ func reportFacts(ctx context.Context, tx pgx.Tx, asOf, start, end time.Time, lev
 		return nil, dbError(err, "report: changes")
 	}
 	for rows.Next() {
-		id, localID, v, err := scanVersion(rows)
-		if err != nil {
+		if err := scanVersion(rows, versionDest); err != nil {
 			rows.Close()
 			return nil, dbError(err, "report: changes")
 		}
@@ -247,32 +266,109 @@ func reportFacts(ctx context.Context, tx pgx.Tx, asOf, start, end time.Time, lev
 		return nil, dbError(err, "report: changes")
 	}
 
-	rows, err = tx.Query(ctx, reportReleasesSQL, asOf, start, end)
+	rels, err := releases()
 	if err != nil {
-		return nil, dbError(err, "report: releases")
+		return nil, err
 	}
 	exact = append(exact, make([]float64, len(facts)-len(exact))...)
-	for rows.Next() {
-		var (
-			id     int64
-			r      landrelease.ReleaseFacts
-			method string
-			area   float64
-		)
-		if err := rows.Scan(&id, &r.LocalID, &r.CompletedOn, &method, &area, &r.Items); err != nil {
-			rows.Close()
-			return nil, dbError(err, "report: releases")
-		}
-		r.Method = landrelease.Method(method)
-		if i, ok := index[id]; ok {
+	for _, x := range rels {
+		r := x.ReleaseFacts
+		if i, ok := index[x.hazard]; ok {
 			before := math.Round(exact[i])
-			exact[i] += area
+			exact[i] += x.area
 			r.AreaM2 = int64(math.Round(exact[i]) - before)
 			facts[i].Releases = append(facts[i].Releases, r)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError(err, "report: releases")
-	}
 	return facts, nil
+}
+
+// releaseRow is a row of reportReleasesSQL.
+type releaseRow struct {
+	landrelease.ReleaseFacts // AreaM2 unset
+	hazard                   int64
+	area                     float64
+}
+
+// readReleases starts reading reportReleasesSQL and returns a function that waits for its rows. Where it can, it
+// reads them on another connection of the pool, in tx's snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT),
+// while tx reads the versions: the releases' join with their local ids is the report's longest query. Otherwise
+// (a snapshot that cannot be exported, a pool of one connection) it reads them in tx when the function is called.
+func readReleases(ctx context.Context, db *DB, tx pgx.Tx, asOf, start, end time.Time) func() ([]releaseRow, error) {
+	read := func(ctx context.Context, tx pgx.Tx) ([]releaseRow, error) {
+		rows, err := tx.Query(ctx, reportReleasesSQL, asOf, start, end)
+		if err != nil {
+			return nil, dbError(err, "report: releases")
+		}
+		defer rows.Close()
+		names := interner{}
+		var (
+			out  []releaseRow
+			x    releaseRow
+			meth pgtype.DriverBytes
+		)
+		dest := []any{&x.hazard, &x.LocalID, &x.CompletedOn, &meth, &x.area, &x.Items}
+		for rows.Next() {
+			x = releaseRow{}
+			if err := rows.Scan(dest...); err != nil {
+				return nil, dbError(err, "report: releases")
+			}
+			x.Method = landrelease.Method(names.get(meth))
+			out = append(out, x)
+		}
+		return out, dbError(rows.Err(), "report: releases")
+	}
+	inTx := func() ([]releaseRow, error) { return read(ctx, tx) }
+	if db.Pool.Config().MaxConns < 2 {
+		return inTx
+	}
+	var snap string
+	sp, err := tx.Begin(ctx) // a savepoint: a failed export leaves tx usable
+	if err != nil {
+		return inTx
+	}
+	if err := sp.QueryRow(ctx, exportSnapshotOnlySQL).Scan(&snap); err != nil || !snapshotID.MatchString(snap) {
+		_ = sp.Rollback(ctx)
+		return inTx
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return func() ([]releaseRow, error) { return nil, dbError(err, "report: export snapshot") }
+	}
+	type result struct {
+		rows []releaseRow
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var res result
+		res.err = pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx2 pgx.Tx) error {
+			// Not a parameter: SET TRANSACTION takes a literal; snap matched snapshotID above.
+			if _, err := tx2.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+snap+"'"); err != nil {
+				return dbError(err, "report: import snapshot")
+			}
+			if _, err := tx2.Exec(ctx, reportJITSQL); err != nil {
+				return dbError(err, "report: settings")
+			}
+			var err error
+			res.rows, err = read(ctx, tx2)
+			return err
+		})
+		done <- res
+	}()
+	return func() ([]releaseRow, error) {
+		res := <-done
+		return res.rows, res.err
+	}
+}
+
+// interner returns one string for equal byte strings.
+type interner map[string]string
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	in[s] = s
+	return s
 }
