@@ -59,9 +59,10 @@ const (
 	// reportStartSQL returns, for every hazard area, its version in force at the end of field date $2 as recorded
 	// at $1, with the releases counting against it by then and its admin unit of level $3. The versions carry
 	// only the columns the report reads (not the polygons), so that DISTINCT ON sorts narrow rows, or none: the
-	// covering index hazard_area_version_report_idx (migration 0007) gives them in its order without the heap.
-	// The releases are summed per area before the join (land_release_version_report_idx); only an area whose
-	// version counts releases since a date (closed, then reopened: rare) sums its own with that bound.
+	// covering index hazard_area_version_report_idx (migration 0007) gives them in its order without the heap,
+	// and hazard_area_local_id_idx (migration 0010) their local ids. The releases are summed per area before
+	// the join (land_release_version_report_idx); only an area whose version counts releases since a date
+	// (closed, then reopened: rare) sums its own with that bound.
 	reportStartSQL = `
 WITH start AS (
 	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.valid_from, v.kind, v.contamination, v.status, v.status_reason,
