@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb"
 
 	"github.com/landrelease/landrelease/internal/demo"
 	"github.com/landrelease/landrelease/internal/landrelease"
@@ -84,12 +83,15 @@ func benchDB(b *testing.B, n int, meanReleases float64) *postgres.DB {
 	if err := pgtest.BulkLoadQuiet(ctx, db, hs, rs); err != nil {
 		b.Fatal(err)
 	}
+	if meanReleases < 0 && len(hs) < n {
+		benchCopies(b, db, n)
+	}
 	load := time.Since(start)
 	if _, err := db.Pool.Exec(ctx, `VACUUM ANALYZE`); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("%d hazards, %d releases: generated in %v, BulkLoad %v, vacuum analyze %v",
-		len(hs), len(rs), gen, load, time.Since(start)-load)
+	b.Logf("%d hazards (%d generated), %d releases: generated in %v, BulkLoad (and copies) %v, vacuum analyze %v",
+		n, len(hs), len(rs), gen, load, time.Since(start)-load)
 	if name != "" {
 		admin, err := pgx.Connect(ctx, os.Getenv("DATABASE_URL"))
 		if err != nil {
@@ -103,19 +105,17 @@ func benchDB(b *testing.B, n int, meanReleases float64) *postgres.DB {
 	return db
 }
 
-// benchCopyBase is the number of areas benchHazards generates when asked for more than the generator can place
-// in the 17 provinces (about 3 x 10^5).
+// benchCopyBase is the number of areas the generator places when asked for more than it can place in the 17
+// provinces (about 3 x 10^5); benchDB then copies them in SQL (benchCopies).
 const benchCopyBase = 100_000
 
-// benchHazards returns opt.Hazards generated areas without their releases. Beyond what the generator can place
-// in the provinces it returns copies of its benchCopyBase areas: copy k renamed LOCALID-k and moved k x 0.001
-// degrees (about 100 m) east, so that every polygon and its 20 to 200 vertices are the generator's.
+// benchHazards returns opt.Hazards generated areas without their releases, or benchCopyBase of them when
+// opt.Hazards is more than the generator can place.
 func benchHazards(b *testing.B, units []*landrelease.AdminUnit, opt demo.Options) []*landrelease.HazardArea {
-	n := opt.Hazards
-	if n > 3*benchCopyBase {
+	if opt.Hazards > 3*benchCopyBase {
 		opt.Hazards = benchCopyBase
 	}
-	hs := make([]*landrelease.HazardArea, 0, n)
+	hs := make([]*landrelease.HazardArea, 0, opt.Hazards)
 	err := demo.Stream(units, opt, func(h *landrelease.HazardArea, _ []*landrelease.LandRelease, _ *demo.Reclassification) error {
 		hs = append(hs, h)
 		return nil
@@ -123,25 +123,62 @@ func benchHazards(b *testing.B, units []*landrelease.AdminUnit, opt demo.Options
 	if err != nil {
 		b.Fatal(err)
 	}
-	base := hs
-	for k := 1; len(hs) < n; k++ {
-		for _, h := range base[:min(len(base), n-len(hs))] {
-			c := *h
-			c.LocalID = fmt.Sprintf("%s-%d", h.LocalID, k)
-			c.Geometry = make(orb.MultiPolygon, len(h.Geometry))
-			for i, p := range h.Geometry {
-				c.Geometry[i] = make(orb.Polygon, len(p))
-				for j, r := range p {
-					c.Geometry[i][j] = make(orb.Ring, len(r))
-					for v, q := range r {
-						c.Geometry[i][j][v] = orb.Point{q[0] + float64(k)*0.001, q[1]}
-					}
-				}
-			}
-			hs = append(hs, &c)
-		}
-	}
 	return hs
+}
+
+// Copies of the loaded areas (one version each, no releases): copy $1 of the areas with ids up to $2, the first
+// $3 of them, renamed LOCALID-$1 and moved $1 x 0.001 degrees (about 100 m) east, with the same admin units.
+const (
+	benchCopyHeadsSQL = `
+INSERT INTO hazard_area (local_id, version, remaining_geom, remaining_area_m2)
+SELECT h.local_id || '-' || $1::int, h.version, ST_Translate(h.remaining_geom, $1::int * 0.001, 0), h.remaining_area_m2
+FROM hazard_area h WHERE h.id <= $2 ORDER BY h.id LIMIT $3`
+	benchCopyVersionsSQL = `
+INSERT INTO hazard_area_version (hazard_id, version, valid_from, recorded_at, superseded_at, is_current, recorded_by,
+	reason, withdrawn, kind, contamination, evidence_type, evidence_category, devices, marking, priority, land_use,
+	identified_on, organisation, status, status_reason, releases_since, notes, geom, area_m2, admin1_id, admin2_id)
+SELECT c.id, v.version, v.valid_from, v.recorded_at, v.superseded_at, v.is_current, v.recorded_by,
+	v.reason, v.withdrawn, v.kind, v.contamination, v.evidence_type, v.evidence_category, v.devices, v.marking,
+	v.priority, v.land_use, v.identified_on, v.organisation, v.status, v.status_reason, v.releases_since, v.notes,
+	ST_Translate(v.geom, $1::int * 0.001, 0), v.area_m2, v.admin1_id, v.admin2_id
+FROM hazard_area_version v
+JOIN hazard_area h ON h.id = v.hazard_id
+JOIN hazard_area c ON c.local_id = h.local_id || '-' || $1::int
+WHERE h.id <= $2`
+)
+
+// benchCopies copies the areas loaded in db until there are n, the triggers off as in BulkLoadQuiet: the
+// polygons and their 20 to 200 vertices are the generator's; only their number is not.
+func benchCopies(b *testing.B, db *postgres.DB, n int) {
+	ctx := context.Background()
+	var base int64
+	var have int
+	if err := db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0), count(*) FROM hazard_area`).Scan(&base, &have); err != nil {
+		b.Fatal(err)
+	}
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Release()
+	per := have
+	for k := 1; have < n; k++ {
+		count := min(per, n-have)
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, benchCopyHeadsSQL, k, base, count); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, benchCopyVersionsSQL, k, base)
+			return err
+		})
+		if err != nil {
+			b.Fatalf("copy %d: %v", k, err)
+		}
+		have += count
+	}
 }
 
 // benchLoaded marks, as its comment, a kept benchmark database whose load finished.
