@@ -56,6 +56,9 @@ FROM pg_current_snapshot() s`
 SELECT DISTINCT entity_id FROM change_log
 WHERE xid >= $1::xid8 AND (id > $2 OR xid = ANY($3::xid8[]))
   AND entity IN ('hazard_area', 'land_release') AND entity_id IS NOT NULL`
+	// feedLoadSettingsSQL: Load spreads its reads over connections itself (LoadConnections), so none of them
+	// asks for parallel workers besides; nor for JIT compilation, which its plain scans do not repay.
+	feedLoadSettingsSQL = `SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off`
 	// exportSnapshotSQL exports the snapshot of Load's transaction, for the other connections of the load, and
 	// the range of the hazard area ids to split between them.
 	exportSnapshotSQL = `
@@ -106,6 +109,9 @@ func (f *Feed) load(ctx context.Context, parts int) ([]*landrelease.HazardArea, 
 		if err := tx.QueryRow(ctx, snapshotSQL).Scan(&w.Xmin, &w.InProgress, &w.MaxID); err != nil {
 			return dbError(err, "feed: snapshot")
 		}
+		if _, err := tx.Exec(ctx, feedLoadSettingsSQL); err != nil {
+			return dbError(err, "feed: settings")
+		}
 		parts = min(parts, int(f.db.Pool.Config().MaxConns))
 		if parts <= 1 {
 			hs, err := readCurrent(ctx, tx, nil, minID, maxID)
@@ -136,6 +142,9 @@ func (f *Feed) load(ctx context.Context, parts int) ([]*landrelease.HazardArea, 
 					// Not a parameter: SET TRANSACTION takes a literal; snap matched snapshotID above.
 					if _, err := tx.Exec(pctx, "SET TRANSACTION SNAPSHOT '"+snap+"'"); err != nil {
 						return dbError(err, "feed: import snapshot")
+					}
+					if _, err := tx.Exec(pctx, feedLoadSettingsSQL); err != nil {
+						return dbError(err, "feed: settings")
 					}
 					hs, err := readCurrent(pctx, tx, nil, lo, hi)
 					results[i] = hs
