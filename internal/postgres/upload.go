@@ -84,20 +84,28 @@ var (
 	reviewers = []landrelease.Role{landrelease.RoleDataManager}
 )
 
-// run validates every feature of body by applying it inside tx, one savepoint per feature, as actor. base gives,
-// per feature index, the version a feature was compared with at submission (approval checks that it still is).
-// The caller commits tx to apply the upload or rolls it back.
+// run validates every feature of body by writing it inside tx as actor; the caller commits tx to apply the
+// upload or rolls it back. The first pass decodes each feature and checks what needs no database; new hazard
+// areas are then written set-based (stager), and a second pass writes the other records one by one, in the
+// upload's order, each in a savepoint. base gives, per feature index, the version a feature was compared with
+// at submission (approval checks that it still is).
 func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, actor *landrelease.User, reason string, base map[int]int) (*landrelease.UploadReport, error) {
 	rep := &landrelease.UploadReport{Features: []landrelease.FeatureReport{}}
 	today := s.db.today()
 	// The transaction adds thousands of rows the planner's statistics know nothing of (they may say the tables
-	// are empty); every query here has an index to follow, so sequential scans, which would make the upload
-	// quadratic, are priced out.
+	// are empty); every query of the per-record path has an index to follow, so sequential scans, which would
+	// make the upload quadratic, are priced out.
 	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
 		return nil, dbError(err, "upload: planner setting")
 	}
+	var later []int // features for the per-record path
+	st := &stager{tx: tx, later: func(i int) { later = append(later, i) }}
 	seen := map[string]int{}
-	_, err := feature.ReadCollection(io.NewSectionReader(body, 0, body.Size()), s.Limits, "", func(i int, d *feature.Decoded, derr error) error {
+	read := func(fn func(i int, d *feature.Decoded, derr error) error) error {
+		_, err := feature.ReadCollection(io.NewSectionReader(body, 0, body.Size()), s.Limits, "", fn)
+		return err
+	}
+	err := read(func(i int, d *feature.Decoded, derr error) error {
 		fr := landrelease.FeatureReport{Index: i, Status: landrelease.FeatureAccepted}
 		var errs []landrelease.Detail
 		if d != nil {
@@ -132,49 +140,50 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 				fr.Warnings = append(fr.Warnings, feature.PrefixDetails([]landrelease.Detail{{Field: "geometry", Pointer: "/geometry" + sg.Pointer,
 					Reason: fmt.Sprintf("consecutive vertices %.0f m apart (more than %.0f m)", sg.Meters, LongSegmentM), Location: []float64{sg.From[0], sg.From[1]}}}, i)...)
 			}
-			if len(errs) == 0 {
-				sp, err := tx.Begin(ctx)
-				if err != nil {
-					return dbError(err, "upload: savepoint")
-				}
-				action, version, werrs, err := s.apply(ctx, sp, d, actor, reason, base, i)
-				if err != nil {
-					sp.Rollback(ctx)
-					return err
-				}
-				if len(werrs) > 0 {
-					errs = feature.PrefixDetails(werrs, i)
-					if err := sp.Rollback(ctx); err != nil {
-						return dbError(err, "upload: rollback savepoint")
-					}
-				} else {
-					fr.Action, fr.BaseVersion = action, version
-					if err := sp.Commit(ctx); err != nil {
-						return dbError(err, "upload: release savepoint")
-					}
-					if d.Hazard != nil && action != landrelease.ActionUnchanged {
-						ws, err := hazardWarnings(ctx, tx, d.Hazard)
-						if err != nil {
-							return err
-						}
-						fr.Warnings = append(fr.Warnings, feature.PrefixDetails(ws, i)...)
-					}
-				}
-			}
 		}
 		if len(errs) > 0 {
-			fr.Status = landrelease.FeatureRejected
-			fr.Action = ""
-			if len(errs) > maxDetailsPerFeature {
-				errs = errs[:maxDetailsPerFeature]
-			}
-			fr.Errors = errs
+			reject(&fr, errs)
 		}
 		rep.Features = append(rep.Features, fr)
+		if len(errs) > 0 {
+			return nil
+		}
+		if b, ok := base[i]; d.Hazard != nil && (!ok || b == 0) {
+			return st.add(ctx, i, d.Hazard) // new, unless the registry holds it: then later
+		}
+		later = append(later, i)
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if err := st.flush(ctx); err != nil {
+		return nil, err
+	}
+	res, err := st.write(ctx, actor.Name)
+	if err != nil {
+		return nil, err
+	}
+	for i, errs := range res.errors {
+		reject(&rep.Features[i], feature.PrefixDetails(errs, i))
+	}
+	for _, i := range res.created {
+		rep.Features[i].Action = landrelease.ActionNew
+		rep.Features[i].Warnings = append(rep.Features[i].Warnings, feature.PrefixDetails(res.warnings[i], i)...)
+	}
+	if len(later) > 0 {
+		slices.Sort(later)
+		next := 0
+		err = read(func(i int, d *feature.Decoded, _ error) error {
+			if next >= len(later) || later[next] != i {
+				return nil
+			}
+			next++
+			return s.applyOne(ctx, tx, &rep.Features[i], d, actor, reason, base)
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	rep.Total = len(rep.Features)
 	for _, f := range rep.Features {
@@ -193,6 +202,45 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 	}
 	rep.Accepted = rep.Rejected == 0 && rep.Total > 0
 	return rep, nil
+}
+
+// reject marks a feature rejected with errs (at most maxDetailsPerFeature of them).
+func reject(fr *landrelease.FeatureReport, errs []landrelease.Detail) {
+	fr.Status, fr.Action, fr.BaseVersion = landrelease.FeatureRejected, "", 0
+	fr.Errors = append(fr.Errors, errs...)
+	if len(fr.Errors) > maxDetailsPerFeature {
+		fr.Errors = fr.Errors[:maxDetailsPerFeature]
+	}
+}
+
+// applyOne writes one feature that passed the first pass in a savepoint of tx, and records the outcome in fr.
+func (s *UploadService) applyOne(ctx context.Context, tx pgx.Tx, fr *landrelease.FeatureReport, d *feature.Decoded, actor *landrelease.User, reason string, base map[int]int) error {
+	i := fr.Index
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return dbError(err, "upload: savepoint")
+	}
+	action, version, werrs, err := s.apply(ctx, sp, d, actor, reason, base, i)
+	if err != nil {
+		sp.Rollback(ctx)
+		return err
+	}
+	if len(werrs) > 0 {
+		reject(fr, feature.PrefixDetails(werrs, i))
+		return dbError(sp.Rollback(ctx), "upload: rollback savepoint")
+	}
+	fr.Action, fr.BaseVersion = action, version
+	if err := sp.Commit(ctx); err != nil {
+		return dbError(err, "upload: release savepoint")
+	}
+	if d.Hazard != nil && action != landrelease.ActionUnchanged {
+		ws, err := hazardWarnings(ctx, tx, d.Hazard)
+		if err != nil {
+			return err
+		}
+		fr.Warnings = append(fr.Warnings, feature.PrefixDetails(ws, i)...)
+	}
+	return nil
 }
 
 // apply writes one decoded feature inside tx with the registry's rules. Rule failures come back as details;
@@ -318,17 +366,26 @@ func hazardWarnings(ctx context.Context, tx pgx.Tx, h *landrelease.HazardArea) (
 	var other string
 	var overlap, symdiff, area float64
 	_, err = pgx.ForEachRow(rows, []any{&other, &overlap, &symdiff, &area}, func() error {
-		switch {
-		case area > 0 && symdiff < NearDuplicateShare*area:
-			out = append(out, landrelease.Detail{Field: "geometry", Pointer: "/geometry",
-				Reason: fmt.Sprintf("near-duplicate of hazard area %s (they differ by %.0f m2 of %.0f m2)", other, symdiff, area)})
-		case overlap > OverlapWarnM2:
-			out = append(out, landrelease.Detail{Field: "geometry", Pointer: "/geometry",
-				Reason: fmt.Sprintf("overlaps open hazard area %s by %.0f m2", other, overlap)})
+		if d, ok := overlapWarning(other, overlap, symdiff, area); ok {
+			out = append(out, d)
 		}
 		return nil
 	})
 	return out, dbError(err, "upload: overlap warnings")
+}
+
+// overlapWarning is the warning, if any, for a hazard area of area m2 that overlaps open hazard area other by
+// overlap m2 and differs from it by symdiff m2.
+func overlapWarning(other string, overlap, symdiff, area float64) (landrelease.Detail, bool) {
+	switch {
+	case area > 0 && symdiff < NearDuplicateShare*area:
+		return landrelease.Detail{Field: "geometry", Pointer: "/geometry",
+			Reason: fmt.Sprintf("near-duplicate of hazard area %s (they differ by %.0f m2 of %.0f m2)", other, symdiff, area)}, true
+	case overlap > OverlapWarnM2:
+		return landrelease.Detail{Field: "geometry", Pointer: "/geometry",
+			Reason: fmt.Sprintf("overlaps open hazard area %s by %.0f m2", other, overlap)}, true
+	}
+	return landrelease.Detail{}, false
 }
 
 // check validates body in a transaction that is always rolled back.

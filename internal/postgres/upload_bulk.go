@@ -1,0 +1,325 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// New hazard areas of an upload are written set-based: copied into a staging table and checked and inserted
+// by a few statements, with the same rules and the same rows as createHazard (geometry valid by
+// ST_IsValidDetail, local_id free, version 1 valid from the identification, area on the spheroid, admin units
+// by largest overlap, remaining polygon the whole area, one audit row each). Everything else of an upload
+// (updates, land releases) goes through the registry's per-record code.
+
+// stageBatch is the number of new hazard areas looked up and copied at a time.
+const stageBatch = 5000
+
+const (
+	createUploadStageSQL = `
+CREATE TEMP TABLE upload_h (
+	ord int, local_id text, kind text, contamination text, evidence_type text, evidence_category text,
+	devices text[], marking text, priority text, land_use text, identified_on date, organisation text,
+	status text, status_reason text, notes text, wkb bytea) ON COMMIT DROP`
+
+	// existingHazardsSQL returns which of the local ids $1 the registry holds.
+	existingHazardsSQL = `SELECT local_id FROM hazard_area WHERE local_id = ANY($1::text[])`
+
+	// checkStagedSQL checks each staged geometry as checkGeometry does.
+	checkStagedSQL = `
+CREATE TEMP TABLE upload_hg ON COMMIT DROP AS
+SELECT s.ord, s.local_id, s.kind, s.contamination, s.evidence_type, s.evidence_category, s.devices, s.marking,
+	s.priority, s.land_use, s.identified_on, s.organisation, s.status, s.status_reason, s.notes,
+	ST_Multi(s.g) AS g, d.valid, coalesce(d.reason, '') AS reason, ST_X(d.location) AS x, ST_Y(d.location) AS y,
+	CASE WHEN d.valid THEN ST_Area(s.g::geography) END AS area_m2,
+	CASE WHEN d.valid THEN nextval(pg_get_serial_sequence('hazard_area', 'id')) END AS id,
+	NULL::bigint AS admin1_id, NULL::bigint AS admin2_id
+FROM (SELECT h.*, ST_GeomFromWKB(h.wkb, 4326) AS g FROM upload_h h) s
+CROSS JOIN LATERAL ST_IsValidDetail(s.g) d`
+
+	invalidStagedSQL = `SELECT ord, reason, x, y FROM upload_hg WHERE NOT valid ORDER BY ord`
+
+	prepareStagedSQL = `
+DELETE FROM upload_hg WHERE NOT valid;
+CREATE UNIQUE INDEX ON upload_hg (local_id);
+CREATE INDEX ON upload_hg USING gist (g);
+ANALYZE upload_hg`
+
+	// assignStagedAdminSQL gives each staged area the admin units admin_unit_for gives: of the units it
+	// intersects, the only one, else the one it overlaps most (ties to the lower id). Units drive the join, so
+	// that PostGIS prepares each unit's polygon once for all the areas in it.
+	assignStagedAdminSQL = `
+WITH cand AS (
+	SELECT s.ord, a.level, a.id, a.geom, count(*) OVER (PARTITION BY s.ord, a.level) AS n
+	FROM admin_unit a JOIN upload_hg s ON a.geom && s.g AND ST_Intersects(a.geom, s.g)
+	WHERE a.level IN (1, 2)
+), best AS (
+	SELECT DISTINCT ON (c.ord, c.level) c.ord, c.level, c.id
+	FROM cand c JOIN upload_hg s ON s.ord = c.ord
+	ORDER BY c.ord, c.level, CASE WHEN c.n = 1 THEN 0 ELSE -ST_Area(ST_Intersection(c.geom, s.g)::geography) END, c.id
+), per AS (
+	SELECT ord, max(id) FILTER (WHERE level = 1) AS a1, max(id) FILTER (WHERE level = 2) AS a2 FROM best GROUP BY ord
+)
+UPDATE upload_hg s SET admin1_id = per.a1, admin2_id = per.a2 FROM per WHERE per.ord = s.ord`
+
+	// assignStagedGapsSQL gives areas in a gap between the units of level $1 the nearest unit, as
+	// admin_unit_for does (when the level has units at all).
+	assignStagedGapsSQL = `
+UPDATE upload_hg s SET
+	admin1_id = CASE WHEN $1 = 1 THEN (SELECT id FROM admin_unit WHERE level = 1 ORDER BY geom <-> s.g LIMIT 1) ELSE s.admin1_id END,
+	admin2_id = CASE WHEN $1 = 2 THEN (SELECT id FROM admin_unit WHERE level = 2 ORDER BY geom <-> s.g LIMIT 1) ELSE s.admin2_id END
+WHERE CASE WHEN $1 = 1 THEN s.admin1_id ELSE s.admin2_id END IS NULL
+  AND EXISTS (SELECT FROM admin_unit WHERE level = $1)`
+
+	// insertStagedHeadsSQL inserts the heads with the ids drawn for them; a local id taken meanwhile by another
+	// transaction leaves its area out (takenStagedSQL).
+	insertStagedHeadsSQL = `
+INSERT INTO hazard_area (id, local_id, version, remaining_geom, remaining_area_m2) OVERRIDING SYSTEM VALUE
+SELECT id, local_id, 1, g, area_m2 FROM upload_hg ORDER BY ord
+ON CONFLICT (local_id) DO NOTHING`
+
+	takenStagedSQL = `
+SELECT ord, local_id FROM upload_hg s WHERE NOT EXISTS (SELECT FROM hazard_area h WHERE h.id = s.id) ORDER BY ord`
+
+	dropStagedSQL = `DELETE FROM upload_hg WHERE ord = ANY($1::int[])`
+
+	// insertStagedVersionsSQL inserts version 1 of each staged area, recorded by $1.
+	insertStagedVersionsSQL = `
+INSERT INTO hazard_area_version (hazard_id, version, valid_from, is_current, recorded_by, reason,
+	kind, contamination, evidence_type, evidence_category, devices, marking, priority, land_use,
+	identified_on, organisation, status, status_reason, releases_since, notes,
+	geom, area_m2, admin1_id, admin2_id)
+SELECT id, 1, identified_on, true, $1, 'identified',
+	kind, contamination, evidence_type, evidence_category, devices, marking, priority, land_use,
+	identified_on, organisation, status, status_reason, NULL, notes,
+	g, area_m2, admin1_id, admin2_id
+FROM upload_hg ORDER BY ord`
+
+	auditStagedSQL = `
+INSERT INTO audit_log (actor, action, entity, local_id, version, detail)
+SELECT $1, 'create', 'hazard_area', local_id, 1, '{}'::jsonb FROM upload_hg ORDER BY ord`
+
+	createdStagedSQL = `SELECT ord FROM upload_hg ORDER BY ord`
+
+	// stagedWarningsSQL is overlapWarningSQL for every staged area at once.
+	stagedWarningsSQL = `
+SELECT s.ord, h.local_id,
+	ST_Area(ST_CollectionExtract(ST_Intersection(h.remaining_geom, s.g), 3)::geography) AS overlap,
+	ST_Area(ST_CollectionExtract(ST_SymDifference(c.geom, s.g), 3)::geography) AS symdiff, s.area_m2
+FROM upload_hg s
+CROSS JOIN LATERAL (
+	SELECT v.hazard_id, v.geom FROM hazard_area_version v
+	WHERE v.is_current AND NOT v.withdrawn AND v.status = 'open' AND v.geom && s.g AND ST_Intersects(v.geom, s.g)
+	  AND v.hazard_id <> s.id
+	LIMIT 50
+) c
+JOIN hazard_area h ON h.id = c.hazard_id
+ORDER BY s.ord, h.local_id`
+)
+
+// stager collects an upload's new hazard areas into the staging table.
+type stager struct {
+	tx      pgx.Tx
+	created bool
+	pending []staged
+	later   func(i int) // called for a hazard area that turns out to exist
+	n       int
+}
+
+type staged struct {
+	i int
+	h *landrelease.HazardArea
+}
+
+// add queues new hazard area h (feature i) and writes a batch when one is full.
+func (s *stager) add(ctx context.Context, i int, h *landrelease.HazardArea) error {
+	s.pending = append(s.pending, staged{i, h})
+	if len(s.pending) >= stageBatch {
+		return s.flush(ctx)
+	}
+	return nil
+}
+
+// flush sends the queued hazard areas that the registry does not hold to the staging table; the others go to
+// later, for the per-record path.
+func (s *stager) flush(ctx context.Context) error {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	ids := make([]string, len(s.pending))
+	for j, p := range s.pending {
+		ids[j] = p.h.LocalID
+	}
+	rows, err := s.tx.Query(ctx, existingHazardsSQL, ids)
+	if err != nil {
+		return dbError(err, "upload: look up local ids")
+	}
+	known, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return dbError(err, "upload: look up local ids")
+	}
+	exists := make(map[string]bool, len(known))
+	for _, id := range known {
+		exists[id] = true
+	}
+	batch := s.pending[:0]
+	for _, p := range s.pending {
+		if exists[p.h.LocalID] {
+			s.later(p.i)
+		} else {
+			batch = append(batch, p)
+		}
+	}
+	s.pending = s.pending[:0]
+	if len(batch) == 0 {
+		return nil
+	}
+	if !s.created {
+		if _, err := s.tx.Exec(ctx, createUploadStageSQL); err != nil {
+			return dbError(err, "upload: staging table")
+		}
+		s.created = true
+	}
+	cols := []string{"ord", "local_id", "kind", "contamination", "evidence_type", "evidence_category", "devices",
+		"marking", "priority", "land_use", "identified_on", "organisation", "status", "status_reason", "notes", "wkb"}
+	_, err = s.tx.CopyFrom(ctx, pgx.Identifier{"upload_h"}, cols, pgx.CopyFromSlice(len(batch), func(j int) ([]any, error) {
+		h := batch[j].h
+		devices := h.Devices
+		if devices == nil {
+			devices = []string{}
+		}
+		return []any{batch[j].i, h.LocalID, string(h.Kind), string(h.Contamination), string(h.Evidence.Type),
+			h.Evidence.Category, devices, string(h.Marking), string(h.Priority), string(h.LandUse),
+			landrelease.Day(h.IdentifiedOn), h.Organisation, string(h.Status), h.StatusReason, h.Notes, toWKB(h.Geometry)}, nil
+	}))
+	if err != nil {
+		return dbError(err, "upload: copy hazard areas")
+	}
+	s.n += len(batch)
+	return nil
+}
+
+// stagedResult is what writing the staged hazard areas found, per feature index.
+type stagedResult struct {
+	errors   map[int][]landrelease.Detail
+	warnings map[int][]landrelease.Detail
+	created  []int // features written as new hazard areas
+}
+
+// write checks and inserts the staged hazard areas as actor. Features that break a rule get errors and are not
+// written; the caller rejects the upload then.
+func (s *stager) write(ctx context.Context, actor string) (*stagedResult, error) {
+	res := &stagedResult{errors: map[int][]landrelease.Detail{}, warnings: map[int][]landrelease.Detail{}}
+	if s.n == 0 {
+		return res, nil
+	}
+	tx := s.tx
+	// Plans are pinned, not left to statistics: the registry's tables may hold 10^5 rows of this transaction
+	// that their statistics do not know of. The statements that read only the staging tables and admin_unit
+	// run with sequential scans allowed (they read the staging tables whole; the admin units drive their join);
+	// the others, which probe the registry's tables and their foreign keys, with sequential scans priced out,
+	// as the per-record path runs. Sorts and hashes hold 10^5 staged rows.
+	seqscan := func(on bool) error {
+		_, err := tx.Exec(ctx, map[bool]string{true: `SET LOCAL enable_seqscan = on`, false: `SET LOCAL enable_seqscan = off`}[on])
+		return dbError(err, "upload: planner setting")
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
+		return nil, dbError(err, "upload: planner settings")
+	}
+	if err := seqscan(true); err != nil {
+		return nil, err
+	}
+	defer seqscan(false) //nolint:errcheck // for the per-record path; on failure the transaction is rolled back
+	if _, err := tx.Exec(ctx, checkStagedSQL); err != nil {
+		return nil, dbError(err, "upload: check geometries")
+	}
+	rows, err := tx.Query(ctx, invalidStagedSQL)
+	if err != nil {
+		return nil, dbError(err, "upload: invalid geometries")
+	}
+	var (
+		ord    int
+		reason string
+		x, y   *float64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&ord, &reason, &x, &y}, func() error {
+		d := landrelease.Detail{Field: "geometry", Pointer: "/geometry", Reason: reason}
+		if x != nil && y != nil {
+			d.Location = []float64{*x, *y}
+		}
+		res.errors[ord] = append(res.errors[ord], d)
+		return nil
+	})
+	if err != nil {
+		return nil, dbError(err, "upload: invalid geometries")
+	}
+	for _, step := range []struct {
+		name, sql string
+		args      []any
+	}{
+		{"index staged areas", prepareStagedSQL, nil},
+		{"admin units", assignStagedAdminSQL, nil},
+		{"level 1 admin units in gaps", assignStagedGapsSQL, []any{1}},
+		{"level 2 admin units in gaps", assignStagedGapsSQL, []any{2}},
+	} {
+		if _, err := tx.Exec(ctx, step.sql, step.args...); err != nil {
+			return nil, dbError(err, "upload: "+step.name)
+		}
+	}
+	if err := seqscan(false); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, insertStagedHeadsSQL); err != nil {
+		return nil, dbError(err, "upload: insert hazard areas")
+	}
+	rows, err = tx.Query(ctx, takenStagedSQL)
+	if err != nil {
+		return nil, dbError(err, "upload: local ids taken")
+	}
+	var (
+		localID string
+		taken   []int
+	)
+	_, err = pgx.ForEachRow(rows, []any{&ord, &localID}, func() error {
+		res.errors[ord] = append(res.errors[ord], landrelease.Detail{Field: "local_id", Pointer: "/properties/local_id",
+			Reason: fmt.Sprintf("is already taken: hazard area %s was recorded meanwhile", localID)})
+		taken = append(taken, ord)
+		return nil
+	})
+	if err != nil {
+		return nil, dbError(err, "upload: local ids taken")
+	}
+	if len(taken) > 0 {
+		if _, err := tx.Exec(ctx, dropStagedSQL, taken); err != nil {
+			return nil, dbError(err, "upload: local ids taken")
+		}
+	}
+	if _, err := tx.Exec(ctx, insertStagedVersionsSQL, actor); err != nil {
+		return nil, dbError(err, "upload: insert hazard area versions")
+	}
+	if _, err := tx.Exec(ctx, auditStagedSQL, actor); err != nil {
+		return nil, dbError(err, "upload: audit")
+	}
+	rows, err = tx.Query(ctx, createdStagedSQL)
+	if err != nil {
+		return nil, dbError(err, "upload: created")
+	}
+	if res.created, err = pgx.CollectRows(rows, pgx.RowTo[int]); err != nil {
+		return nil, dbError(err, "upload: created")
+	}
+	rows, err = tx.Query(ctx, stagedWarningsSQL)
+	if err != nil {
+		return nil, dbError(err, "upload: overlap warnings")
+	}
+	var overlap, symdiff, area float64
+	_, err = pgx.ForEachRow(rows, []any{&ord, &localID, &overlap, &symdiff, &area}, func() error {
+		if d, ok := overlapWarning(localID, overlap, symdiff, area); ok && len(res.warnings[ord]) < maxDetailsPerFeature {
+			res.warnings[ord] = append(res.warnings[ord], d)
+		}
+		return nil
+	})
+	return res, dbError(err, "upload: overlap warnings")
+}
