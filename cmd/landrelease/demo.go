@@ -38,7 +38,7 @@ func addDemoFlags(fs interface {
 	return demoFlags{
 		hazards:  fs.Int("hazards", hazards, "number of hazard areas"),
 		seed:     fs.Uint64("seed", 1, "random seed: the same seed gives the same data"),
-		releases: fs.Float64("releases", demo.DefaultMeanReleases, "mean number of land releases per hazard area"),
+		releases: fs.Float64("releases", demo.DefaultMeanReleases, "mean number of land releases per hazard area (0: hazard areas only)"),
 		admin:    fs.String("admin", "testdata/admin1-LA.geojson", "GeoJSON of the level 1 admin units to place hazard areas in"),
 		code:     fs.String("code-field", "adm1_code", "code property of the admin file"),
 		name:     fs.String("name-field", "name", "name property of the admin file"),
@@ -59,6 +59,9 @@ func (d demoFlags) units() ([]*landrelease.AdminUnit, error) {
 func (d demoFlags) options() demo.Options {
 	return demo.Options{Hazards: *d.hazards, Seed: *d.seed, MeanReleases: *d.releases}
 }
+
+// hazardsOnly reports --releases 0: the same hazard areas as with releases, without their releases.
+func (d demoFlags) hazardsOnly() bool { return *d.releases == 0 }
 
 func demoLoad(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "demo load", "demo load [--hazards N] [--seed S] [--if-empty]")
@@ -136,6 +139,9 @@ func demoLoad(ctx context.Context, e *env, args []string) error {
 	}
 	var nh, nr int
 	genErr := demo.Stream(units, d.options(), func(h *landrelease.HazardArea, rs []*landrelease.LandRelease, rc *demo.Reclassification) error {
+		if d.hazardsOnly() {
+			rs, rc = nil, nil
+		}
 		select {
 		case jobs <- job{h, rs, rc}:
 			nh, nr = nh+1, nr+len(rs)
@@ -252,6 +258,9 @@ func demoGenerate(ctx context.Context, e *env, args []string) error {
 		sep()
 		if err := enc.Encode(feature.HazardInputFeature(h)); err != nil {
 			return err
+		}
+		if d.hazardsOnly() {
+			return nil
 		}
 		for _, r := range rs {
 			sep()
