@@ -151,7 +151,11 @@ func (s *Snapshot) upsert(it *Item) {
 func prepare(in *Item) *Item {
 	it := *in
 	it.geomBound = boundOf(it.Geometry)
-	it.remBound = boundOf(it.Remaining)
+	if len(it.Remaining) > 0 && len(it.Remaining) == len(it.Geometry) && &it.Remaining[0] == &it.Geometry[0] {
+		it.remBound = it.geomBound // the same polygons (an area not released, shared by the feed)
+	} else {
+		it.remBound = boundOf(it.Remaining)
+	}
 	it.hasGeom = geo.Vertices(it.Geometry) > 0
 	it.hasRem = geo.Vertices(it.Remaining) > 0
 	if !it.hasRem {
@@ -165,22 +169,34 @@ func prepare(in *Item) *Item {
 	return &it
 }
 
+// boundOf returns the bounds of mp's vertices (the zero Bound when it has none). Plain comparisons rather than
+// orb.Bound.Extend: this runs over every vertex of every area when the index loads (a quarter of the load's
+// time at 10^6 areas with Extend).
 func boundOf(mp orb.MultiPolygon) orb.Bound {
 	first := true
-	var b orb.Bound
+	var minX, minY, maxX, maxY float64
 	for _, p := range mp {
 		for _, r := range p {
 			for _, q := range r {
 				if first {
-					b = orb.Bound{Min: q, Max: q}
+					minX, minY, maxX, maxY = q[0], q[1], q[0], q[1]
 					first = false
-				} else {
-					b = b.Extend(q)
+					continue
+				}
+				if q[0] < minX {
+					minX = q[0]
+				} else if q[0] > maxX {
+					maxX = q[0]
+				}
+				if q[1] < minY {
+					minY = q[1]
+				} else if q[1] > maxY {
+					maxY = q[1]
 				}
 			}
 		}
 	}
-	return b
+	return orb.Bound{Min: orb.Point{minX, minY}, Max: orb.Point{maxX, maxY}}
 }
 
 func byID(a, b *Item) int {
