@@ -84,28 +84,35 @@ var (
 	reviewers = []landrelease.Role{landrelease.RoleDataManager}
 )
 
-// run validates every feature of body by writing it inside tx as actor; the caller commits tx to apply the
-// upload or rolls it back. The first pass decodes each feature and checks what needs no database; new hazard
-// areas are then written set-based (stager), and a second pass writes the other records one by one, in the
-// upload's order, each in a savepoint. base gives, per feature index, the version a feature was compared with
-// at submission (approval checks that it still is).
-func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, actor *landrelease.User, reason string, base map[int]int) (*landrelease.UploadReport, error) {
+// runMode says what run does with what it writes.
+type runMode int
+
+const (
+	modeCheck   runMode = iota // check only: registry writes are undone, nothing is kept
+	modeSubmit                 // check, and leave the new hazard areas staged in upload_hg for stager.keep
+	modeApprove                // write
+)
+
+// run checks every feature of body by writing it inside tx as actor, in the registry's code, and in modeApprove
+// keeps what it wrote (the caller commits tx). The first pass decodes each feature and checks what needs no
+// database, and copies new hazard areas to a staging table, which PostGIS checks and writes set-based (stager);
+// a second pass writes the other records one by one, in the upload's order, each in a savepoint, after the new
+// hazard areas. A new hazard area needs no registry write to be checked: when an upload holds nothing else,
+// checking it writes nothing. base gives, per feature index, the version a feature was compared with at
+// submission (approval checks that it still is).
+func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, actor *landrelease.User, reason string, base map[int]int, mode runMode) (*landrelease.UploadReport, *stager, error) {
 	rep := &landrelease.UploadReport{Features: []landrelease.FeatureReport{}}
 	today := s.db.today()
 	// The transaction adds thousands of rows the planner's statistics know nothing of (they may say the tables
 	// are empty); every query of the per-record path has an index to follow, so sequential scans, which would
 	// make the upload quadratic, are priced out.
 	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-		return nil, dbError(err, "upload: planner setting")
+		return nil, nil, dbError(err, "upload: planner setting")
 	}
 	var later []int // features for the per-record path
 	st := &stager{tx: tx, later: func(i int) { later = append(later, i) }}
 	seen := map[string]int{}
-	read := func(fn func(i int, d *feature.Decoded, derr error) error) error {
-		_, err := feature.ReadCollection(io.NewSectionReader(body, 0, body.Size()), s.Limits, "", fn)
-		return err
-	}
-	err := read(func(i int, d *feature.Decoded, derr error) error {
+	err := readBody(body, s.Limits, func(i int, d *feature.Decoded, derr error) error {
 		fr := landrelease.FeatureReport{Index: i, Status: landrelease.FeatureAccepted}
 		var errs []landrelease.Detail
 		if d != nil {
@@ -155,37 +162,93 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := st.flush(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	res, err := st.write(ctx, actor.Name)
-	if err != nil {
-		return nil, err
+	res := newStagedResult()
+	if err := st.check(ctx, res); err != nil {
+		return nil, nil, err
 	}
+	if err := s.write(ctx, tx, st, res, body, later, actor, reason, base, mode, rep); err != nil {
+		return nil, nil, err
+	}
+	return summarize(rep), st, nil
+}
+
+// write writes the staged new hazard areas, then the features listed in later from body, and notes the
+// outcome in rep. Outside modeApprove the writes are undone (a savepoint rolled back), and skipped when only
+// staged hazard areas are to be checked.
+func (s *UploadService) write(ctx context.Context, tx pgx.Tx, st *stager, res *stagedResult, body landrelease.UploadBody, later []int,
+	actor *landrelease.User, reason string, base map[int]int, mode runMode, rep *landrelease.UploadReport) error {
+	if mode != modeApprove && len(later) == 0 {
+		if err := st.warn(ctx, false, res); err != nil {
+			return err
+		}
+		return s.note(ctx, st, res, rep)
+	}
+	var sp pgx.Tx = tx
+	if mode != modeApprove {
+		var err error
+		if sp, err = tx.Begin(ctx); err != nil {
+			return dbError(err, "upload: savepoint")
+		}
+		defer sp.Rollback(ctx) //nolint:errcheck // what was written only served the check
+	}
+	inner := &stager{tx: sp, n: st.n}
+	if err := inner.insert(ctx, actor.Name, res); err != nil {
+		return err
+	}
+	if mode != modeApprove { // an approval keeps the warnings of the submission
+		if err := inner.warn(ctx, true, res); err != nil {
+			return err
+		}
+	}
+	if err := s.note(ctx, inner, res, rep); err != nil {
+		return err
+	}
+	if len(later) == 0 {
+		return nil
+	}
+	slices.Sort(later)
+	next := 0
+	return readBody(body, s.Limits, func(i int, d *feature.Decoded, _ error) error {
+		if next >= len(later) || later[next] != i {
+			return nil
+		}
+		next++
+		return s.applyOne(ctx, sp, &rep.Features[i], d, actor, reason, base, mode != modeApprove)
+	})
+}
+
+// note records in rep what the stager found: errors, and for the hazard areas staged, action new and warnings.
+func (s *UploadService) note(ctx context.Context, st *stager, res *stagedResult, rep *landrelease.UploadReport) error {
 	for i, errs := range res.errors {
 		reject(&rep.Features[i], feature.PrefixDetails(errs, i))
 	}
-	for _, i := range res.created {
-		rep.Features[i].Action = landrelease.ActionNew
+	ords, err := st.staged(ctx)
+	if err != nil {
+		return err
+	}
+	for _, i := range ords {
+		if rep.Features[i].Status == landrelease.FeatureAccepted {
+			rep.Features[i].Action = landrelease.ActionNew
+		}
 		rep.Features[i].Warnings = append(rep.Features[i].Warnings, feature.PrefixDetails(res.warnings[i], i)...)
 	}
-	if len(later) > 0 {
-		slices.Sort(later)
-		next := 0
-		err = read(func(i int, d *feature.Decoded, _ error) error {
-			if next >= len(later) || later[next] != i {
-				return nil
-			}
-			next++
-			return s.applyOne(ctx, tx, &rep.Features[i], d, actor, reason, base)
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	rep.Total = len(rep.Features)
+	return nil
+}
+
+// readBody reads the features of body.
+func readBody(body landrelease.UploadBody, lim feature.CollectionLimits, fn func(i int, d *feature.Decoded, derr error) error) error {
+	_, err := feature.ReadCollection(io.NewSectionReader(body, 0, body.Size()), lim, "", fn)
+	return err
+}
+
+// summarize counts rep's features.
+func summarize(rep *landrelease.UploadReport) *landrelease.UploadReport {
+	rep.Total, rep.Rejected, rep.Warnings, rep.New, rep.Changed, rep.Same = len(rep.Features), 0, 0, 0, 0, 0
 	for _, f := range rep.Features {
 		if f.Status == landrelease.FeatureRejected {
 			rep.Rejected++
@@ -201,7 +264,7 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 		}
 	}
 	rep.Accepted = rep.Rejected == 0 && rep.Total > 0
-	return rep, nil
+	return rep
 }
 
 // reject marks a feature rejected with errs (at most maxDetailsPerFeature of them).
@@ -213,8 +276,9 @@ func reject(fr *landrelease.FeatureReport, errs []landrelease.Detail) {
 	}
 }
 
-// applyOne writes one feature that passed the first pass in a savepoint of tx, and records the outcome in fr.
-func (s *UploadService) applyOne(ctx context.Context, tx pgx.Tx, fr *landrelease.FeatureReport, d *feature.Decoded, actor *landrelease.User, reason string, base map[int]int) error {
+// applyOne writes one feature that passed the first pass in a savepoint of tx, and records the outcome in fr,
+// with overlap warnings if warn.
+func (s *UploadService) applyOne(ctx context.Context, tx pgx.Tx, fr *landrelease.FeatureReport, d *feature.Decoded, actor *landrelease.User, reason string, base map[int]int, warn bool) error {
 	i := fr.Index
 	sp, err := tx.Begin(ctx)
 	if err != nil {
@@ -233,7 +297,7 @@ func (s *UploadService) applyOne(ctx context.Context, tx pgx.Tx, fr *landrelease
 	if err := sp.Commit(ctx); err != nil {
 		return dbError(err, "upload: release savepoint")
 	}
-	if d.Hazard != nil && action != landrelease.ActionUnchanged {
+	if warn && d.Hazard != nil && action != landrelease.ActionUnchanged {
 		ws, err := hazardWarnings(ctx, tx, d.Hazard)
 		if err != nil {
 			return err
@@ -394,7 +458,7 @@ func (s *UploadService) check(ctx context.Context, body landrelease.UploadBody, 
 	errRollback := errors.New("rollback")
 	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if rep, err = s.run(ctx, tx, body, u, "", nil); err != nil {
+		if rep, _, err = s.run(ctx, tx, body, u, "", nil, modeCheck); err != nil {
 			return err
 		}
 		return errRollback
@@ -454,51 +518,71 @@ func (s *UploadService) Submit(ctx context.Context, body landrelease.UploadBody,
 			return prev, ok, err
 		}
 	}
-	rep, err := s.check(ctx, body, u)
-	if err != nil {
-		return nil, false, err
-	}
-	if !rep.Accepted {
-		return nil, false, rejected(rep)
-	}
-	var id int64
+	// One transaction checks the upload (its registry writes undone), stores it and keeps its staged new
+	// hazard areas for the approval.
+	var (
+		rep *landrelease.UploadReport
+		id  int64
+	)
+	errRejected := errors.New("rejected")
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
-		los := tx.LargeObjects()
-		oid, err := los.Create(ctx, 0)
-		if err != nil {
-			return dbError(err, "upload: create large object")
+		var (
+			st  *stager
+			err error
+		)
+		if rep, st, err = s.run(ctx, tx, body, u, "", nil, modeSubmit); err != nil {
+			return err
 		}
-		obj, err := los.Open(ctx, oid, pgx.LargeObjectModeWrite)
-		if err != nil {
-			return dbError(err, "upload: open large object")
+		if !rep.Accepted {
+			return errRejected
 		}
-		if _, err := io.Copy(obj, io.NewSectionReader(body, 0, body.Size())); err != nil {
-			return dbError(err, "upload: store body")
+		if err := storeBody(ctx, tx, body, u, key, rep, &id); err != nil {
+			return err
 		}
-		var k *string
-		if key != "" {
-			k = &key
-		}
-		report, err := json.Marshal(rep)
-		if err != nil {
-			return fmt.Errorf("upload: encode report: %w", err)
-		}
-		err = tx.QueryRow(ctx, insertUploadSQL, u.Name, k, oid, body.Size(), body.SHA256(), rep.Total, report).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errRaced
-		} else if err != nil {
-			return dbError(err, "upload: insert")
-		}
-		return audit(ctx, tx, u.Name, "submit", "upload", fmt.Sprint(id), 0, map[string]any{"features": rep.Total, "sha256": body.SHA256()})
+		return st.keep(ctx, id)
 	})
-	if errors.Is(err, errRaced) {
+	switch {
+	case errors.Is(err, errRejected):
+		return nil, false, rejected(rep)
+	case errors.Is(err, errRaced):
 		return replay() // the same key won a race with this request
-	}
-	if err != nil {
+	case err != nil:
 		return nil, false, err
 	}
 	up, err := s.find(ctx, id)
 	return up, false, err
+}
+
+// storeBody stores body as an upload submitted by u with report rep, and sets id. errRaced: key was taken
+// concurrently.
+func storeBody(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, u *landrelease.User, key string, rep *landrelease.UploadReport, id *int64) error {
+	los := tx.LargeObjects()
+	oid, err := los.Create(ctx, 0)
+	if err != nil {
+		return dbError(err, "upload: create large object")
+	}
+	obj, err := los.Open(ctx, oid, pgx.LargeObjectModeWrite)
+	if err != nil {
+		return dbError(err, "upload: open large object")
+	}
+	if _, err := io.Copy(obj, io.NewSectionReader(body, 0, body.Size())); err != nil {
+		return dbError(err, "upload: store body")
+	}
+	var k *string
+	if key != "" {
+		k = &key
+	}
+	report, err := json.Marshal(rep)
+	if err != nil {
+		return fmt.Errorf("upload: encode report: %w", err)
+	}
+	err = tx.QueryRow(ctx, insertUploadSQL, u.Name, k, oid, body.Size(), body.SHA256(), rep.Total, report).Scan(id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errRaced
+	} else if err != nil {
+		return dbError(err, "upload: insert")
+	}
+	return audit(ctx, tx, u.Name, "submit", "upload", fmt.Sprint(*id), 0, map[string]any{"features": rep.Total, "sha256": body.SHA256()})
 }
 
 var errRaced = errors.New("idempotency key taken concurrently")
@@ -607,22 +691,28 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 	if err != nil {
 		return nil, err
 	}
-	body, err := s.spoolBody(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	defer body.Close()
-	var failed *landrelease.UploadReport
+	var (
+		failed *landrelease.UploadReport
+		body   *feature.Spooled // spooled when needed
+	)
+	defer func() {
+		if body != nil {
+			body.Close()
+		}
+	}()
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
 		up, err := lockSubmitted(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		base := map[int]int{}
-		for _, f := range up.Report.Features {
-			base[f.Index] = f.BaseVersion
-		}
-		rep, err := s.run(ctx, tx, body, u, fmt.Sprintf("upload %d by %s", id, up.SubmittedBy), base)
+		rep, err := s.approve(ctx, tx, up, u, func() (landrelease.UploadBody, error) {
+			if body == nil {
+				if body, err = s.spoolBody(ctx, up.ID); err != nil {
+					return nil, err
+				}
+			}
+			return body, nil
+		})
 		if err != nil {
 			return err
 		}
@@ -633,6 +723,9 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 		if _, err := tx.Exec(ctx, reviewUploadSQL, id, landrelease.UploadApproved, u.Name, comment); err != nil {
 			return dbError(err, "approve upload")
 		}
+		if _, err := tx.Exec(ctx, unstageSQL, id); err != nil {
+			return dbError(err, "approve upload: unstage")
+		}
 		return audit(ctx, tx, u.Name, "approve", "upload", fmt.Sprint(id), 0, map[string]any{"comment": comment, "new": rep.New, "changed": rep.Changed})
 	})
 	if err != nil {
@@ -642,6 +735,73 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 		return nil, err
 	}
 	return s.find(ctx, id)
+}
+
+// approve writes submitted upload up inside tx as actor: its new hazard areas from the staging table (checked at
+// submission; what the registry may have changed since is checked again), the other features from its body,
+// with the registry's rules, in order. The report is the submission's, with this outcome.
+func (s *UploadService) approve(ctx context.Context, tx pgx.Tx, up *landrelease.Upload, actor *landrelease.User, body func() (landrelease.UploadBody, error)) (*landrelease.UploadReport, error) {
+	reason := fmt.Sprintf("upload %d by %s", up.ID, up.SubmittedBy)
+	base := map[int]int{}
+	rep := &landrelease.UploadReport{Features: slices.Clone(up.Report.Features)}
+	var later []int
+	staged := 0
+	for i, f := range rep.Features {
+		base[f.Index] = f.BaseVersion
+		if f.Record == feature.RecordHazardArea && f.Action == landrelease.ActionNew {
+			staged++
+		} else {
+			later = append(later, i)
+			rep.Features[i].Action, rep.Features[i].BaseVersion = "", 0
+		}
+	}
+	var kept int
+	if err := tx.QueryRow(ctx, countStagedSQL, up.ID).Scan(&kept); err != nil {
+		return nil, dbError(err, "approve upload: staged")
+	}
+	if kept != staged { // submitted before hazard areas were staged: check and write everything from the body
+		b, err := body()
+		if err != nil {
+			return nil, err
+		}
+		rep, _, err := s.run(ctx, tx, b, actor, reason, base, modeApprove)
+		return rep, err
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+		return nil, dbError(err, "upload: planner setting")
+	}
+	st := &stager{tx: tx}
+	res := newStagedResult()
+	if _, err := st.load(ctx, up.ID, res); err != nil {
+		return nil, err
+	}
+	if err := st.insert(ctx, actor.Name, res); err != nil {
+		return nil, err
+	}
+	if err := s.note(ctx, st, res, rep); err != nil {
+		return nil, err
+	}
+	if len(later) > 0 {
+		b, err := body()
+		if err != nil {
+			return nil, err
+		}
+		next := 0
+		err = readBody(b, s.Limits, func(i int, d *feature.Decoded, derr error) error {
+			if next >= len(later) || later[next] != i {
+				return nil
+			}
+			next++
+			if derr != nil { // the body decoded at submission; it cannot fail now
+				return fmt.Errorf("approve upload %d: feature %d: %w", up.ID, i, derr)
+			}
+			return s.applyOne(ctx, tx, &rep.Features[i], d, actor, reason, base, false)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return summarize(rep), nil
 }
 
 // lockSubmitted locks upload id for a decision. ENOTFOUND, ECONFLICT when it is not submitted.
@@ -674,6 +834,9 @@ func (s *UploadService) Reject(ctx context.Context, id int64, comment string) (*
 		}
 		if _, err := tx.Exec(ctx, reviewUploadSQL, id, landrelease.UploadRejected, u.Name, comment); err != nil {
 			return dbError(err, "reject upload")
+		}
+		if _, err := tx.Exec(ctx, unstageSQL, id); err != nil {
+			return dbError(err, "reject upload: unstage")
 		}
 		return audit(ctx, tx, u.Name, "reject", "upload", fmt.Sprint(id), 0, map[string]any{"comment": comment})
 	})

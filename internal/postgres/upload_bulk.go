@@ -104,6 +104,49 @@ SELECT $1, 'create', 'hazard_area', local_id, 1, '{}'::jsonb FROM upload_hg ORDE
 
 	createdStagedSQL = `SELECT ord FROM upload_hg ORDER BY ord`
 
+	// loadStagedSQL makes upload_hg of the areas staged at the submission of upload $1.
+	loadStagedSQL = `
+CREATE TEMP TABLE upload_hg ON COMMIT DROP AS
+SELECT ord, local_id, kind, contamination, evidence_type, evidence_category, devices, marking, priority,
+	land_use, identified_on, organisation, status, status_reason, notes, geom AS g, true AS valid,
+	area_m2, nextval(pg_get_serial_sequence('hazard_area', 'id')) AS id,
+	NULL::bigint AS admin1_id, NULL::bigint AS admin2_id
+FROM upload_staged_hazard WHERE upload_id = $1`
+
+	// recordedSinceSQL lists staged areas whose local id the registry holds since the submission.
+	recordedSinceSQL = `SELECT s.ord, h.version FROM upload_hg s JOIN hazard_area h ON h.local_id = s.local_id ORDER BY s.ord`
+
+	keepStagedSQL = `
+INSERT INTO upload_staged_hazard (upload_id, ord, local_id, kind, contamination, evidence_type, evidence_category,
+	devices, marking, priority, land_use, identified_on, organisation, status, status_reason, notes, geom, area_m2)
+SELECT $1, ord, local_id, kind, contamination, evidence_type, evidence_category,
+	devices, marking, priority, land_use, identified_on, organisation, status, status_reason, notes, g, area_m2
+FROM upload_hg`
+
+	countStagedSQL = `SELECT count(*) FROM upload_staged_hazard WHERE upload_id = $1`
+
+	// unstageSQL drops the staged areas of upload $1 once it is decided.
+	unstageSQL = `DELETE FROM upload_staged_hazard WHERE upload_id = $1`
+
+	// stagedOnlyWarningsSQL is stagedWarningsSQL for staged areas not written: compared with the registry's
+	// open areas and with each other.
+	stagedOnlyWarningsSQL = `
+SELECT s.ord, c.local_id,
+	ST_Area(ST_CollectionExtract(ST_Intersection(c.rem, s.g), 3)::geography) AS overlap,
+	ST_Area(ST_CollectionExtract(ST_SymDifference(c.geom, s.g), 3)::geography) AS symdiff, s.area_m2
+FROM upload_hg s
+CROSS JOIN LATERAL (
+	(SELECT h.local_id, v.geom, h.remaining_geom AS rem
+	 FROM hazard_area_version v JOIN hazard_area h ON h.id = v.hazard_id
+	 WHERE v.is_current AND NOT v.withdrawn AND v.status = 'open' AND v.geom && s.g AND ST_Intersects(v.geom, s.g)
+	 LIMIT 50)
+	UNION ALL
+	(SELECT o.local_id, o.g, o.g FROM upload_hg o
+	 WHERE o.status = 'open' AND o.ord <> s.ord AND o.g && s.g AND ST_Intersects(o.g, s.g)
+	 LIMIT 50)
+) c
+ORDER BY s.ord, c.local_id`
+
 	// stagedWarningsSQL is overlapWarningSQL for every staged area at once.
 	stagedWarningsSQL = `
 SELECT s.ord, h.local_id,
@@ -202,43 +245,46 @@ func (s *stager) flush(ctx context.Context) error {
 	return nil
 }
 
-// stagedResult is what writing the staged hazard areas found, per feature index.
+// stagedResult is what checking and writing the staged hazard areas found, per feature index.
 type stagedResult struct {
 	errors   map[int][]landrelease.Detail
 	warnings map[int][]landrelease.Detail
-	created  []int // features written as new hazard areas
 }
 
-// write checks and inserts the staged hazard areas as actor. Features that break a rule get errors and are not
-// written; the caller rejects the upload then.
-func (s *stager) write(ctx context.Context, actor string) (*stagedResult, error) {
-	res := &stagedResult{errors: map[int][]landrelease.Detail{}, warnings: map[int][]landrelease.Detail{}}
+func newStagedResult() *stagedResult {
+	return &stagedResult{errors: map[int][]landrelease.Detail{}, warnings: map[int][]landrelease.Detail{}}
+}
+
+// Plans are pinned, not left to statistics: the registry's tables may hold 10^5 rows of this transaction that
+// their statistics do not know of. The statements that read only the staging tables and admin_unit run with
+// sequential scans allowed (they read the staging tables whole; the admin units drive their join); the others,
+// which probe the registry's tables and their foreign keys, with sequential scans priced out, as the per-record
+// path runs (UploadService.run sets that for the transaction). Sorts and hashes hold 10^5 staged rows.
+func (s *stager) seqscan(ctx context.Context, on bool) error {
+	q := `SET LOCAL enable_seqscan = off`
+	if on {
+		q = `SET LOCAL enable_seqscan = on; SET LOCAL work_mem = '256MB'`
+	}
+	_, err := s.tx.Exec(ctx, q)
+	return dbError(err, "upload: planner setting")
+}
+
+// check checks the geometries copied by flush (ST_IsValidDetail, as checkGeometry does), computes their areas
+// and keeps the valid ones in upload_hg.
+func (s *stager) check(ctx context.Context, res *stagedResult) error {
 	if s.n == 0 {
-		return res, nil
+		return nil
 	}
-	tx := s.tx
-	// Plans are pinned, not left to statistics: the registry's tables may hold 10^5 rows of this transaction
-	// that their statistics do not know of. The statements that read only the staging tables and admin_unit
-	// run with sequential scans allowed (they read the staging tables whole; the admin units drive their join);
-	// the others, which probe the registry's tables and their foreign keys, with sequential scans priced out,
-	// as the per-record path runs. Sorts and hashes hold 10^5 staged rows.
-	seqscan := func(on bool) error {
-		_, err := tx.Exec(ctx, map[bool]string{true: `SET LOCAL enable_seqscan = on`, false: `SET LOCAL enable_seqscan = off`}[on])
-		return dbError(err, "upload: planner setting")
+	if err := s.seqscan(ctx, true); err != nil {
+		return err
 	}
-	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
-		return nil, dbError(err, "upload: planner settings")
+	defer s.seqscan(ctx, false) //nolint:errcheck // on failure the transaction is rolled back
+	if _, err := s.tx.Exec(ctx, checkStagedSQL); err != nil {
+		return dbError(err, "upload: check geometries")
 	}
-	if err := seqscan(true); err != nil {
-		return nil, err
-	}
-	defer seqscan(false) //nolint:errcheck // for the per-record path; on failure the transaction is rolled back
-	if _, err := tx.Exec(ctx, checkStagedSQL); err != nil {
-		return nil, dbError(err, "upload: check geometries")
-	}
-	rows, err := tx.Query(ctx, invalidStagedSQL)
+	rows, err := s.tx.Query(ctx, invalidStagedSQL)
 	if err != nil {
-		return nil, dbError(err, "upload: invalid geometries")
+		return dbError(err, "upload: invalid geometries")
 	}
 	var (
 		ord    int
@@ -254,32 +300,87 @@ func (s *stager) write(ctx context.Context, actor string) (*stagedResult, error)
 		return nil
 	})
 	if err != nil {
-		return nil, dbError(err, "upload: invalid geometries")
+		return dbError(err, "upload: invalid geometries")
+	}
+	_, err = s.tx.Exec(ctx, prepareStagedSQL)
+	return dbError(err, "upload: index staged areas")
+}
+
+// load fills upload_hg with the hazard areas staged at the submission of upload id; features whose local_id
+// the registry holds since then get errors. It returns how many were staged.
+func (s *stager) load(ctx context.Context, id int64, res *stagedResult) (int, error) {
+	if err := s.seqscan(ctx, true); err != nil {
+		return 0, err
+	}
+	defer s.seqscan(ctx, false) //nolint:errcheck // on failure the transaction is rolled back
+	tag, err := s.tx.Exec(ctx, loadStagedSQL, id)
+	if err != nil {
+		return 0, dbError(err, "upload: staged hazard areas")
+	}
+	if _, err := s.tx.Exec(ctx, prepareStagedSQL); err != nil {
+		return 0, dbError(err, "upload: index staged areas")
+	}
+	s.n = int(tag.RowsAffected())
+	rows, err := s.tx.Query(ctx, recordedSinceSQL)
+	if err != nil {
+		return 0, dbError(err, "upload: staged local ids")
+	}
+	var (
+		ord, version int
+		gone         []int
+	)
+	_, err = pgx.ForEachRow(rows, []any{&ord, &version}, func() error {
+		res.errors[ord] = append(res.errors[ord], landrelease.Detail{Field: "local_id", Pointer: "/properties/local_id",
+			Reason: fmt.Sprintf("the record changed since the upload was submitted (version 0, now %d): submit it again", version)})
+		gone = append(gone, ord)
+		return nil
+	})
+	if err != nil {
+		return 0, dbError(err, "upload: staged local ids")
+	}
+	return s.n, s.drop(ctx, gone)
+}
+
+func (s *stager) drop(ctx context.Context, ords []int) error {
+	if len(ords) == 0 {
+		return nil
+	}
+	_, err := s.tx.Exec(ctx, dropStagedSQL, ords)
+	return dbError(err, "upload: drop staged areas")
+}
+
+// insert writes the valid staged hazard areas into the registry as actor.
+func (s *stager) insert(ctx context.Context, actor string, res *stagedResult) error {
+	if s.n == 0 {
+		return nil
+	}
+	if err := s.seqscan(ctx, true); err != nil {
+		return err
 	}
 	for _, step := range []struct {
 		name, sql string
 		args      []any
 	}{
-		{"index staged areas", prepareStagedSQL, nil},
 		{"admin units", assignStagedAdminSQL, nil},
 		{"level 1 admin units in gaps", assignStagedGapsSQL, []any{1}},
 		{"level 2 admin units in gaps", assignStagedGapsSQL, []any{2}},
 	} {
-		if _, err := tx.Exec(ctx, step.sql, step.args...); err != nil {
-			return nil, dbError(err, "upload: "+step.name)
+		if _, err := s.tx.Exec(ctx, step.sql, step.args...); err != nil {
+			return dbError(err, "upload: "+step.name)
 		}
 	}
-	if err := seqscan(false); err != nil {
-		return nil, err
+	if err := s.seqscan(ctx, false); err != nil {
+		return err
 	}
-	if _, err := tx.Exec(ctx, insertStagedHeadsSQL); err != nil {
-		return nil, dbError(err, "upload: insert hazard areas")
+	if _, err := s.tx.Exec(ctx, insertStagedHeadsSQL); err != nil {
+		return dbError(err, "upload: insert hazard areas")
 	}
-	rows, err = tx.Query(ctx, takenStagedSQL)
+	rows, err := s.tx.Query(ctx, takenStagedSQL)
 	if err != nil {
-		return nil, dbError(err, "upload: local ids taken")
+		return dbError(err, "upload: local ids taken")
 	}
 	var (
+		ord     int
 		localID string
 		taken   []int
 	)
@@ -290,36 +391,64 @@ func (s *stager) write(ctx context.Context, actor string) (*stagedResult, error)
 		return nil
 	})
 	if err != nil {
-		return nil, dbError(err, "upload: local ids taken")
+		return dbError(err, "upload: local ids taken")
 	}
-	if len(taken) > 0 {
-		if _, err := tx.Exec(ctx, dropStagedSQL, taken); err != nil {
-			return nil, dbError(err, "upload: local ids taken")
-		}
+	if err := s.drop(ctx, taken); err != nil {
+		return err
 	}
-	if _, err := tx.Exec(ctx, insertStagedVersionsSQL, actor); err != nil {
-		return nil, dbError(err, "upload: insert hazard area versions")
+	if _, err := s.tx.Exec(ctx, insertStagedVersionsSQL, actor); err != nil {
+		return dbError(err, "upload: insert hazard area versions")
 	}
-	if _, err := tx.Exec(ctx, auditStagedSQL, actor); err != nil {
-		return nil, dbError(err, "upload: audit")
+	_, err = s.tx.Exec(ctx, auditStagedSQL, actor)
+	return dbError(err, "upload: audit")
+}
+
+// warn adds the overlap warnings of the staged hazard areas: inserted says whether they are in the registry
+// already, else they are compared with it and with each other.
+func (s *stager) warn(ctx context.Context, inserted bool, res *stagedResult) error {
+	if s.n == 0 {
+		return nil
 	}
-	rows, err = tx.Query(ctx, createdStagedSQL)
+	q := stagedOnlyWarningsSQL
+	if inserted {
+		q = stagedWarningsSQL
+	}
+	rows, err := s.tx.Query(ctx, q)
 	if err != nil {
-		return nil, dbError(err, "upload: created")
+		return dbError(err, "upload: overlap warnings")
 	}
-	if res.created, err = pgx.CollectRows(rows, pgx.RowTo[int]); err != nil {
-		return nil, dbError(err, "upload: created")
-	}
-	rows, err = tx.Query(ctx, stagedWarningsSQL)
-	if err != nil {
-		return nil, dbError(err, "upload: overlap warnings")
-	}
-	var overlap, symdiff, area float64
+	var (
+		ord                    int
+		localID                string
+		overlap, symdiff, area float64
+	)
 	_, err = pgx.ForEachRow(rows, []any{&ord, &localID, &overlap, &symdiff, &area}, func() error {
 		if d, ok := overlapWarning(localID, overlap, symdiff, area); ok && len(res.warnings[ord]) < maxDetailsPerFeature {
 			res.warnings[ord] = append(res.warnings[ord], d)
 		}
 		return nil
 	})
-	return res, dbError(err, "upload: overlap warnings")
+	return dbError(err, "upload: overlap warnings")
+}
+
+// staged returns the feature indices of the valid staged hazard areas.
+func (s *stager) staged(ctx context.Context) ([]int, error) {
+	if s.n == 0 {
+		return nil, nil
+	}
+	rows, err := s.tx.Query(ctx, createdStagedSQL)
+	if err != nil {
+		return nil, dbError(err, "upload: staged areas")
+	}
+	ords, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	return ords, dbError(err, "upload: staged areas")
+}
+
+// keep stores the valid staged hazard areas for the approval of upload id.
+func (s *stager) keep(ctx context.Context, id int64) error {
+	if s.n == 0 {
+		return nil
+	}
+	_, err := s.tx.Exec(ctx, keepStagedSQL, id)
+	return dbError(err, "upload: keep staged areas")
 }

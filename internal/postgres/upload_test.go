@@ -153,6 +153,101 @@ WHERE v.admin1_id IS DISTINCT FROM admin_unit_for(v.geom, 1::smallint)
 	}
 }
 
+// TestUploadStaged checks an upload of new hazard areas only, which is checked without registry writes and
+// approved from the staging table: warnings against the registry and within the upload, approval after the
+// registry took one of its local ids (fails, changes nothing), and staged rows dropped once decided.
+func TestUploadStaged(t *testing.T) {
+	r := newRegistry(t)
+	r.importLaos(t)
+	uploads := postgres.NewUploadService(r.db)
+	known := hazard("S-0", square(103.40, 19.40, 103.41, 19.41), "2020-01-01")
+	if err := r.hazards.CreateHazardArea(r.ctx, known); err != nil {
+		t.Fatal(err)
+	}
+	fs := []any{
+		feature.HazardInputFeature(hazard("S-1", square(103.40, 19.40, 103.4101, 19.41), "2021-01-01")), // near-duplicate of S-0
+		feature.HazardInputFeature(hazard("S-2", square(103.50, 19.40, 103.52, 19.42), "2021-01-01")),
+		feature.HazardInputFeature(hazard("S-3", square(103.51, 19.41, 103.53, 19.43), "2021-01-01")), // overlaps S-2
+		feature.HazardInputFeature(hazard("S-4", square(103.60, 19.40, 103.61, 19.41), "2021-01-01")),
+	}
+	before := r.counts(t)
+	up, _, err := uploads.Submit(r.ctx, body(t, fs...), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := r.counts(t); after[0] != before[0] || after[1] != before[1] {
+		t.Fatalf("submission wrote hazard areas: %v, then %v", before, after)
+	}
+	warned := func(f landrelease.FeatureReport, what string) bool {
+		for _, w := range f.Warnings {
+			if strings.Contains(w.Reason, what) {
+				return true
+			}
+		}
+		return false
+	}
+	ws := up.Report.Features
+	if up.Report.New != 4 || !warned(ws[0], "near-duplicate of hazard area S-0") ||
+		!warned(ws[1], "overlaps open hazard area S-3") || !warned(ws[2], "overlaps open hazard area S-2") || len(ws[3].Warnings) != 0 {
+		t.Fatalf("submission report: %+v", up.Report)
+	}
+	var staged int
+	stagedRows := func() int {
+		t.Helper()
+		if err := r.db.Pool.QueryRow(r.ctx, `SELECT count(*) FROM upload_staged_hazard`).Scan(&staged); err != nil {
+			t.Fatal(err)
+		}
+		return staged
+	}
+	if stagedRows() != 4 {
+		t.Fatalf("%d staged rows, want 4", staged)
+	}
+
+	// The registry takes S-4 meanwhile: the approval fails with the reason and changes nothing.
+	if err := r.hazards.CreateHazardArea(r.ctx, hazard("S-4", square(103.60, 19.40, 103.61, 19.41), "2021-01-01")); err != nil {
+		t.Fatal(err)
+	}
+	before = r.counts(t)
+	_, err = uploads.Approve(r.ctx, up.ID, "ok")
+	var re *landrelease.ReportError
+	if !asReportError(err, &re) || re.Report.Rejected != 1 || re.Report.Features[3].Status != landrelease.FeatureRejected ||
+		!strings.Contains(re.Report.Features[3].Errors[0].Reason, "changed since the upload was submitted") {
+		t.Fatalf("approval after a conflicting change: %v", err)
+	}
+	if after := r.counts(t); after != before {
+		t.Fatalf("a failed approval changed the registry: %v, then %v", before, after)
+	}
+	if _, err := uploads.Reject(r.ctx, up.ID, "S-4 exists"); err != nil {
+		t.Fatal(err)
+	}
+	if stagedRows() != 0 {
+		t.Fatalf("%d staged rows after the rejection", staged)
+	}
+
+	// Without S-4 it goes through: written from the staging table, as the registry writes them.
+	up, _, err = uploads.Submit(r.ctx, body(t, fs[:3]...), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := uploads.Approve(r.ctx, up.ID, "ok")
+	if err != nil || done.Status != landrelease.UploadApproved {
+		t.Fatalf("approve: %v", err)
+	}
+	var bad int
+	err = r.db.Pool.QueryRow(r.ctx, `
+SELECT count(*) FROM hazard_area_version v JOIN hazard_area h ON h.id = v.hazard_id
+WHERE h.local_id IN ('S-1', 'S-2', 'S-3') AND (v.admin1_id IS DISTINCT FROM admin_unit_for(v.geom, 1::smallint)
+   OR v.area_m2 <> ST_Area(v.geom::geography) OR h.remaining_area_m2 <> v.area_m2 OR v.version <> 1 OR NOT v.is_current)`).Scan(&bad)
+	if err != nil || bad != 0 || stagedRows() != 0 {
+		t.Fatalf("%d versions differ from what the registry computes, %d staged rows left (%v)", bad, staged, err)
+	}
+	for _, id := range []string{"S-1", "S-2", "S-3"} {
+		if _, err := r.hazards.FindHazardArea(r.ctx, id, landrelease.Temporal{}); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+}
+
 func asReportError(err error, re **landrelease.ReportError) bool {
 	e, ok := err.(*landrelease.ReportError)
 	*re = e
