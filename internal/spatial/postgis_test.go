@@ -504,6 +504,9 @@ UPDATE hazard_area SET remaining_geom = ST_Translate(remaining_geom, $2, $2) WHE
 		h := &landrelease.HazardArea{}
 		*h = *target
 		h.LocalID, h.Status = "LA-NOTIFY-1", landrelease.StatusOpen
+		// The target may have been changed by hand in SQL into a record the service refuses (a CHA on
+		// indirect evidence): the copy is an SHA on indirect evidence.
+		h.Kind, h.Evidence = landrelease.KindSHA, landrelease.Evidence{Type: landrelease.EvidenceIndirect, Category: "former_combat_zone"}
 		h.Geometry = translate(target.Geometry, 0, 0.5)
 		if err := c.hazards.CreateHazardArea(c.ctx, h); err != nil {
 			t.Fatal(err)
