@@ -19,12 +19,6 @@ import (
 const stageBatch = 5000
 
 const (
-	createUploadStageSQL = `
-CREATE TEMP TABLE upload_h (
-	ord int, local_id text, kind text, contamination text, evidence_type text, evidence_category text,
-	devices text[], marking text, priority text, land_use text, identified_on date, organisation text,
-	status text, status_reason text, notes text, wkb bytea) ON COMMIT DROP`
-
 	// existingHazardsSQL returns which of the local ids $1 the registry holds.
 	existingHazardsSQL = `SELECT local_id FROM hazard_area WHERE local_id = ANY($1::text[])`
 
@@ -34,11 +28,12 @@ CREATE TEMP TABLE upload_hg ON COMMIT DROP AS
 SELECT s.ord, s.local_id, s.kind, s.contamination, s.evidence_type, s.evidence_category, s.devices, s.marking,
 	s.priority, s.land_use, s.identified_on, s.organisation, s.status, s.status_reason, s.notes,
 	ST_Multi(s.g) AS g, d.valid, coalesce(d.reason, '') AS reason, ST_X(d.location) AS x, ST_Y(d.location) AS y,
-	CASE WHEN d.valid THEN ST_Area(s.g::geography) END AS area_m2,
-	CASE WHEN d.valid THEN nextval(pg_get_serial_sequence('hazard_area', 'id')) END AS id,
-	NULL::bigint AS admin1_id, NULL::bigint AS admin2_id
-FROM (SELECT h.*, ST_GeomFromWKB(h.wkb, 4326) AS g FROM upload_h h) s
+	CASE WHEN d.valid THEN ST_Area(s.g::geography) END AS area_m2, NULL::bigint AS admin1_id, NULL::bigint AS admin2_id
+FROM (SELECT h.*, ST_GeomFromWKB(h.wkb, 4326) AS g FROM upload_incoming h) s
 CROSS JOIN LATERAL ST_IsValidDetail(s.g) d`
+
+	// clearIncomingSQL deletes the rows this transaction copied to upload_incoming (no other are visible to it).
+	clearIncomingSQL = `DELETE FROM upload_incoming`
 
 	invalidStagedSQL = `SELECT ord, reason, x, y FROM upload_hg WHERE NOT valid ORDER BY ord`
 
@@ -74,15 +69,24 @@ UPDATE upload_hg s SET
 WHERE CASE WHEN $1 = 1 THEN s.admin1_id ELSE s.admin2_id END IS NULL
   AND EXISTS (SELECT FROM admin_unit WHERE level = $1)`
 
+	// drawIDsSQL draws the ids of the staged areas (apart from upload_hg: nextval would keep the statements that
+	// make upload_hg from running in parallel).
+	drawIDsSQL = `
+CREATE TEMP TABLE upload_ids ON COMMIT DROP AS
+SELECT ord, nextval(pg_get_serial_sequence('hazard_area', 'id')) AS id FROM upload_hg ORDER BY ord;
+CREATE UNIQUE INDEX ON upload_ids (ord);
+ANALYZE upload_ids`
+
 	// insertStagedHeadsSQL inserts the heads with the ids drawn for them; a local id taken meanwhile by another
 	// transaction leaves its area out (takenStagedSQL).
 	insertStagedHeadsSQL = `
 INSERT INTO hazard_area (id, local_id, version, remaining_geom, remaining_area_m2) OVERRIDING SYSTEM VALUE
-SELECT id, local_id, 1, g, area_m2 FROM upload_hg ORDER BY ord
+SELECT i.id, s.local_id, 1, s.g, s.area_m2 FROM upload_hg s JOIN upload_ids i USING (ord) ORDER BY ord
 ON CONFLICT (local_id) DO NOTHING`
 
 	takenStagedSQL = `
-SELECT ord, local_id FROM upload_hg s WHERE NOT EXISTS (SELECT FROM hazard_area h WHERE h.id = s.id) ORDER BY ord`
+SELECT ord, s.local_id FROM upload_hg s JOIN upload_ids i USING (ord)
+WHERE NOT EXISTS (SELECT FROM hazard_area h WHERE h.id = i.id) ORDER BY ord`
 
 	dropStagedSQL = `DELETE FROM upload_hg WHERE ord = ANY($1::int[])`
 
@@ -92,11 +96,11 @@ INSERT INTO hazard_area_version (hazard_id, version, valid_from, is_current, rec
 	kind, contamination, evidence_type, evidence_category, devices, marking, priority, land_use,
 	identified_on, organisation, status, status_reason, releases_since, notes,
 	geom, area_m2, admin1_id, admin2_id)
-SELECT id, 1, identified_on, true, $1, 'identified',
-	kind, contamination, evidence_type, evidence_category, devices, marking, priority, land_use,
-	identified_on, organisation, status, status_reason, NULL, notes,
-	g, area_m2, admin1_id, admin2_id
-FROM upload_hg ORDER BY ord`
+SELECT i.id, 1, s.identified_on, true, $1, 'identified',
+	s.kind, s.contamination, s.evidence_type, s.evidence_category, s.devices, s.marking, s.priority, s.land_use,
+	s.identified_on, s.organisation, s.status, s.status_reason, NULL, s.notes,
+	s.g, s.area_m2, s.admin1_id, s.admin2_id
+FROM upload_hg s JOIN upload_ids i USING (ord) ORDER BY ord`
 
 	auditStagedSQL = `
 INSERT INTO audit_log (actor, action, entity, local_id, version, detail)
@@ -109,8 +113,7 @@ SELECT $1, 'create', 'hazard_area', local_id, 1, '{}'::jsonb FROM upload_hg ORDE
 CREATE TEMP TABLE upload_hg ON COMMIT DROP AS
 SELECT ord, local_id, kind, contamination, evidence_type, evidence_category, devices, marking, priority,
 	land_use, identified_on, organisation, status, status_reason, notes, geom AS g, true AS valid,
-	area_m2, nextval(pg_get_serial_sequence('hazard_area', 'id')) AS id,
-	NULL::bigint AS admin1_id, NULL::bigint AS admin2_id
+	area_m2, NULL::bigint AS admin1_id, NULL::bigint AS admin2_id
 FROM upload_staged_hazard WHERE upload_id = $1`
 
 	// recordedSinceSQL lists staged areas whose local id the registry holds since the submission.
@@ -152,11 +155,11 @@ ORDER BY s.ord, c.local_id`
 SELECT s.ord, h.local_id,
 	ST_Area(ST_CollectionExtract(ST_Intersection(h.remaining_geom, s.g), 3)::geography) AS overlap,
 	ST_Area(ST_CollectionExtract(ST_SymDifference(c.geom, s.g), 3)::geography) AS symdiff, s.area_m2
-FROM upload_hg s
+FROM upload_hg s JOIN upload_ids i USING (ord)
 CROSS JOIN LATERAL (
 	SELECT v.hazard_id, v.geom FROM hazard_area_version v
 	WHERE v.is_current AND NOT v.withdrawn AND v.status = 'open' AND v.geom && s.g AND ST_Intersects(v.geom, s.g)
-	  AND v.hazard_id <> s.id
+	  AND v.hazard_id <> i.id
 	LIMIT 50
 ) c
 JOIN hazard_area h ON h.id = c.hazard_id
@@ -166,7 +169,6 @@ ORDER BY s.ord, h.local_id`
 // stager collects an upload's new hazard areas into the staging table.
 type stager struct {
 	tx      pgx.Tx
-	created bool
 	pending []staged
 	later   func(i int) // called for a hazard area that turns out to exist
 	n       int
@@ -220,15 +222,9 @@ func (s *stager) flush(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	if !s.created {
-		if _, err := s.tx.Exec(ctx, createUploadStageSQL); err != nil {
-			return dbError(err, "upload: staging table")
-		}
-		s.created = true
-	}
 	cols := []string{"ord", "local_id", "kind", "contamination", "evidence_type", "evidence_category", "devices",
 		"marking", "priority", "land_use", "identified_on", "organisation", "status", "status_reason", "notes", "wkb"}
-	_, err = s.tx.CopyFrom(ctx, pgx.Identifier{"upload_h"}, cols, pgx.CopyFromSlice(len(batch), func(j int) ([]any, error) {
+	_, err = s.tx.CopyFrom(ctx, pgx.Identifier{"upload_incoming"}, cols, pgx.CopyFromSlice(len(batch), func(j int) ([]any, error) {
 		h := batch[j].h
 		devices := h.Devices
 		if devices == nil {
@@ -262,8 +258,8 @@ func newStagedResult() *stagedResult {
 // path runs (UploadService.run sets that for the transaction). Sorts and hashes hold 10^5 staged rows.
 func (s *stager) seqscan(ctx context.Context, on bool) error {
 	q := `SET LOCAL enable_seqscan = off`
-	if on {
-		q = `SET LOCAL enable_seqscan = on; SET LOCAL work_mem = '256MB'`
+	if on { // and parallel workers for what upload_incoming holds, whatever its size
+		q = `SET LOCAL enable_seqscan = on; SET LOCAL work_mem = '256MB'; SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0`
 	}
 	_, err := s.tx.Exec(ctx, q)
 	return dbError(err, "upload: planner setting")
@@ -281,6 +277,9 @@ func (s *stager) check(ctx context.Context, res *stagedResult) error {
 	defer s.seqscan(ctx, false) //nolint:errcheck // on failure the transaction is rolled back
 	if _, err := s.tx.Exec(ctx, checkStagedSQL); err != nil {
 		return dbError(err, "upload: check geometries")
+	}
+	if _, err := s.tx.Exec(ctx, clearIncomingSQL); err != nil {
+		return dbError(err, "upload: clear incoming")
 	}
 	rows, err := s.tx.Query(ctx, invalidStagedSQL)
 	if err != nil {
@@ -368,6 +367,9 @@ func (s *stager) insert(ctx context.Context, actor string, res *stagedResult) er
 		if _, err := s.tx.Exec(ctx, step.sql, step.args...); err != nil {
 			return dbError(err, "upload: "+step.name)
 		}
+	}
+	if _, err := s.tx.Exec(ctx, drawIDsSQL); err != nil {
+		return dbError(err, "upload: draw ids")
 	}
 	if err := s.seqscan(ctx, false); err != nil {
 		return err

@@ -191,6 +191,18 @@ func TestUploadStaged(t *testing.T) {
 		!warned(ws[1], "overlaps open hazard area S-3") || !warned(ws[2], "overlaps open hazard area S-2") || len(ws[3].Warnings) != 0 {
 		t.Fatalf("submission report: %+v", up.Report)
 	}
+	// The body is kept as sent (stored gzipped).
+	sent, _ := json.Marshal(map[string]any{"type": "FeatureCollection", "features": fs})
+	var kept bytes.Buffer
+	if err := uploads.WriteUploadBody(r.ctx, up.ID, &kept); err != nil || !bytes.Equal(kept.Bytes(), sent) {
+		t.Fatalf("body read back (%v): %d bytes, sent %d", err, kept.Len(), len(sent))
+	}
+	var stored int
+	var magic []byte
+	if err := r.db.Pool.QueryRow(r.ctx, `SELECT length(lo_get(body_oid)), substr(lo_get(body_oid), 1, 2) FROM upload WHERE id = $1`, up.ID).Scan(&stored, &magic); err != nil ||
+		stored >= len(sent) || !bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		t.Errorf("stored body: %d bytes starting %x (%v), sent %d", stored, magic, err, len(sent))
+	}
 	var staged int
 	stagedRows := func() int {
 		t.Helper()
