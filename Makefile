@@ -65,10 +65,10 @@ test: vet web chromium ## build the web assets, ensure chromium, go vet + go tes
 	echo '+ $(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) ./...'; \
 	$(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) ./...
 
-long-test: ## the long tests (a 10^4-feature upload end to end), against the provisioned database
+long-test: ## the long tests (10^4 features, most of them land releases, uploaded end to end), against the provisioned database
 	@URL="$$($(DB))"; \
 	export DATABASE_URL="$$URL" LANDRELEASE_LONG_TESTS=1; \
-	$(GO) test -count=1 -timeout 60m -run 'TestUploadTenThousandFeatures' -v ./cmd/landrelease
+	$(GO) test -count=1 -timeout 60m -run 'TestUploadTenThousandMixed' -v ./cmd/landrelease
 
 bench: ## go benchmarks against the provisioned database (LANDRELEASE_BENCH_SCALE passes through)
 	@URL="$$($(DB))"; \
