@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/landrelease/landrelease/internal/demo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/postgres/pgtest"
 )
@@ -61,48 +63,35 @@ func benchServe(b *testing.B, dbURL string) string {
 
 // BenchmarkHTTPSpatial measures GET /api/v1/hazard-areas?point= and ?bbox= (about 1 km) with concurrent keep-alive
 // clients, answered by the in-memory index (source=index) and by PostGIS (source=database), side by side.
-// Scale: LANDRELEASE_BENCH_SCALE hazard areas (default 10000), loaded by pgtest.BulkLoadQuiet.
+// Scale: LANDRELEASE_BENCH_SCALE hazard areas (default 10000), loaded by pgtest.BenchDB as BenchmarkFeedLoad of
+// internal/postgres loads them (the generator's 1.5 releases per area; at 10^6 and above, no releases and the
+// generator's 10^5 areas copied in SQL), kept and reused with LANDRELEASE_BENCH_KEEP=PREFIX. The server's
+// start-up (index build included, until /healthz answers 200) is logged.
 func BenchmarkHTTPSpatial(b *testing.B) {
 	if os.Getenv("DATABASE_URL") == "" {
 		b.Skip("DATABASE_URL is not set: run make bench to provision PostGIS")
 	}
-	n := 10000
-	if s := os.Getenv("LANDRELEASE_BENCH_SCALE"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n <= 0 {
-			b.Fatalf("LANDRELEASE_BENCH_SCALE=%q is not a positive number", s)
-		}
+	n := pgtest.BenchScale(b)
+	releases := 0.0
+	if n >= 1_000_000 {
+		releases = -1
 	}
-	dbURL := pgtest.NewDatabase(b)
-	db, err := postgres.Open(context.Background(), dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.Migrate(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	units := pgtest.ImportLaoProvinces(b, db)
-	data, err := demo.Generate(units, demo.Options{Hazards: n, Seed: 1, Today: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := pgtest.BulkLoadQuiet(context.Background(), db, data.Hazards, data.Releases); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.Pool.Exec(context.Background(), `VACUUM ANALYZE`); err != nil {
-		b.Fatal(err)
-	}
+	db, dbURL := pgtest.BenchDB(b, n, releases)
+	polys := benchPolygons(b, db, 4096)
 	db.Close()
+	start := time.Now()
 	base := benchServe(b, dbURL)
+	b.Logf("n=%d: server ready (index loaded) in %.2f s", n, time.Since(start).Seconds())
 
-	// Query points: a vertex of a random area pulled a third of the way to its first vertex's opposite, so that
-	// most fall inside an area; boxes of about 1 km around them.
+	// Query points: a vertex of a random area pulled a third of the way to its middle vertex, so that most fall
+	// inside an area; boxes of about 1 km around them. The areas are read back from the database: at 10^6 most
+	// are copies the generator never held.
 	r := rand.New(rand.NewPCG(1, 2))
 	const nq = 4096
 	points := make([]string, nq)
 	boxes := make([]string, nq)
 	for i := range points {
-		ring := data.Hazards[r.IntN(len(data.Hazards))].Geometry[0][0]
+		ring := polys[r.IntN(len(polys))][0]
 		a, c := ring[r.IntN(len(ring)-1)], ring[(len(ring)-1)/2]
 		p := [2]float64{a[0] + (c[0]-a[0])/3, a[1] + (c[1]-a[1])/3}
 		points[i] = fmt.Sprintf("%.7f,%.7f", p[0], p[1])
@@ -116,6 +105,7 @@ func BenchmarkHTTPSpatial(b *testing.B) {
 		for _, src := range []string{"index", "database"} {
 			b.Run(fmt.Sprintf("n=%d/%s/%s", n, q.name, src), func(b *testing.B) {
 				b.SetParallelism(4)
+				var bytes atomic.Int64
 				start := time.Now()
 				b.RunParallel(func(pb *testing.PB) {
 					i := rand.IntN(nq)
@@ -126,7 +116,8 @@ func BenchmarkHTTPSpatial(b *testing.B) {
 							b.Error(err)
 							return
 						}
-						io.Copy(io.Discard, res.Body) //nolint:errcheck
+						m, _ := io.Copy(io.Discard, res.Body)
+						bytes.Add(m)
 						res.Body.Close()
 						if res.StatusCode != http.StatusOK {
 							b.Errorf("status %d", res.StatusCode)
@@ -135,7 +126,54 @@ func BenchmarkHTTPSpatial(b *testing.B) {
 					}
 				})
 				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+				b.ReportMetric(float64(bytes.Load())/float64(b.N), "bytes/req")
 			})
 		}
 	}
+}
+
+// benchPolygons reads the current polygons of about k areas drawn at random (seed 1) from db, the first polygon
+// of each area's multipolygon.
+func benchPolygons(b *testing.B, db *postgres.DB, k int) []orb.Polygon {
+	b.Helper()
+	ctx := context.Background()
+	var lo, hi int64
+	if err := db.Pool.QueryRow(ctx, `SELECT min(id), max(id) FROM hazard_area`).Scan(&lo, &hi); err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	ids := make([]int64, k)
+	for i := range ids {
+		ids[i] = lo + r.Int64N(hi-lo+1)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT ST_AsBinary(geom) FROM hazard_area_version WHERE hazard_id = ANY($1) AND is_current`, ids)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var polys []orb.Polygon
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			b.Fatal(err)
+		}
+		g, err := wkb.Unmarshal(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		switch g := g.(type) {
+		case orb.MultiPolygon:
+			if len(g) > 0 {
+				polys = append(polys, g[0])
+			}
+		case orb.Polygon:
+			polys = append(polys, g)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	if len(polys) == 0 {
+		b.Fatal("no hazard areas in the database")
+	}
+	return polys
 }
