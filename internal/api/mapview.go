@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"math"
 	"net/http"
 	"net/url"
@@ -283,15 +284,7 @@ func largestFirst(hs []*landrelease.HazardArea, limit int) []*landrelease.Hazard
 		return 0
 	})
 	hs = hs[:limit]
-	slices.SortFunc(hs, func(a, b *landrelease.HazardArea) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(hs, func(a, b *landrelease.HazardArea) int { return cmp.Compare(a.ID, b.ID) })
 	return hs
 }
 

@@ -18,6 +18,7 @@
 package spatial
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -199,15 +200,7 @@ func boundOf(mp orb.MultiPolygon) orb.Bound {
 	return orb.Bound{Min: orb.Point{minX, minY}, Max: orb.Point{maxX, maxY}}
 }
 
-func byID(a, b *Item) int {
-	switch {
-	case a.ID < b.ID:
-		return -1
-	case a.ID > b.ID:
-		return 1
-	}
-	return 0
-}
+func byID(a, b *Item) int { return cmp.Compare(a.ID, b.ID) }
 
 // Point returns the items whose Remaining covers p (boundary included, holes
 // respected), ordered by ID.
