@@ -66,7 +66,7 @@ func (d demoFlags) hazardsOnly() bool { return *d.releases == 0 }
 func demoLoad(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "demo load", "demo load [--hazards N] [--seed S] [--if-empty]")
 	d := addDemoFlags(fs, 3000)
-	ifEmpty := fs.Bool("if-empty", false, "do nothing when the registry already holds hazard areas")
+	ifEmpty := fs.Bool("if-empty", false, "load only into an empty registry, or finish an interrupted load of the same demo; else do nothing")
 	workers := fs.Int("workers", 4, "concurrent writers")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -80,19 +80,26 @@ func demoLoad(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	hazards := postgres.NewHazardAreaService(db)
-	if *ifEmpty {
-		hs, err := hazards.FindHazardAreas(ctx, landrelease.HazardAreaFilter{Status: landrelease.StatusAll, Limit: 1})
-		if err != nil {
-			return err
-		}
-		if len(hs) > 0 {
-			fmt.Fprintln(e.stdout, "the registry already holds hazard areas: demo data not loaded")
-			return nil
-		}
-	}
 	units, err := d.units()
 	if err != nil {
 		return err
+	}
+	var have map[string]bool // hazard areas of this demo loaded by an interrupted run
+	if *ifEmpty {
+		var load bool
+		if have, load, err = demoProgress(ctx, hazards, units, d.options()); err != nil {
+			return err
+		}
+		switch {
+		case !load && len(have) > 0:
+			fmt.Fprintln(e.stdout, "the demo data is loaded already")
+			return nil
+		case !load:
+			fmt.Fprintln(e.stdout, "the registry holds other hazard areas: demo data not loaded")
+			return nil
+		case len(have) > 0:
+			fmt.Fprintf(e.stdout, "finishing an interrupted demo load: %d hazard areas are there\n", len(have))
+		}
 	}
 	cctx := cliContext(ctx, e)
 	if err := postgres.NewAdminUnitService(db).ImportAdminUnits(cctx, 1, units); err != nil {
@@ -130,7 +137,9 @@ func demoLoad(ctx context.Context, e *env, args []string) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if err := l.load(cctx, j); err != nil {
+				// A job started is finished even when the load is interrupted (Ctrl-C), so that an
+				// interrupted load leaves whole hazard areas, which a later run does not load again.
+				if err := l.load(context.WithoutCancel(cctx), j); err != nil {
 					errc <- fmt.Errorf("hazard area %s: %w", j.h.LocalID, describe(err))
 					return
 				}
@@ -141,6 +150,9 @@ func demoLoad(ctx context.Context, e *env, args []string) error {
 	genErr := demo.Stream(units, d.options(), func(h *landrelease.HazardArea, rs []*landrelease.LandRelease, rc *demo.Reclassification) error {
 		if d.hazardsOnly() {
 			rs, rc = nil, nil
+		}
+		if have[h.LocalID] {
+			return nil
 		}
 		select {
 		case jobs <- job{h, rs, rc}:
@@ -163,6 +175,36 @@ func demoLoad(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "loaded %d admin units, %d hazard areas and %d land releases in %s\n", len(units), nh, nr, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// demoProgress compares the registry with the demo that opt generates: whether to load (the registry holds no
+// hazard area, or only some of the demo's), and which of the demo's hazard areas it holds.
+func demoProgress(ctx context.Context, hazards *postgres.HazardAreaService, units []*landrelease.AdminUnit, opt demo.Options) (map[string]bool, bool, error) {
+	ids := map[string]bool{}
+	if err := demo.Stream(units, opt, func(h *landrelease.HazardArea, _ []*landrelease.LandRelease, _ *demo.Reclassification) error {
+		ids[h.LocalID] = true
+		return nil
+	}); err != nil {
+		return nil, false, err
+	}
+	have := map[string]bool{}
+	for after := int64(0); ; {
+		page, err := hazards.FindHazardAreas(ctx, landrelease.HazardAreaFilter{Status: landrelease.StatusAll, After: after, Limit: 1000})
+		if err != nil {
+			return nil, false, describe(err)
+		}
+		for _, h := range page {
+			if !ids[h.LocalID] {
+				return nil, false, nil // not the demo's
+			}
+			have[h.LocalID] = true
+		}
+		if len(page) < 1000 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	return have, len(have) < len(ids), nil
 }
 
 type job struct {
