@@ -191,18 +191,18 @@ func (s *HazardAreaService) CreateHazardArea(ctx context.Context, h *landrelease
 	if err := h.Validate(s.db.today()); err != nil {
 		return err
 	}
-	err = s.db.inTx(ctx, func(tx pgx.Tx) error { return createHazard(ctx, tx, h, u) })
+	// The record is read back inside the transaction: a failure to read it undoes the write, so a client
+	// never sees an error for a write that took place.
+	var got *landrelease.HazardArea
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := createHazard(ctx, tx, h, u); err != nil {
+			return err
+		}
+		got, err = findHazard(ctx, tx, h.LocalID, landrelease.Temporal{})
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	return s.readBack(ctx, h)
-}
-
-// readBack sets h to its current state after a committed write.
-func (s *HazardAreaService) readBack(ctx context.Context, h *landrelease.HazardArea) error {
-	got, err := s.FindHazardArea(ctx, h.LocalID, landrelease.Temporal{})
-	if err != nil {
-		return fmt.Errorf("read back hazard area %s: %w", h.LocalID, err)
 	}
 	*h = *got
 	return nil
@@ -293,11 +293,15 @@ func (s *HazardAreaService) UpdateHazardArea(ctx context.Context, localID string
 	if err := h.Validate(today); err != nil {
 		return nil, err
 	}
-	err = s.db.inTx(ctx, func(tx pgx.Tx) error { return updateHazard(ctx, tx, localID, c, h, today, u) })
-	if err != nil {
-		return nil, err
-	}
-	return s.FindHazardArea(ctx, localID, landrelease.Temporal{})
+	var got *landrelease.HazardArea
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := updateHazard(ctx, tx, localID, c, h, today, u); err != nil {
+			return err
+		}
+		got, err = findHazard(ctx, tx, localID, landrelease.Temporal{}) // read back before the commit, as CreateHazardArea
+		return err
+	})
+	return got, err
 }
 
 // settle recomputes the remaining polygon of hazard id and closes the area when its releases leave less than

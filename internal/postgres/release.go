@@ -192,16 +192,29 @@ func (s *LandReleaseService) CreateLandRelease(ctx context.Context, r *landrelea
 	if err := r.Validate(s.db.today()); err != nil {
 		return err
 	}
-	err = s.db.inTx(ctx, func(tx pgx.Tx) error { return createRelease(ctx, tx, r, u) })
+	// Read back inside the transaction, as HazardAreaService.CreateHazardArea does.
+	var got []*landrelease.LandRelease
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := createRelease(ctx, tx, r, u); err != nil {
+			return err
+		}
+		got, err = readBackRelease(ctx, tx, r.LocalID)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	got, err := s.FindLandRelease(ctx, r.LocalID, landrelease.Temporal{})
-	if err != nil {
-		return fmt.Errorf("read back land release %s: %w", r.LocalID, err)
-	}
-	*r = *got
+	*r = *got[0]
 	return nil
+}
+
+// readBackRelease reads release localID as it stands inside tx, after a write.
+func readBackRelease(ctx context.Context, tx pgx.Tx, localID string) ([]*landrelease.LandRelease, error) {
+	rs, err := findReleases(ctx, tx, landrelease.LandReleaseFilter{Limit: 1}, []string{localID}, false)
+	if err == nil && len(rs) == 0 {
+		err = fmt.Errorf("read back land release %s: not found", localID)
+	}
+	return rs, err
 }
 
 // lockRelease locks release localID and its hazard area and checks ifVersion.
@@ -237,11 +250,18 @@ func (s *LandReleaseService) UpdateLandRelease(ctx context.Context, localID stri
 	if err := r.Validate(s.db.today()); err != nil {
 		return nil, err
 	}
-	err = s.db.inTx(ctx, func(tx pgx.Tx) error { return updateRelease(ctx, tx, localID, c, r, u) })
+	var got []*landrelease.LandRelease
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := updateRelease(ctx, tx, localID, c, r, u); err != nil {
+			return err
+		}
+		got, err = readBackRelease(ctx, tx, localID)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return s.FindLandRelease(ctx, localID, landrelease.Temporal{})
+	return got[0], nil
 }
 
 // WithdrawLandRelease withdraws a release; see landrelease.LandReleaseService.
