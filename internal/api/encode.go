@@ -21,11 +21,11 @@ import (
 // Fast GeoJSON output of the index path. Encoding full geometries with encoding/json (through orb's geojson
 // marshaling) costs most of a spatial query's time, while the index hands out the same immutable
 // *landrelease.HazardArea values request after request: each feature's JSON is therefore encoded once, kept in
-// featureJSON, and a page is written by joining the cached features inside a hand-written FeatureCollection
+// the Server's featureCache, and a page is written by joining the cached features inside a hand-written FeatureCollection
 // wrapper. The bytes are those of geoJSON(c, 200, feature.Collection{...}): encode_test.go compares them.
 
-// featureJSON caches the encoded features of the index path.
-var featureJSON = newFeatureCache(256 << 20)
+// featureCacheBytes bounds the memory of a Server's cache of encoded features.
+const featureCacheBytes = 256 << 20
 
 const cacheShards = 64
 
@@ -91,7 +91,10 @@ func (c *featureCache) get(h *landrelease.HazardArea, rem bool) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	cost := len(b) + 16*(geo.Vertices(h.Geometry)+geo.Vertices(h.Remaining)) + 512
+	cost := len(b) + 16*geo.Vertices(h.Geometry) + 512
+	if !sharesPolygon(h) {
+		cost += 16 * geo.Vertices(h.Remaining)
+	}
 	if cost > c.budget/4 {
 		return b, nil // too large to keep
 	}
@@ -210,15 +213,21 @@ func collection(hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, 
 // roundDistance rounds a near query's distance to the centimetre.
 func roundDistance(d float64) float64 { return float64(int64(d*100+0.5)) / 100 }
 
+// sharesPolygon reports whether h's remaining polygon is its whole polygon, held once (an area with no release
+// counting against it): the cache then keeps one polygon, not two.
+func sharesPolygon(h *landrelease.HazardArea) bool {
+	return len(h.Geometry) > 0 && len(h.Remaining) == len(h.Geometry) && &h.Remaining[0] == &h.Geometry[0]
+}
+
 // appendCollection appends to buf the JSON of collection(hs, rem, dist, links, timeStamp) as geoJSON writes it,
 // trailing newline included, from the cached features. It fails where encoding/json would (a NaN, say).
-func appendCollection(buf []byte, hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []feature.Link, timeStamp string) ([]byte, error) {
+func (c *featureCache) appendCollection(buf []byte, hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []feature.Link, timeStamp string) ([]byte, error) {
 	buf = append(buf, `{"type":"FeatureCollection","features":[`...)
 	for i, h := range hs {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		b, err := featureJSON.get(h, rem)
+		b, err := c.get(h, rem)
 		if err != nil {
 			return buf, err
 		}
@@ -313,9 +322,9 @@ var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b
 
 // writeCollection writes collection(hs, rem, dist, links, now) as geoJSON does, from cached features. When that
 // fails it leaves the response alone and reports false, for the caller to take the reference path.
-func writeCollection(c echo.Context, hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []feature.Link, timeStamp string) (bool, error) {
+func (s *Server) writeCollection(c echo.Context, hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []feature.Link, timeStamp string) (bool, error) {
 	bp := bodies.Get().(*[]byte)
-	buf, err := appendCollection((*bp)[:0], hs, rem, dist, links, timeStamp)
+	buf, err := s.features.appendCollection((*bp)[:0], hs, rem, dist, links, timeStamp)
 	if err != nil {
 		*bp = buf[:0]
 		bodies.Put(bp)

@@ -168,7 +168,7 @@ func TestAppendCollectionMatchesEncoder(t *testing.T) {
 		links := testLinks[round%len(testLinks)]
 		ts := []string{"2025-06-30T01:02:03Z", "", time.Now().UTC().Format(time.RFC3339)}[round%3]
 		for pass := range 2 { // the second pass reads the cache
-			got, err := appendCollection(nil, page, rem, dist, links, ts)
+			got, err := newFeatureCache(featureCacheBytes).appendCollection(nil, page, rem, dist, links, ts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,7 +184,7 @@ func TestAppendCollectionFailsLikeEncoder(t *testing.T) {
 	h.ID = 1 << 40
 	// A NaN distance survives its rounding to the centimetre as some number, in both paths.
 	dist := map[int64]float64{h.ID: math.NaN()}
-	got, err := appendCollection(nil, []*landrelease.HazardArea{h}, false, dist, nil, "")
+	got, err := newFeatureCache(featureCacheBytes).appendCollection(nil, []*landrelease.HazardArea{h}, false, dist, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestAppendCollectionFailsLikeEncoder(t *testing.T) {
 	bad := *h
 	bad.ID++
 	bad.AreaM2 = math.Inf(1)
-	if _, err := appendCollection(nil, []*landrelease.HazardArea{&bad}, false, nil, nil, ""); err == nil {
+	if _, err := newFeatureCache(featureCacheBytes).appendCollection(nil, []*landrelease.HazardArea{&bad}, false, nil, nil, ""); err == nil {
 		t.Error("infinite area encoded")
 	}
 }
@@ -541,5 +541,25 @@ func BenchmarkSpatialListServe(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestSharesPolygon checks that the cache counts an area's polygon once when its remaining polygon is the same
+// value (as the change feed loads an area without releases), and twice when it is a copy.
+func TestSharesPolygon(t *testing.T) {
+	g := orb.MultiPolygon{{{{103, 19}, {103.01, 19}, {103.01, 19.01}, {103, 19}}}}
+	copied := orb.MultiPolygon{{{{103, 19}, {103.01, 19}, {103.01, 19.01}, {103, 19}}}}
+	for _, tc := range []struct {
+		h    landrelease.HazardArea
+		want bool
+	}{
+		{landrelease.HazardArea{Geometry: g, Remaining: g}, true},
+		{landrelease.HazardArea{Geometry: g, Remaining: copied}, false},
+		{landrelease.HazardArea{Geometry: g}, false},
+		{landrelease.HazardArea{}, false},
+	} {
+		if got := sharesPolygon(&tc.h); got != tc.want {
+			t.Errorf("sharesPolygon(%v, %v) = %v, want %v", tc.h.Geometry, tc.h.Remaining, got, tc.want)
+		}
 	}
 }

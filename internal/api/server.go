@@ -43,9 +43,10 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	cfg     Config
-	echo    *echo.Echo
-	signIns *throttle
+	cfg      Config
+	echo     *echo.Echo
+	signIns  *throttle
+	features *featureCache // encoded features of the index path (encode.go)
 }
 
 // New returns a Server with every route registered.
@@ -64,7 +65,7 @@ func New(cfg Config) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInFailures, signInWindow)}
+	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInFailures, signInWindow), features: newFeatureCache(featureCacheBytes)}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.recover, s.logRequests, s.limitBody, s.authenticate)
 	s.routes()

@@ -134,7 +134,7 @@ func (s *Server) writeList(c echo.Context, hs []*landrelease.HazardArea, f landr
 	ts := timeStampNow()
 	// The features come from the cache of encoded features (encode.go); should that fail, the reference
 	// encoding writes the same page, or fails as it always did.
-	if done, err := writeCollection(c, hs, rem, dist, links, ts); done {
+	if done, err := s.writeCollection(c, hs, rem, dist, links, ts); done {
 		return err
 	}
 	return geoJSON(c, http.StatusOK, collection(hs, rem, dist, links, ts))
