@@ -90,10 +90,14 @@ async function detail(id) {
   return state.details.get(id);
 }
 
+// Uploads larger than this are not re-checked for the queue's figures (a re-check of 10^5 features takes the
+// server some 15 s) nor drawn from their body (which would hold hundreds of MB in the page): open them to check.
+const MAX_BROWSED_BYTES = 32 << 20;
+
 // fillCounts fetches the new/changed/unchanged figures of the listed uploads, one at a time (each is a re-check).
 async function fillCounts() {
   for (const u of state.uploads.slice(0, 30)) {
-    if (u.report || state.details.has(u.id)) continue;
+    if (u.report || state.details.has(u.id) || u.size_bytes > MAX_BROWSED_BYTES) continue;
     try {
       await detail(u.id);
       renderQueue();
@@ -122,14 +126,17 @@ async function openUpload(id) {
   current.clearLayers();
   setStatus("Loading the upload…", true);
   try {
+    const listed = state.uploads.find((u) => u.id === id);
+    const big = listed && listed.size_bytes > MAX_BROWSED_BYTES;
     const [up, text] = await Promise.all([
       detail(id),
-      fetch(`/api/v1/uploads/${id}/body`, { credentials: "same-origin" }).then((r) => (r.ok ? r.text() : null)),
+      big ? null : fetch(`/api/v1/uploads/${id}/body`, { credentials: "same-origin" }).then((r) => (r.ok ? r.text() : null)),
     ]);
     if (state.id !== id) return;
     state.body = text ? readJSON(text) : null;
     $("#detail-sub").textContent = `From ${up.submitted_by}, ${fmtTime(up.submitted_at)} UTC · ${int(up.feature_count)} features · ${(up.size_bytes / 1024).toLocaleString("en", { maximumFractionDigits: 0 })} KB · ${up.status}`;
     showReport(up.report);
+    if (big) setStatus(`Too large to draw here (${int(up.size_bytes / 1048576)} MB): the list shows the report; download the body to view it in QGIS.`);
     setButtons(up.status === "submitted");
     document.body.dataset.opened = String(id);
   } catch (e) {
