@@ -103,12 +103,6 @@ func (f *fastDecoder) eat(c byte) bool {
 	return false
 }
 
-// peek reports whether the next byte after blanks is c, without consuming it.
-func (f *fastDecoder) peek(c byte) bool {
-	f.ws()
-	return f.i < len(f.b) && f.b[f.i] == c
-}
-
 // plainString reads a string of printable ASCII without escapes.
 func (f *fastDecoder) plainString() (string, bool) {
 	if !f.eat('"') {
