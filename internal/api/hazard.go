@@ -53,8 +53,17 @@ func nextLink(c echo.Context, last int64) string {
 	q := u.Query()
 	q.Set("after", strconv.FormatInt(last, 10))
 	u.RawQuery = q.Encode()
-	return u.RequestURI()
+	return absolute(c, u.RequestURI())
 }
+
+// absolute makes a link to uri (a path and query on this server) absolute, as OGC API clients (GDAL, QGIS)
+// follow links: the scheme and host the request came by (X-Forwarded-Proto behind a proxy).
+func absolute(c echo.Context, uri string) string {
+	return c.Scheme() + "://" + c.Request().Host + uri
+}
+
+// selfLink is the absolute URL of the request.
+func selfLink(c echo.Context) string { return absolute(c, c.Request().URL.RequestURI()) }
 
 func (s *Server) listHazardAreas(c echo.Context) error {
 	q := c.QueryParams()
@@ -81,7 +90,7 @@ func (s *Server) listHazardAreas(c echo.Context) error {
 	for _, h := range hs {
 		out.Features = append(out.Features, feature.Hazard(h, rem))
 	}
-	out.Links = []feature.Link{{Href: c.Request().URL.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
+	out.Links = []feature.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
 	limit := f.Limit
 	if limit == 0 {
 		limit = 100

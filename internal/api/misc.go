@@ -45,16 +45,6 @@ func (s *Server) health(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Server) index(c echo.Context) error {
-	links := []map[string]string{
-		{"rel": "hazard-areas", "href": "/api/v1/hazard-areas", "type": mediaGeoJSON},
-		{"rel": "land-releases", "href": "/api/v1/land-releases", "type": mediaGeoJSON},
-		{"rel": "admin-units", "href": "/api/v1/admin-units?level=1", "type": mediaGeoJSON},
-		{"rel": "health", "href": "/healthz", "type": mediaJSON},
-	}
-	return c.JSON(http.StatusOK, map[string]any{"title": "landrelease registry API", "links": links})
-}
-
 func (s *Server) listAdminUnits(c echo.Context) error {
 	level := 0
 	if l := c.QueryParam("level"); l != "" {

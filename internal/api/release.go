@@ -44,7 +44,7 @@ func (s *Server) listLandReleases(c echo.Context) error {
 		return err
 	}
 	out := releaseCollection(rs)
-	out.Links = []feature.Link{{Href: c.Request().URL.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
+	out.Links = []feature.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
 	limit := f.Limit
 	if limit == 0 {
 		limit = 100

@@ -6,7 +6,12 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.health)
 
 	v1 := e.Group("/api/v1")
-	v1.GET("", s.index)
+	v1.GET("", s.index) // the landing page of OGC API - Features (ogc.go)
+	v1.GET("/conformance", s.conformance)
+	v1.GET("/collections", s.listCollections)
+	v1.GET("/collections/:collection", s.getCollection)
+	v1.GET("/collections/:collection/items", s.collectionItems)
+	v1.GET("/collections/:collection/items/:id", s.collectionItem)
 
 	v1.POST("/session", s.signIn)
 	v1.GET("/session", s.session)

@@ -127,7 +127,7 @@ func (s *Server) writeList(c echo.Context, hs []*landrelease.HazardArea, f landr
 	if more {
 		hs = hs[:limit]
 	}
-	links := []feature.Link{{Href: c.Request().URL.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
+	links := []feature.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
 	if more && dist == nil {
 		links = append(links, feature.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
 	}

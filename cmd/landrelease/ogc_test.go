@@ -1,0 +1,97 @@
+package main
+
+import (
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestOGCAPIFeatures reads the registry as OGC API - Features clients do: landing page, conformance, collections,
+// items and one item, each found by following links; and, where GDAL is installed, with its OAPIF driver.
+func TestOGCAPIFeatures(t *testing.T) {
+	a := start(t)
+	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
+	for i, id := range []string{"LA-XK-2024-0001", "LA-XK-2024-0002"} {
+		res := a.do("POST", "/api/v1/hazard-areas", dm, nil, feat(rect(103.1+0.01*float64(i), 19.4, 103.105+0.01*float64(i), 19.405), map[string]any{
+			"local_id": id, "kind": "CHA", "contamination": "cmr", "evidence": "direct", "evidence_category": "items_seen",
+			"identified_on": "2024-02-01", "organisation": "MAG"}))
+		if res.status != http.StatusCreated {
+			t.Fatalf("create %s: %d %v", id, res.status, res.body)
+		}
+	}
+	href := func(body map[string]any, rel string) string {
+		t.Helper()
+		links, _ := body["links"].([]any)
+		for _, l := range links {
+			m, _ := l.(map[string]any)
+			if m["rel"] == rel {
+				h, _ := m["href"].(string)
+				if !strings.HasPrefix(h, a.base+"/") {
+					t.Fatalf("link %s is not absolute on this server: %q", rel, h)
+				}
+				return strings.TrimPrefix(h, a.base)
+			}
+		}
+		t.Fatalf("no link %q in %v", rel, body)
+		return ""
+	}
+	get := func(path string) map[string]any {
+		t.Helper()
+		res := a.do("GET", path, "", nil, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("GET %s: %d %v", path, res.status, res.body)
+		}
+		return res.body
+	}
+	landing := get("/api/v1")
+	conf := get(href(landing, "conformance"))
+	if !strings.Contains(strings.Join(toStrings(conf["conformsTo"]), " "), "ogcapi-features-1/1.0/conf/core") {
+		t.Errorf("conformance: %v", conf)
+	}
+	cols := get(href(landing, "data"))
+	var items string
+	for _, c := range cols["collections"].([]any) {
+		if m := c.(map[string]any); m["id"] == "hazard-areas" {
+			items = href(m, "items")
+		}
+	}
+	if items == "" {
+		t.Fatalf("no hazard-areas collection: %v", cols)
+	}
+	page := get(items + "?limit=1")
+	fs, _ := page["features"].([]any)
+	if len(fs) != 1 || page["type"] != "FeatureCollection" {
+		t.Fatalf("items: %v", page)
+	}
+	next := get(href(page, "next"))
+	if nf, _ := next["features"].([]any); len(nf) != 1 || nf[0].(map[string]any)["id"] == fs[0].(map[string]any)["id"] {
+		t.Errorf("next page: %v", next)
+	}
+	one := get(items + "/LA-XK-2024-0002")
+	if one["type"] != "Feature" || one["id"] != "LA-XK-2024-0002" {
+		t.Errorf("item: %v", one)
+	}
+	if res := a.do("GET", "/api/v1/collections/minefields/items", "", nil, nil); res.status != http.StatusNotFound {
+		t.Errorf("unknown collection: %d %v", res.status, res.body)
+	}
+
+	ogrinfo, err := exec.LookPath("ogrinfo")
+	if err != nil {
+		t.Log("GDAL's ogrinfo is not installed: the OAPIF driver check is skipped")
+		return
+	}
+	out, err := exec.Command(ogrinfo, "-ro", "-so", "OAPIF:"+a.base+"/api/v1", "hazard-areas").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Feature Count: 2") || !strings.Contains(string(out), "local_id: String") {
+		t.Errorf("ogrinfo OAPIF: %v\n%s", err, out)
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
