@@ -447,9 +447,10 @@ func TestSpatialListPages(t *testing.T) {
 		}
 		return rec.Body.Bytes(), page.TimeStamp
 	}
+	const origin = "http://example.com" // httptest.NewRequest's host: links are absolute
 	self := func(target string) []feature.Link {
 		u, _ := url.Parse(target)
-		return []feature.Link{{Href: u.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
+		return []feature.Link{{Href: origin + u.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
 	}
 	hits := 0
 	for i := range 200 {
@@ -481,7 +482,7 @@ func TestSpatialListPages(t *testing.T) {
 			want = all[:3]
 			q, _ := url.ParseQuery(target[strings.IndexByte(target, '?')+1:])
 			q.Set("after", fmt.Sprint(want[2].ID))
-			links = append(links, feature.Link{Href: "/api/v1/hazard-areas?" + q.Encode(), Rel: "next", Type: mediaGeoJSON})
+			links = append(links, feature.Link{Href: origin + "/api/v1/hazard-areas?" + q.Encode(), Rel: "next", Type: mediaGeoJSON})
 		}
 		samePage(t, target, body, referencePage(t, want, rem, nil, links, ts))
 
