@@ -38,13 +38,7 @@ func BenchmarkMapView(b *testing.B) {
 	if os.Getenv("DATABASE_URL") == "" {
 		b.Skip("DATABASE_URL is not set: run make bench to provision PostGIS")
 	}
-	n := 10000
-	if s := os.Getenv("LANDRELEASE_BENCH_SCALE"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n <= 0 {
-			b.Fatalf("LANDRELEASE_BENCH_SCALE=%q is not a positive number", s)
-		}
-	}
+	n := pgtest.BenchScale(b)
 	ctx := context.Background()
 	db := pgtest.Open(b)
 	units := pgtest.ImportLaoProvinces(b, db)
