@@ -686,7 +686,13 @@ func (s *UploadService) FindUpload(ctx context.Context, id int64) (*landrelease.
 	if err != nil || up.Status != landrelease.UploadSubmitted {
 		return up, err
 	}
-	// A submitted upload is checked again against the record as it stands now, as a reviewer sees it.
+	// A submitted upload is checked again against the record as it stands now, as a reviewer sees it. An upload
+	// of new hazard areas only, all staged, needs no new check of their geometry: only whether the registry
+	// took their local ids since (its warnings stay those of the submission).
+	if rep, ok, err := s.recheckStaged(ctx, up); err != nil || ok {
+		up.Report = rep
+		return up, err
+	}
 	body, err := s.spoolBody(ctx, up.ID)
 	if err != nil {
 		return nil, err
@@ -698,6 +704,40 @@ func (s *UploadService) FindUpload(ctx context.Context, id int64) (*landrelease.
 	}
 	up.Report = rep
 	return up, nil
+}
+
+// recheckStaged is FindUpload's check of an upload whose features are all new hazard areas, staged: each whose
+// local id the registry holds since is rejected as approval would reject it. ok is false for other uploads.
+func (s *UploadService) recheckStaged(ctx context.Context, up *landrelease.Upload) (*landrelease.UploadReport, bool, error) {
+	for _, f := range up.Report.Features {
+		if f.Record != feature.RecordHazardArea || f.Action != landrelease.ActionNew {
+			return nil, false, nil
+		}
+	}
+	var kept int
+	if err := s.db.Pool.QueryRow(ctx, countStagedSQL, up.ID).Scan(&kept); err != nil {
+		return nil, false, dbError(err, "upload: staged")
+	}
+	if kept != len(up.Report.Features) {
+		return nil, false, nil
+	}
+	rows, err := s.db.Pool.Query(ctx, stagedTakenSQL, up.ID)
+	if err != nil {
+		return nil, false, dbError(err, "upload: staged local ids")
+	}
+	rep := &landrelease.UploadReport{Features: slices.Clone(up.Report.Features)}
+	var ord, version int
+	_, err = pgx.ForEachRow(rows, []any{&ord, &version}, func() error {
+		if ord >= 0 && ord < len(rep.Features) {
+			reject(&rep.Features[ord], feature.PrefixDetails([]landrelease.Detail{{Field: "local_id", Pointer: "/properties/local_id",
+				Reason: fmt.Sprintf("the record changed since the upload was submitted (version 0, now %d): submit it again", version)}}, ord))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, dbError(err, "upload: staged local ids")
+	}
+	return summarize(rep), true, nil
 }
 
 // spoolBody copies an upload's body to a temporary file.

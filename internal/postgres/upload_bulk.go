@@ -128,6 +128,11 @@ FROM upload_hg`
 
 	countStagedSQL = `SELECT count(*) FROM upload_staged_hazard WHERE upload_id = $1`
 
+	// stagedTakenSQL lists the staged areas of upload $1 whose local id the registry holds, with its version.
+	stagedTakenSQL = `
+SELECT s.ord, h.version FROM upload_staged_hazard s JOIN hazard_area h ON h.local_id = s.local_id
+WHERE s.upload_id = $1 ORDER BY s.ord`
+
 	// unstageSQL drops the staged areas of upload $1 once it is decided.
 	unstageSQL = `DELETE FROM upload_staged_hazard WHERE upload_id = $1`
 

@@ -219,6 +219,13 @@ func TestUploadStaged(t *testing.T) {
 	if err := r.hazards.CreateHazardArea(r.ctx, hazard("S-4", square(103.60, 19.40, 103.61, 19.41), "2021-01-01")); err != nil {
 		t.Fatal(err)
 	}
+	// The reviewer sees it without a new check of the geometries.
+	seen, err := uploads.FindUpload(r.ctx, up.ID)
+	if err != nil || seen.Report.Rejected != 1 || seen.Report.New != 3 || seen.Report.Features[3].Status != landrelease.FeatureRejected ||
+		!strings.Contains(seen.Report.Features[3].Errors[0].Reason, "changed since the upload was submitted") ||
+		!warned(seen.Report.Features[0], "near-duplicate of hazard area S-0") {
+		t.Fatalf("review after a conflicting change: %+v (%v)", seen.Report, err)
+	}
 	before = r.counts(t)
 	_, err = uploads.Approve(r.ctx, up.ID, "ok")
 	var re *landrelease.ReportError
