@@ -255,7 +255,8 @@ func TestBrowser(t *testing.T) {
 		b.screenshot("map.png")
 		b.noCSPViolations("map")
 		b.do("reload the view", chromedp.Navigate("about:blank"), chromedp.Navigate(a.base+"/"+hash))
-		b.waitFor("the view again", `document.body.dataset.ready === "1" && Number(document.body.dataset.hazards) > 0 && `+paintedJS+` > 0`)
+		// Evaluated again across navigations: the first load may still be replacing its document.
+		b.waitAcross("the view again", `document.body.dataset.ready === "1" && Number(document.body.dataset.hazards) > 0 && `+paintedJS+` > 0`)
 		if got := eval[string](b, "hash", `location.hash`); got != hash {
 			t.Errorf("reloaded view at %q, want %q", got, hash)
 		}
