@@ -86,6 +86,11 @@ var (
 	reviewers = []landrelease.Role{landrelease.RoleDataManager}
 )
 
+// uploadPlannerSQL sets the planner for an upload's transaction. Sequential scans are priced out (see run). The
+// per-record path runs the same dozen statements per feature: their plans are made once (generic plans), not
+// again for each feature's parameters, which cost about 0.3 ms a statement.
+const uploadPlannerSQL = `SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan`
+
 // runMode says what run does with what it writes.
 type runMode int
 
@@ -108,7 +113,7 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 	// The transaction adds thousands of rows the planner's statistics know nothing of (they may say the tables
 	// are empty); every query of the per-record path has an index to follow, so sequential scans, which would
 	// make the upload quadratic, are priced out.
-	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+	if _, err := tx.Exec(ctx, uploadPlannerSQL); err != nil {
 		return nil, nil, dbError(err, "upload: planner setting")
 	}
 	var later []int // features for the per-record path
@@ -868,7 +873,7 @@ func (s *UploadService) approve(ctx context.Context, tx pgx.Tx, up *landrelease.
 		rep, _, err := s.run(ctx, tx, b, actor, reason, base, modeApprove)
 		return rep, err
 	}
-	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+	if _, err := tx.Exec(ctx, uploadPlannerSQL); err != nil {
 		return nil, dbError(err, "upload: planner setting")
 	}
 	st := &stager{tx: tx}

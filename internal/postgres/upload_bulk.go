@@ -18,6 +18,12 @@ import (
 // stageBatch is the number of new hazard areas looked up and copied at a time.
 const stageBatch = 5000
 
+// analyzeAfter is the number of hazard areas written set-based from which the registry's tables are analyzed
+// inside the upload's transaction.
+const analyzeAfter = 1000
+
+const analyzeRegistrySQL = `ANALYZE hazard_area, hazard_area_version`
+
 const (
 	// existingHazardsSQL returns which of the local ids $1 the registry holds.
 	existingHazardsSQL = `SELECT local_id FROM hazard_area WHERE local_id = ANY($1::text[])`
@@ -262,7 +268,9 @@ func newStagedResult() *stagedResult {
 // which probe the registry's tables and their foreign keys, with sequential scans priced out, as the per-record
 // path runs (UploadService.run sets that for the transaction). Sorts and hashes hold 10^5 staged rows.
 func (s *stager) seqscan(ctx context.Context, on bool) error {
-	q := `SET LOCAL enable_seqscan = off`
+	// Off also gives parallel query its usual costs back: the per-record path's small statements must not
+	// start workers.
+	q := `SET LOCAL enable_seqscan = off; SET LOCAL parallel_setup_cost = DEFAULT; SET LOCAL parallel_tuple_cost = DEFAULT`
 	if on { // and parallel workers for what upload_incoming holds, whatever its size
 		q = `SET LOCAL enable_seqscan = on; SET LOCAL work_mem = '256MB'; SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0`
 	}
@@ -406,8 +414,18 @@ func (s *stager) insert(ctx context.Context, actor string, res *stagedResult) er
 	if _, err := s.tx.Exec(ctx, insertStagedVersionsSQL, actor); err != nil {
 		return dbError(err, "upload: insert hazard area versions")
 	}
-	_, err = s.tx.Exec(ctx, auditStagedSQL, actor)
-	return dbError(err, "upload: audit")
+	if _, err = s.tx.Exec(ctx, auditStagedSQL, actor); err != nil {
+		return dbError(err, "upload: audit")
+	}
+	if s.n >= analyzeAfter {
+		// The statistics must know the rows just written (ANALYZE counts this transaction's own rows): with
+		// tables they think empty, the per-record path's lookups by hazard id (WHERE hazard_id = $1 AND
+		// is_current) were planned as a walk through the partial GiST index of current versions, a few ms each.
+		if _, err := s.tx.Exec(ctx, analyzeRegistrySQL); err != nil {
+			return dbError(err, "upload: analyze")
+		}
+	}
+	return nil
 }
 
 // warn adds the overlap warnings of the staged hazard areas: inserted says whether they are in the registry
