@@ -86,10 +86,10 @@ var (
 	reviewers = []landrelease.Role{landrelease.RoleDataManager}
 )
 
-// uploadPlannerSQL sets the planner for an upload's transaction. Sequential scans are priced out (see run). The
-// per-record path runs the same dozen statements per feature: their plans are made once (generic plans), not
-// again for each feature's parameters, which cost about 0.3 ms a statement.
-const uploadPlannerSQL = `SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan`
+// uploadPlannerSQL sets the planner for an upload's transaction: sequential scans are priced out (see run).
+// (Generic plans, tried to save the ~0.3 ms of planning per statement, made the release lookups of the
+// per-record path several ms slower each: their best plans depend on the parameters.)
+const uploadPlannerSQL = `SET LOCAL enable_seqscan = off`
 
 // runMode says what run does with what it writes.
 type runMode int
