@@ -159,133 +159,211 @@ func counts(v *VersionFacts) (sha, cha int) {
 }
 
 // replay runs one area's events through the period, adding its figures to u and returning its differences.
+//
+// Events are taken day by day. Within one day the order is (see docs/REPORTS.md, "Same-day events"):
+//
+//  1. the version change of the day (identification, reclassification, boundary redrawn, reopening, change of
+//     contamination, withdrawal), except that a change which closes an open area only applies its other fields;
+//  2. the releases completed that day, against the version step 1 left;
+//  3. the closure of the day, if any.
+//
+// So a release counts against the version that holds once the day is taken into account (the version with the
+// latest valid_from on or before its date, as the registry's `at` reads and remaining area do), and an area closed
+// on the day of its last release is closed after that release, not before it.
 func replay(h *HazardFacts, from time.Time, u *UnitFigures) []Difference {
-	var diffs []Difference
-	v := h.Start
-	if v != nil && v.Withdrawn {
-		v = nil
+	s := replayState{h: h, from: from, u: u, released: h.ReleasedAtStartM2}
+	s.v = h.Start
+	if s.v != nil && s.v.Withdrawn {
+		s.v = nil
 	}
-	released := h.ReleasedAtStartM2
-	sha, cha := stock(v, released)
+	sha, cha := stock(s.v, s.released)
 	u.Opening.SHAAreaM2 += sha
 	u.Opening.CHAAreaM2 += cha
-	ns, nc := counts(v)
+	ns, nc := counts(s.v)
 	u.Opening.SHACount += ns
 	u.Opening.CHACount += nc
 
-	// note records a change of stock that the flows do not account for.
-	note := func(on time.Time, dSHA, dCHA int64, reason string) {
-		if dSHA != 0 {
-			u.SHABalanceDiffM2 += dSHA
-			diffs = append(diffs, Difference{AdminCode: u.Code, LocalID: h.LocalID, On: on, Kind: KindSHA, AreaM2: dSHA, Reason: reason})
-		}
-		if dCHA != 0 {
-			u.CHABalanceDiffM2 += dCHA
-			diffs = append(diffs, Difference{AdminCode: u.Code, LocalID: h.LocalID, On: on, Kind: KindCHA, AreaM2: dCHA, Reason: reason})
-		}
-		u.BalanceDiffM2 += dSHA + dCHA
-	}
-
-	var done []ReleaseFacts // releases replayed so far
 	ri, ci := 0, 0
 	for ri < len(h.Releases) || ci < len(h.Changes) {
-		// On one day, releases come before version changes.
-		if ri < len(h.Releases) && (ci == len(h.Changes) || !h.Releases[ri].CompletedOn.After(h.Changes[ci].ValidFrom)) {
-			r := h.Releases[ri]
-			ri++
-			done = append(done, r)
-			if v == nil || v.Withdrawn || !v.Contamination.CountsAsCMR() {
-				continue
-			}
-			if v.ReleasesSince != nil && r.CompletedOn.Before(*v.ReleasesSince) {
-				continue
-			}
-			bs, bc := stock(v, released)
-			released += r.AreaM2
-			as, ac := stock(v, released)
-			switch r.Method {
-			case MethodCancelled:
-				u.CancelledM2 += r.AreaM2
-			case MethodReduced:
-				u.ReducedM2 += r.AreaM2
-			case MethodCleared:
-				u.ClearedM2 += r.AreaM2
-			}
-			// The flow takes r.AreaM2 from the kind the area had when released.
-			es, ec := int64(0), int64(0)
-			if v.Kind == KindCHA {
-				u.ReleasedCHAM2 += r.AreaM2
-				ec = -r.AreaM2
-			} else {
-				u.ReleasedSHAM2 += r.AreaM2
-				es = -r.AreaM2
-			}
-			for dev, n := range r.Items {
-				u.ItemsDestroyed[dev] += n
-				u.ItemsTotal += n
-			}
-			if ds, dc := (as-bs)-es, (ac-bc)-ec; ds != 0 || dc != 0 {
-				reason := fmt.Sprintf("release %s of %d m2 is larger than the %d m2 that remained", r.LocalID, r.AreaM2, bs+bc)
-				if v.Status != StatusOpen {
-					reason = fmt.Sprintf("release %s was completed after the area was closed", r.LocalID)
-				}
-				note(r.CompletedOn, ds, dc, reason)
-			}
-			continue
-		}
-		w := &h.Changes[ci]
-		ci++
-		if w.Withdrawn {
-			w = nil
-		}
-		bs, bc := stock(v, released)
-		if w != nil && w.ReleasesSince != nil && (v == nil || v.ReleasesSince == nil || !v.ReleasesSince.Equal(*w.ReleasesSince)) {
-			// Reopened: only releases from the reopening on count against it.
-			released = 0
-			if w.ReleasesSince.Before(from) {
-				released = h.ReleasedAtStartM2
-			}
-			for _, r := range done {
-				if !r.CompletedOn.Before(*w.ReleasesSince) {
-					released += r.AreaM2
-				}
-			}
-		}
-		as, ac := stock(w, released)
-		var es, ec int64 // the change the flows account for
+		day := time.Time{}
 		switch {
-		case v == nil && w != nil && w.Contamination.CountsAsCMR():
-			u.NewCount++
-			u.NewAreaM2 += w.AreaM2
-			if w.Kind == KindCHA {
-				u.NewCHAAreaM2 += w.AreaM2
-				ec = w.AreaM2
-			} else {
-				u.NewSHAAreaM2 += w.AreaM2
-				es = w.AreaM2
-			}
-		case open(v) && open(w) && v.Kind != w.Kind:
-			moved := bs + bc
-			if v.Kind == KindSHA {
-				u.ReclassifiedM2 += moved
-				es, ec = -moved, moved
-			} else {
-				u.DeclassifiedM2 += moved
-				es, ec = moved, -moved
-			}
+		case ri == len(h.Releases):
+			day = h.Changes[ci].ValidFrom
+		case ci == len(h.Changes) || h.Releases[ri].CompletedOn.Before(h.Changes[ci].ValidFrom):
+			day = h.Releases[ri].CompletedOn
+		default:
+			day = h.Changes[ci].ValidFrom
 		}
-		if ds, dc := (as-bs)-es, (ac-bc)-ec; ds != 0 || dc != 0 {
-			note(changeDate(w, h), ds, dc, changeReason(v, w, bs+bc, as+ac))
+		var closing []*VersionFacts // closures of the day, applied after its releases
+		for ; ci < len(h.Changes) && h.Changes[ci].ValidFrom.Equal(day); ci++ {
+			w := &h.Changes[ci]
+			if w.Withdrawn {
+				s.change(nil)
+				continue
+			}
+			if w.Status != StatusOpen && (open(s.v) || (w.StatusReason == "released" && releasedOn(h.Releases[ri:], day))) {
+				// Its other fields hold for the day's releases; the closure follows them. A closure by release
+				// takes the place of the day's earlier version (identification, reopening): the registry keeps one
+				// version a day, so the area was open for the releases that closed it.
+				pre := *w
+				pre.Status, pre.StatusReason = StatusOpen, ""
+				s.change(&pre)
+				closing = append(closing, w)
+				continue
+			}
+			s.change(w)
 		}
-		v = w
+		for ; ri < len(h.Releases) && h.Releases[ri].CompletedOn.Equal(day); ri++ {
+			s.release(h.Releases[ri])
+		}
+		for _, w := range closing {
+			s.change(w)
+		}
 	}
-	sha, cha = stock(v, released)
+	sha, cha = stock(s.v, s.released)
 	u.Closing.SHAAreaM2 += sha
 	u.Closing.CHAAreaM2 += cha
-	ns, nc = counts(v)
+	ns, nc = counts(s.v)
 	u.Closing.SHACount += ns
 	u.Closing.CHACount += nc
-	return diffs
+	return s.diffs
+}
+
+// releasedOn reports whether rs, in date order, starts with a release completed on day.
+func releasedOn(rs []ReleaseFacts, day time.Time) bool {
+	return len(rs) > 0 && rs[0].CompletedOn.Equal(day)
+}
+
+// replayState is one area's state while replay walks its events.
+type replayState struct {
+	h        *HazardFacts
+	from     time.Time
+	u        *UnitFigures
+	v        *VersionFacts  // the version in force, nil before identification and after withdrawal
+	released int64          // what counts against v: the releases done by now, on or after v's releases_since
+	done     []ReleaseFacts // the period's releases replayed so far
+	diffs    []Difference
+}
+
+// note records a change of stock that the flows do not account for.
+func (s *replayState) note(on time.Time, dSHA, dCHA int64, reason string) {
+	u := s.u
+	if dSHA != 0 {
+		u.SHABalanceDiffM2 += dSHA
+		s.diffs = append(s.diffs, Difference{AdminCode: u.Code, LocalID: s.h.LocalID, On: on, Kind: KindSHA, AreaM2: dSHA, Reason: reason})
+	}
+	if dCHA != 0 {
+		u.CHABalanceDiffM2 += dCHA
+		s.diffs = append(s.diffs, Difference{AdminCode: u.Code, LocalID: s.h.LocalID, On: on, Kind: KindCHA, AreaM2: dCHA, Reason: reason})
+	}
+	u.BalanceDiffM2 += dSHA + dCHA
+}
+
+// release replays release r. It is a flow of the report when it counts against an open CMR version; otherwise
+// (a release before identification, while the area was closed or not CMR) it only counts against the remaining
+// area, as it does in the registry.
+func (s *replayState) release(r ReleaseFacts) {
+	u, v := s.u, s.v
+	s.done = append(s.done, r)
+	if v != nil && v.ReleasesSince != nil && r.CompletedOn.Before(*v.ReleasesSince) {
+		return
+	}
+	if !open(v) {
+		s.released += r.AreaM2
+		return
+	}
+	bs, bc := stock(v, s.released)
+	s.released += r.AreaM2
+	as, ac := stock(v, s.released)
+	switch r.Method {
+	case MethodCancelled:
+		u.CancelledM2 += r.AreaM2
+	case MethodReduced:
+		u.ReducedM2 += r.AreaM2
+	case MethodCleared:
+		u.ClearedM2 += r.AreaM2
+	}
+	// The flow takes r.AreaM2 from the kind the area had when released.
+	es, ec := int64(0), int64(0)
+	if v.Kind == KindCHA {
+		u.ReleasedCHAM2 += r.AreaM2
+		ec = -r.AreaM2
+	} else {
+		u.ReleasedSHAM2 += r.AreaM2
+		es = -r.AreaM2
+	}
+	for dev, n := range r.Items {
+		u.ItemsDestroyed[dev] += n
+		u.ItemsTotal += n
+	}
+	if ds, dc := (as-bs)-es, (ac-bc)-ec; ds != 0 || dc != 0 {
+		s.note(r.CompletedOn, ds, dc, fmt.Sprintf("release %s of %d m2 is larger than the %d m2 that remained", r.LocalID, r.AreaM2, bs+bc))
+	}
+}
+
+// change replays the change from the version in force to w (nil: withdrawn).
+func (s *replayState) change(w *VersionFacts) {
+	u, v := s.u, s.v
+	bs, bc := stock(v, s.released)
+	if w != nil && !sameDate(w.ReleasesSince, s.sinceOf(v)) {
+		// Reopened (or its reopening date corrected): only releases from then on count against it.
+		s.released = 0
+		if w.ReleasesSince == nil || w.ReleasesSince.Before(s.from) {
+			s.released = s.h.ReleasedAtStartM2
+		}
+		for _, r := range s.done {
+			if w.ReleasesSince == nil || !r.CompletedOn.Before(*w.ReleasesSince) {
+				s.released += r.AreaM2
+			}
+		}
+	}
+	as, ac := stock(w, s.released)
+	var es, ec int64 // the change the flows account for
+	switch {
+	case v == nil && w != nil && w.Contamination.CountsAsCMR():
+		u.NewCount++
+		u.NewAreaM2 += w.AreaM2
+		if w.Kind == KindCHA {
+			u.NewCHAAreaM2 += w.AreaM2
+			ec = w.AreaM2
+		} else {
+			u.NewSHAAreaM2 += w.AreaM2
+			es = w.AreaM2
+		}
+	case open(v) && open(w) && v.Kind != w.Kind:
+		moved := bs + bc
+		if v.Kind == KindSHA {
+			u.ReclassifiedM2 += moved
+			es, ec = -moved, moved
+		} else {
+			u.DeclassifiedM2 += moved
+			es, ec = moved, -moved
+		}
+	}
+	if ds, dc := (as-bs)-es, (ac-bc)-ec; ds != 0 || dc != 0 {
+		reason := changeReason(v, w, bs+bc, as+ac)
+		if v == nil && w != nil && s.released > 0 {
+			reason += fmt.Sprintf(", with %d m2 released before", s.released)
+		}
+		s.note(changeDate(w, s.h), ds, dc, reason)
+	}
+	s.v = w
+}
+
+// sinceOf is the releases_since of v, nil for none (or no version). A version that follows none, or the start,
+// inherits the start's bound.
+func (s *replayState) sinceOf(v *VersionFacts) *time.Time {
+	if v == nil {
+		if s.h.Start != nil {
+			return s.h.Start.ReleasesSince
+		}
+		return nil
+	}
+	return v.ReleasesSince
+}
+
+func sameDate(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
 }
 
 func changeDate(w *VersionFacts, h *HazardFacts) time.Time {

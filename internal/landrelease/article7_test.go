@@ -2,6 +2,7 @@ package landrelease_test
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -203,5 +204,146 @@ func TestArticle7Balances(t *testing.T) {
 		if total.Closing != r.Total.Closing || total.BalanceDiffM2 != r.Total.BalanceDiffM2 || total.ItemsTotal != r.Total.ItemsTotal {
 			t.Fatalf("seed %d: units do not add up to the total", seed)
 		}
+	}
+}
+
+// TestArticle7SameDay replays the events that share a field date: each counts once, against the version that holds
+// once the day is taken into account, with a closure of the day after the day's releases.
+func TestArticle7SameDay(t *testing.T) {
+	const sha, cha = landrelease.KindSHA, landrelease.KindCHA
+	const open, closed = landrelease.StatusOpen, landrelease.StatusClosed
+	const cancelled, reduced, cleared = landrelease.MethodCancelled, landrelease.MethodReduced, landrelease.MethodCleared
+	p := func(v landrelease.VersionFacts) *landrelease.VersionFacts { return &v }
+	closing := func(v landrelease.VersionFacts, reason string) landrelease.VersionFacts {
+		v.StatusReason = reason
+		return v
+	}
+	reopened := func(v landrelease.VersionFacts) landrelease.VersionFacts {
+		since := v.ValidFrom
+		v.ReleasesSince = &since
+		return v
+	}
+	items := func(r landrelease.ReleaseFacts, n int) landrelease.ReleaseFacts {
+		r.Items = map[string]int{"BLU-26": n}
+		return r
+	}
+	type figs struct {
+		opening, closing            landrelease.Stock
+		newCount                    int
+		newSHA, newCHA              int64
+		cancelled, reduced, cleared int64
+		releasedSHA, releasedCHA    int64
+		reclassified, declassified  int64
+		items                       int
+		shaDiff, chaDiff            int64
+		reasons                     []string
+	}
+	for _, tc := range []struct {
+		name string
+		h    landrelease.HazardFacts
+		want figs
+	}{{
+		name: "identified and part cancelled on the same visit",
+		h: landrelease.HazardFacts{Changes: []landrelease.VersionFacts{ver("2022-12-21", sha, open, 215866, "P1")},
+			Releases: []landrelease.ReleaseFacts{rel("R1", "2022-12-21", cancelled, 36049)}},
+		want: figs{closing: landrelease.Stock{SHACount: 1, SHAAreaM2: 179817}, newCount: 1, newSHA: 215866, cancelled: 36049, releasedSHA: 36049},
+	}, {
+		name: "identified, two releases and an item on one day",
+		h: landrelease.HazardFacts{Changes: []landrelease.VersionFacts{ver("2022-03-01", cha, open, 9000, "P1")},
+			Releases: []landrelease.ReleaseFacts{rel("R1", "2022-03-01", reduced, 1000), items(rel("R2", "2022-03-01", cleared, 2000), 3)}},
+		want: figs{closing: landrelease.Stock{CHACount: 1, CHAAreaM2: 6000}, newCount: 1, newCHA: 9000, reduced: 1000, cleared: 2000, releasedCHA: 3000, items: 3},
+	}, {
+		name: "technical survey reclassifies to CHA and reduces on the same day",
+		h: landrelease.HazardFacts{Start: p(ver("2020-01-01", sha, open, 10000, "P1")), ReleasedAtStartM2: 1000,
+			Changes:  []landrelease.VersionFacts{ver("2022-06-01", cha, open, 10000, "P1")},
+			Releases: []landrelease.ReleaseFacts{rel("R1", "2022-06-01", reduced, 2000)}},
+		want: figs{opening: landrelease.Stock{SHACount: 1, SHAAreaM2: 9000}, closing: landrelease.Stock{CHACount: 1, CHAAreaM2: 7000},
+			reduced: 2000, releasedCHA: 2000, reclassified: 9000},
+	}, {
+		name: "boundary redrawn and cleared on the same day",
+		h: landrelease.HazardFacts{Start: p(ver("2020-01-01", sha, open, 10000, "P1")),
+			Changes:  []landrelease.VersionFacts{ver("2022-06-01", sha, open, 12000, "P1")},
+			Releases: []landrelease.ReleaseFacts{rel("R1", "2022-06-01", cleared, 11000)}},
+		want: figs{opening: landrelease.Stock{SHACount: 1, SHAAreaM2: 10000}, closing: landrelease.Stock{SHACount: 1, SHAAreaM2: 1000},
+			cleared: 11000, releasedSHA: 11000, shaDiff: 2000, reasons: []string{"boundary redrawn: area 10000 m2 became 12000 m2"}},
+	}, {
+		name: "identified, cleared and closed below the threshold on one day",
+		h: landrelease.HazardFacts{Changes: []landrelease.VersionFacts{closing(ver("2022-09-09", cha, closed, 6000, "P1"), "released")},
+			Releases: []landrelease.ReleaseFacts{rel("R1", "2022-09-09", cleared, 5990)}},
+		// The closure by release took the place of the identification (one version a day): new, cleared, closed.
+		want: figs{newCount: 1, newCHA: 6000, cleared: 5990, releasedCHA: 5990, chaDiff: -10, reasons: []string{"closed below the threshold: 10 m2 written off"}},
+	}, {
+		name: "identified closed by a data manager",
+		h:    landrelease.HazardFacts{Changes: []landrelease.VersionFacts{ver("2022-09-09", cha, closed, 6000, "P1")}},
+		want: figs{newCount: 1, newCHA: 6000, chaDiff: -6000, reasons: []string{"identified as closed cmr"}},
+	}, {
+		name: "reopened, cleared and closed again on one day",
+		h: landrelease.HazardFacts{Start: p(closing(ver("2021-01-01", cha, closed, 6000, "P1"), "released")), ReleasedAtStartM2: 6000,
+			Changes:  []landrelease.VersionFacts{closing(reopened(ver("2022-07-07", cha, closed, 6000, "P1")), "released")},
+			Releases: []landrelease.ReleaseFacts{items(rel("R9", "2022-07-07", cleared, 5980), 1)}},
+		want: figs{cleared: 5980, releasedCHA: 5980, items: 1, chaDiff: 6000 - 20,
+			reasons: []string{"reopened: 6000 m2 of residual contamination", "closed below the threshold: 20 m2 written off"}},
+	}, {
+		name: "cleared, then closed below the threshold on the day of the last release",
+		h: landrelease.HazardFacts{Start: p(ver("2021-01-01", cha, open, 6000, "P1")),
+			Changes:  []landrelease.VersionFacts{closing(ver("2022-09-09", cha, closed, 6000, "P1"), "released")},
+			Releases: []landrelease.ReleaseFacts{rel("R1", "2022-02-02", cleared, 3000), items(rel("R2", "2022-09-09", cleared, 2990), 2)}},
+		want: figs{opening: landrelease.Stock{CHACount: 1, CHAAreaM2: 6000}, cleared: 5990, releasedCHA: 5990, items: 2,
+			chaDiff: -10, reasons: []string{"closed below the threshold: 10 m2 written off"}},
+	}, {
+		name: "reclassified and closed by release on the same day",
+		h: landrelease.HazardFacts{Start: p(ver("2021-01-01", sha, open, 6000, "P1")),
+			Changes:  []landrelease.VersionFacts{closing(ver("2022-09-09", cha, closed, 6000, "P1"), "released")},
+			Releases: []landrelease.ReleaseFacts{rel("R1", "2022-09-09", cleared, 5990)}},
+		want: figs{opening: landrelease.Stock{SHACount: 1, SHAAreaM2: 6000}, cleared: 5990, releasedCHA: 5990, reclassified: 6000,
+			chaDiff: -10, reasons: []string{"closed below the threshold: 10 m2 written off"}},
+	}, {
+		name: "closed by a data manager on the day of a release",
+		h: landrelease.HazardFacts{Start: p(ver("2021-01-01", sha, open, 6000, "P1")),
+			Changes:  []landrelease.VersionFacts{ver("2022-05-05", sha, closed, 6000, "P1")},
+			Releases: []landrelease.ReleaseFacts{rel("R1", "2022-05-05", cancelled, 4000)}},
+		want: figs{opening: landrelease.Stock{SHACount: 1, SHAAreaM2: 6000}, cancelled: 4000, releasedSHA: 4000,
+			shaDiff: -2000, reasons: []string{"closed by a data manager with 2000 m2 remaining"}},
+	}, {
+		name: "reopened after residual contamination and cleared on the same day",
+		h: landrelease.HazardFacts{Start: p(closing(ver("2021-01-01", cha, closed, 6000, "P1"), "released")), ReleasedAtStartM2: 6000,
+			Changes:  []landrelease.VersionFacts{reopened(ver("2022-07-07", cha, open, 6000, "P1"))},
+			Releases: []landrelease.ReleaseFacts{items(rel("R9", "2022-07-07", cleared, 500), 1)}},
+		want: figs{closing: landrelease.Stock{CHACount: 1, CHAAreaM2: 5500}, cleared: 500, releasedCHA: 500, items: 1,
+			chaDiff: 6000, reasons: []string{"reopened: 6000 m2 of residual contamination"}},
+	}, {
+		name: "withdrawn on its first day",
+		h: landrelease.HazardFacts{Changes: []landrelease.VersionFacts{func() landrelease.VersionFacts {
+			v := ver("2022-04-04", sha, open, 7000, "P1")
+			v.Withdrawn = true
+			return v
+		}()}},
+		want: figs{},
+	}, {
+		name: "a release while the area was closed is not a flow",
+		h: landrelease.HazardFacts{Start: p(ver("2021-01-01", sha, open, 6000, "P1")),
+			Changes:  []landrelease.VersionFacts{ver("2022-02-01", sha, closed, 6000, "P1"), ver("2022-08-01", sha, open, 6000, "P1")},
+			Releases: []landrelease.ReleaseFacts{rel("R1", "2022-03-01", cancelled, 1000)}},
+		want: figs{opening: landrelease.Stock{SHACount: 1, SHAAreaM2: 6000}, closing: landrelease.Stock{SHACount: 1, SHAAreaM2: 5000},
+			shaDiff: -1000, reasons: []string{"closed by a data manager with 6000 m2 remaining", "reopened: 5000 m2 of residual contamination"}},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.h.LocalID = "H"
+			r := &landrelease.Article7{From: d("2022-01-01"), To: d("2022-12-31"), Level: 1}
+			landrelease.ComputeArticle7(r, []landrelease.HazardFacts{tc.h})
+			var u landrelease.UnitFigures
+			if len(r.Units) > 0 {
+				u = r.Units[0]
+			}
+			got := figs{opening: u.Opening, closing: u.Closing, newCount: u.NewCount, newSHA: u.NewSHAAreaM2, newCHA: u.NewCHAAreaM2,
+				cancelled: u.CancelledM2, reduced: u.ReducedM2, cleared: u.ClearedM2, releasedSHA: u.ReleasedSHAM2, releasedCHA: u.ReleasedCHAM2,
+				reclassified: u.ReclassifiedM2, declassified: u.DeclassifiedM2, items: u.ItemsTotal, shaDiff: u.SHABalanceDiffM2, chaDiff: u.CHABalanceDiffM2}
+			for _, df := range r.Differences {
+				got.reasons = append(got.reasons, df.Reason)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("\n got %+v\nwant %+v", got, tc.want)
+			}
+		})
 	}
 }
