@@ -477,5 +477,15 @@ func updateHazard(ctx context.Context, tx pgx.Tx, localID string, c landrelease.
 	if err := settle(ctx, tx, id, u.Name); err != nil {
 		return err
 	}
+	field, pointer := "status", "/properties/status"
+	switch {
+	case !identified.Equal(st.identifiedOn):
+		field, pointer = "identified_on", "/properties/identified_on"
+	case c.ChangedOn != nil:
+		field, pointer = "changed_on", "/properties/changed_on"
+	}
+	if err := checkReleasesInPlace(ctx, tx, id, localID, field, pointer); err != nil {
+		return err
+	}
 	return audit(ctx, tx, u.Name, "update", "hazard_area", localID, v, map[string]any{"valid_from": validFrom.Format(time.DateOnly), "reason": reason})
 }

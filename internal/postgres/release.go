@@ -169,6 +169,34 @@ func checkRelease(ctx context.Context, tx pgx.Tx, id int64, st *hazardState, r *
 	return hv, nil
 }
 
+// checkReleasesInPlace refuses a write that leaves a release of hazard id (local id hazard) outside the area's
+// field history: dated before the area was identified, or after it was closed. Such a release would count in
+// neither the remaining area nor Form F's flows in the same way (docs/REPORTS.md, "Same-day events").
+// pointer is the JSON pointer of the field the caller's write set: the release's completed_on, or the
+// hazard area's field that moved its history.
+func checkReleasesInPlace(ctx context.Context, tx pgx.Tx, id int64, hazard string, field, pointer string) error {
+	var (
+		release   string
+		completed time.Time
+		closed    *time.Time
+	)
+	err := tx.QueryRow(ctx, releaseOutOfPlaceSQL, id).Scan(&release, &completed, &closed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return dbError(err, "check releases against the field history")
+	}
+	on := completed.Format(time.DateOnly)
+	if closed == nil {
+		return landrelease.Invalid(fmt.Sprintf("Land release %s was completed on %s, before hazard area %s was identified: correct or withdraw the release first.",
+			release, on, hazard), landrelease.Detail{Field: field, Pointer: pointer,
+			Reason: fmt.Sprintf("leaves release %s (%s) before the area was identified", release, on)})
+	}
+	return landrelease.Invalid(fmt.Sprintf("Land release %s was completed on %s, after hazard area %s was closed on %s: reopen the area from an earlier date, or correct or withdraw the release.",
+		release, on, hazard, closed.Format(time.DateOnly)), landrelease.Detail{Field: field, Pointer: pointer,
+		Reason: fmt.Sprintf("leaves release %s (%s) after the area was closed (%s)", release, on, closed.Format(time.DateOnly))})
+}
+
 func insertReleaseVersion(ctx context.Context, tx pgx.Tx, rid, hid, hv int64, r *landrelease.LandRelease, actor, reason string, withdrawn bool) (int, error) {
 	var v int
 	if err := tx.QueryRow(ctx, bumpReleaseVersionSQL, rid).Scan(&v); err != nil {
@@ -344,6 +372,9 @@ func createRelease(ctx context.Context, tx pgx.Tx, r *landrelease.LandRelease, u
 	if err := settle(ctx, tx, id, u.Name); err != nil {
 		return err
 	}
+	if err := checkReleasesInPlace(ctx, tx, id, r.HazardArea, "completed_on", "/properties/completed_on"); err != nil {
+		return err
+	}
 	return audit(ctx, tx, u.Name, "create", "land_release", r.LocalID, v, map[string]any{"hazard_area": r.HazardArea})
 }
 
@@ -380,6 +411,9 @@ func updateRelease(ctx context.Context, tx pgx.Tx, localID string, c landrelease
 		return err
 	}
 	if err := settle(ctx, tx, hid, u.Name); err != nil {
+		return err
+	}
+	if err := checkReleasesInPlace(ctx, tx, hid, hazard, "completed_on", "/properties/completed_on"); err != nil {
 		return err
 	}
 	return audit(ctx, tx, u.Name, "update", "land_release", localID, v, map[string]any{"reason": reason})

@@ -103,3 +103,22 @@ INSERT INTO land_release_version (release_id, hazard_id, version, recorded_by, r
 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, g,
 	ST_Area(ST_CollectionExtract(ST_Intersection(g, (SELECT geom FROM hazard_area_version WHERE id = $14)), 3)::geography)
 FROM (SELECT ST_Multi(ST_GeomFromWKB($13, 4326)) AS g) s`
+
+// releaseOutOfPlaceSQL finds a known release of hazard $1 that its field history cannot hold: completed before
+// the area was identified, or after the start of a period in which the area was closed (a closure valid from
+// the release's own day follows the day's releases, so it does not count). It returns the release's local id,
+// its completion date and, when the area was closed then, the date of the closure (NULL: not yet identified).
+const releaseOutOfPlaceSQL = `
+SELECT l.local_id, r.completed_on, v.valid_from
+FROM land_release_version r
+JOIN land_release l ON l.id = r.release_id
+LEFT JOIN LATERAL (
+	SELECT x.valid_from, x.status FROM hazard_area_version x
+	WHERE x.hazard_id = $1 AND x.superseded_at IS NULL AND x.valid_from <= r.completed_on
+	ORDER BY x.valid_from DESC, x.version DESC
+	LIMIT 1
+) v ON true
+WHERE r.hazard_id = $1 AND r.superseded_at IS NULL AND NOT r.withdrawn
+  AND (v.valid_from IS NULL OR (v.status = 'closed' AND v.valid_from < r.completed_on))
+ORDER BY r.completed_on, l.local_id
+LIMIT 1`
