@@ -116,6 +116,9 @@ type article7JSON struct {
 	Units       []landrelease.UnitFigures `json:"units"`
 	Total       landrelease.UnitFigures   `json:"total"`
 	Differences []landrelease.Difference  `json:"differences"`
+	// ComparedWith and Changes are written when the report is compared with an earlier record time.
+	ComparedWith *time.Time           `json:"compared_with,omitempty"`
+	Changes      []landrelease.Change `json:"changes,omitempty"`
 }
 
 const isoDate = "2006-01-02"
@@ -130,6 +133,10 @@ func JSON(w io.Writer, r *landrelease.Article7) error {
 		State: r.State, From: r.From.Format(isoDate), To: r.To.Format(isoDate), Level: r.Level,
 		AsOf: r.AsOf, GeneratedAt: r.GeneratedAt,
 		Units: r.Units, Total: r.Total, Differences: r.Differences,
+		ComparedWith: r.ComparedWith, Changes: r.Changes,
+	}
+	if v.ComparedWith != nil && v.Changes == nil {
+		v.Changes = []landrelease.Change{}
 	}
 	if v.Units == nil {
 		v.Units = []landrelease.UnitFigures{}

@@ -142,6 +142,9 @@ func TestCSV(t *testing.T) {
 
 func TestJSON(t *testing.T) {
 	r := sample()
+	then := time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC)
+	r.ComparedWith = &then
+	r.Changes = []landrelease.Change{{AdminCode: "LAO-3286", LocalID: "H1", Field: "cleared_area_m2", Before: 0, After: 3000, Cause: "release H1-R1 (cleared, 2024-07-01) recorded late"}}
 	var b bytes.Buffer
 	if err := report.JSON(&b, r); err != nil {
 		t.Fatal(err)
