@@ -463,6 +463,10 @@ func updateHazard(ctx context.Context, tx pgx.Tx, localID string, c landrelease.
 	if h.Status == landrelease.StatusClosed && st.status == landrelease.StatusClosed {
 		h.StatusReason = st.statusReason
 	}
+	var sameGeometry bool
+	if err := tx.QueryRow(ctx, sameGeometrySQL, st.versionID, toWKB(h.Geometry)).Scan(&sameGeometry); err != nil {
+		return dbError(err, "compare boundaries")
+	}
 	if _, err := tx.Exec(ctx, supersedeHazardVersionsSQL, id, from); err != nil {
 		return dbError(err, "supersede hazard versions")
 	}
@@ -473,6 +477,11 @@ func updateHazard(ctx context.Context, tx pgx.Tx, localID string, c landrelease.
 	v, err := insertHazardVersion(ctx, tx, id, &h, validFrom, releasesSince, u.Name, reason)
 	if err != nil {
 		return err
+	}
+	if !sameGeometry {
+		if err := checkReleasesCovered(ctx, tx, id, localID); err != nil {
+			return err
+		}
 	}
 	if err := settle(ctx, tx, id, u.Name); err != nil {
 		return err

@@ -197,6 +197,31 @@ func checkReleasesInPlace(ctx context.Context, tx pgx.Tx, id int64, hazard strin
 		Reason: fmt.Sprintf("leaves release %s (%s) after the area was closed (%s)", release, on, closed.Format(time.DateOnly))})
 }
 
+// checkReleasesCovered refuses a new boundary of hazard id (local id hazard) that leaves out land released from
+// it: released land stays inside its area, so that the remaining area is the area less its releases, in the
+// registry and in Form F alike. To make an area smaller, record the land released.
+func checkReleasesCovered(ctx context.Context, tx pgx.Tx, id int64, hazard string) error {
+	var (
+		release   string
+		completed time.Time
+		outside   float64
+		x, y      *float64
+	)
+	err := tx.QueryRow(ctx, releaseOutsideSQL, id, landrelease.ReleaseToleranceM).Scan(&release, &completed, &outside, &x, &y)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return dbError(err, "check releases within the new boundary")
+	}
+	d := landrelease.Detail{Field: "geometry", Pointer: "/geometry",
+		Reason: fmt.Sprintf("leaves %.1f m2 of release %s (%s) outside the area", outside, release, completed.Format(time.DateOnly))}
+	if x != nil && y != nil {
+		d.Location = []float64{*x, *y}
+	}
+	return landrelease.Invalid(fmt.Sprintf("The new boundary of hazard area %s leaves out land released by %s: released land stays inside its area; record a release (cancelled, reduced or cleared) to make an area smaller.",
+		hazard, release), d)
+}
+
 func insertReleaseVersion(ctx context.Context, tx pgx.Tx, rid, hid, hv int64, r *landrelease.LandRelease, actor, reason string, withdrawn bool) (int, error) {
 	var v int
 	if err := tx.QueryRow(ctx, bumpReleaseVersionSQL, rid).Scan(&v); err != nil {

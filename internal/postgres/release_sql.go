@@ -122,3 +122,22 @@ WHERE r.hazard_id = $1 AND r.superseded_at IS NULL AND NOT r.withdrawn
   AND (v.valid_from IS NULL OR (v.status = 'closed' AND v.valid_from < r.completed_on))
 ORDER BY r.completed_on, l.local_id
 LIMIT 1`
+
+// sameGeometrySQL reports whether hazard version $1 has geometry $2 (WKB).
+const sameGeometrySQL = `SELECT ST_Equals(geom, ST_Multi(ST_GeomFromWKB($2, 4326))) FROM hazard_area_version WHERE id = $1`
+
+// releaseOutsideSQL finds a known release of hazard $1 counting against its current version (on or after the
+// version's releases_since) that the current boundary no longer covers within $2 metres: its local id, completion
+// date, the area left outside and a point of it.
+const releaseOutsideSQL = `
+SELECT l.local_id, r.completed_on, ST_Area(o.g::geography), ST_X(ST_PointOnSurface(o.g)), ST_Y(ST_PointOnSurface(o.g))
+FROM hazard_area_version v
+JOIN land_release_version r ON r.hazard_id = v.hazard_id AND r.superseded_at IS NULL AND NOT r.withdrawn
+JOIN land_release l ON l.id = r.release_id
+CROSS JOIN LATERAL (SELECT ST_Difference(r.geom, v.geom) AS g) o
+WHERE v.hazard_id = $1 AND v.is_current
+  AND (v.releases_since IS NULL OR r.completed_on >= v.releases_since)
+  AND NOT ST_CoveredBy(r.geom, v.geom)
+  AND NOT ST_CoveredBy(r.geom, ST_Buffer(v.geom::geography, $2)::geometry)
+ORDER BY r.completed_on, l.local_id
+LIMIT 1`
