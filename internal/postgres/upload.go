@@ -9,22 +9,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb"
 
-	"github.com/landrelease/landrelease/geo"
 	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
-)
-
-// Upload warning thresholds.
-const (
-	LongSegmentM         = 5000.0 // consecutive vertices farther apart draw a warning
-	OverlapWarnM2        = 100.0  // overlap with another open hazard area drawing a warning
-	NearDuplicateShare   = 0.05   // symmetric difference below this share of the area: a near-duplicate
-	maxDetailsPerFeature = 20
 )
 
 // UploadService implements landrelease.UploadService.
@@ -118,7 +107,7 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 	}
 	var later []int // features for the per-record path
 	st := &stager{tx: tx, later: func(i int) { later = append(later, i) }}
-	seen := map[string]int{}
+	checks := landrelease.NewUploadChecks(today)
 	err := readAhead(body, s.Limits, func(i int, d *feature.Decoded, derr error) error {
 		fr := landrelease.FeatureReport{Index: i, Status: landrelease.FeatureAccepted}
 		var errs []landrelease.Detail
@@ -135,28 +124,12 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 		if derr != nil {
 			errs = feature.Prefix(derr, i)
 		} else {
-			var verr error
-			var mp orb.MultiPolygon
-			if d.Hazard != nil {
-				verr, mp = d.Hazard.Validate(today), d.Hazard.Geometry
-			} else {
-				verr, mp = d.Release.Validate(today), d.Release.Geometry
-			}
-			errs = feature.Prefix(verr, i)
-			key := d.Record + "/" + fr.LocalID
-			if j, dup := seen[key]; dup && fr.LocalID != "" {
-				errs = append(errs, feature.PrefixDetails([]landrelease.Detail{{Field: "local_id", Pointer: "/properties/local_id",
-					Reason: fmt.Sprintf("%s is also the local_id of feature %d", fr.LocalID, j)}}, i)...)
-			} else {
-				seen[key] = i
-			}
-			for _, sg := range geo.LongSegments(mp, LongSegmentM) {
-				fr.Warnings = append(fr.Warnings, feature.PrefixDetails([]landrelease.Detail{{Field: "geometry", Pointer: "/geometry" + sg.Pointer,
-					Reason: fmt.Sprintf("consecutive vertices %.0f m apart (more than %.0f m)", sg.Meters, LongSegmentM), Location: []float64{sg.From[0], sg.From[1]}}}, i)...)
-			}
+			ferrs, warns := checks.Feature(i, d.Hazard, d.Release)
+			errs = feature.PrefixDetails(ferrs, i)
+			fr.Warnings = append(fr.Warnings, feature.PrefixDetails(warns, i)...)
 		}
 		if len(errs) > 0 {
-			reject(&fr, errs)
+			fr.Reject(errs)
 		}
 		rep.Features = append(rep.Features, fr)
 		if len(errs) > 0 {
@@ -181,7 +154,7 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 	if err := s.write(ctx, tx, st, res, body, later, actor, reason, base, mode, rep); err != nil {
 		return nil, nil, err
 	}
-	return summarize(rep), st, nil
+	return rep.Summarize(), st, nil
 }
 
 // write writes the staged new hazard areas, then the features listed in later from body, and notes the
@@ -232,7 +205,7 @@ func (s *UploadService) write(ctx context.Context, tx pgx.Tx, st *stager, res *s
 // note records in rep what the stager found: errors, and for the hazard areas staged, action new and warnings.
 func (s *UploadService) note(ctx context.Context, st *stager, res *stagedResult, rep *landrelease.UploadReport) error {
 	for i, errs := range res.errors {
-		reject(&rep.Features[i], feature.PrefixDetails(errs, i))
+		rep.Features[i].Reject(feature.PrefixDetails(errs, i))
 	}
 	ords, err := st.staged(ctx)
 	if err != nil {
@@ -290,36 +263,6 @@ func readAhead(body landrelease.UploadBody, lim feature.CollectionLimits, fn fun
 	return readErr // read after ch is closed
 }
 
-// summarize counts rep's features.
-func summarize(rep *landrelease.UploadReport) *landrelease.UploadReport {
-	rep.Total, rep.Rejected, rep.Warnings, rep.New, rep.Changed, rep.Same = len(rep.Features), 0, 0, 0, 0, 0
-	for _, f := range rep.Features {
-		if f.Status == landrelease.FeatureRejected {
-			rep.Rejected++
-		}
-		rep.Warnings += len(f.Warnings)
-		switch f.Action {
-		case landrelease.ActionNew:
-			rep.New++
-		case landrelease.ActionChanged:
-			rep.Changed++
-		case landrelease.ActionUnchanged:
-			rep.Same++
-		}
-	}
-	rep.Accepted = rep.Rejected == 0 && rep.Total > 0
-	return rep
-}
-
-// reject marks a feature rejected with errs (at most maxDetailsPerFeature of them).
-func reject(fr *landrelease.FeatureReport, errs []landrelease.Detail) {
-	fr.Status, fr.Action, fr.BaseVersion = landrelease.FeatureRejected, "", 0
-	fr.Errors = append(fr.Errors, errs...)
-	if len(fr.Errors) > maxDetailsPerFeature {
-		fr.Errors = fr.Errors[:maxDetailsPerFeature]
-	}
-}
-
 // applyOne writes one feature that passed the first pass in a savepoint of tx, and records the outcome in fr,
 // with overlap warnings if warn.
 func (s *UploadService) applyOne(ctx context.Context, tx pgx.Tx, fr *landrelease.FeatureReport, d *feature.Decoded, actor *landrelease.User, reason string, base map[int]int, warn bool) error {
@@ -334,7 +277,7 @@ func (s *UploadService) applyOne(ctx context.Context, tx pgx.Tx, fr *landrelease
 		return err
 	}
 	if len(werrs) > 0 {
-		reject(fr, feature.PrefixDetails(werrs, i))
+		fr.Reject(feature.PrefixDetails(werrs, i))
 		return dbError(sp.Rollback(ctx), "upload: rollback savepoint")
 	}
 	fr.Action, fr.BaseVersion = action, version
@@ -367,8 +310,7 @@ func (s *UploadService) apply(ctx context.Context, tx pgx.Tx, d *feature.Decoded
 	}
 	changed := func(current int) []landrelease.Detail {
 		if b, ok := base[i]; ok && b != current {
-			return []landrelease.Detail{{Field: "local_id", Pointer: "/properties/local_id",
-				Reason: fmt.Sprintf("the record changed since the upload was submitted (version %d, now %d): submit it again", b, current)}}
+			return []landrelease.Detail{landrelease.ChangedSinceSubmitted(b, current)}
 		}
 		return nil
 	}
@@ -390,7 +332,7 @@ func (s *UploadService) apply(ctx context.Context, tx pgx.Tx, d *feature.Decoded
 		if ds := changed(cur.Version); ds != nil {
 			return "", 0, ds, nil
 		}
-		if sameHazard(cur, h) && d.ChangedOn == nil {
+		if landrelease.UploadRepeatsHazard(cur, h) && d.ChangedOn == nil {
 			return landrelease.ActionUnchanged, cur.Version, nil, nil
 		}
 		r := d.Reason
@@ -419,7 +361,7 @@ func (s *UploadService) apply(ctx context.Context, tx pgx.Tx, d *feature.Decoded
 	if ds := changed(cur[0].Version); ds != nil {
 		return "", 0, ds, nil
 	}
-	if sameRelease(cur[0], r) {
+	if landrelease.UploadRepeatsRelease(cur[0], r) {
 		return landrelease.ActionUnchanged, cur[0].Version, nil, nil
 	}
 	why := d.Reason
@@ -432,38 +374,6 @@ func (s *UploadService) apply(ctx context.Context, tx pgx.Tx, d *feature.Decoded
 	return landrelease.ActionChanged, cur[0].Version, nil, nil
 }
 
-func sameDay(a, b time.Time) bool { return landrelease.Day(a).Equal(landrelease.Day(b)) }
-
-func sameHazard(a, b *landrelease.HazardArea) bool {
-	return a.Kind == b.Kind && a.Contamination == b.Contamination && a.Evidence == b.Evidence &&
-		slices.Equal(a.Devices, b.Devices) && a.Marking == b.Marking && a.Priority == b.Priority && a.LandUse == b.LandUse &&
-		sameDay(a.IdentifiedOn, b.IdentifiedOn) && a.Organisation == b.Organisation && a.Status == b.Status &&
-		a.Notes == b.Notes && orb.Equal(a.Geometry, b.Geometry)
-}
-
-func sameRelease(a, b *landrelease.LandRelease) bool {
-	depth := func(p *int) int {
-		if p == nil {
-			return -1
-		}
-		return *p
-	}
-	items := func(m map[string]int) map[string]int {
-		if m == nil {
-			return map[string]int{}
-		}
-		return m
-	}
-	ia, ib := items(a.ItemsDestroyed), items(b.ItemsDestroyed)
-	sameItems := len(ia) == len(ib)
-	for k, v := range ia {
-		sameItems = sameItems && ib[k] == v
-	}
-	return a.HazardArea == b.HazardArea && a.Method == b.Method && sameDay(a.CompletedOn, b.CompletedOn) &&
-		a.Organisation == b.Organisation && a.Criteria == b.Criteria && depth(a.DepthCM) == depth(b.DepthCM) &&
-		sameItems && orb.Equal(a.Geometry, b.Geometry)
-}
-
 // hazardWarnings lists overlaps with other open hazard areas and near-duplicates of them.
 func hazardWarnings(ctx context.Context, tx pgx.Tx, h *landrelease.HazardArea) ([]landrelease.Detail, error) {
 	rows, err := tx.Query(ctx, overlapWarningSQL, toWKB(h.Geometry), h.LocalID)
@@ -474,26 +384,12 @@ func hazardWarnings(ctx context.Context, tx pgx.Tx, h *landrelease.HazardArea) (
 	var other string
 	var overlap, symdiff, area float64
 	_, err = pgx.ForEachRow(rows, []any{&other, &overlap, &symdiff, &area}, func() error {
-		if d, ok := overlapWarning(other, overlap, symdiff, area); ok {
+		if d, ok := landrelease.OverlapWarning(other, overlap, symdiff, area); ok {
 			out = append(out, d)
 		}
 		return nil
 	})
 	return out, dbError(err, "upload: overlap warnings")
-}
-
-// overlapWarning is the warning, if any, for a hazard area of area m2 that overlaps open hazard area other by
-// overlap m2 and differs from it by symdiff m2.
-func overlapWarning(other string, overlap, symdiff, area float64) (landrelease.Detail, bool) {
-	switch {
-	case area > 0 && symdiff < NearDuplicateShare*area:
-		return landrelease.Detail{Field: "geometry", Pointer: "/geometry",
-			Reason: fmt.Sprintf("near-duplicate of hazard area %s (they differ by %.0f m2 of %.0f m2)", other, symdiff, area)}, true
-	case overlap > OverlapWarnM2:
-		return landrelease.Detail{Field: "geometry", Pointer: "/geometry",
-			Reason: fmt.Sprintf("overlaps open hazard area %s by %.0f m2", other, overlap)}, true
-	}
-	return landrelease.Detail{}, false
 }
 
 // check validates body in a transaction that is always rolled back.
@@ -511,23 +407,6 @@ func (s *UploadService) check(ctx context.Context, body landrelease.UploadBody, 
 		return nil, err
 	}
 	return rep, nil
-}
-
-func rejected(rep *landrelease.UploadReport) error {
-	msg := fmt.Sprintf("The upload is rejected: %d of %d features break a rule; nothing was written.", rep.Rejected, rep.Total)
-	var details []landrelease.Detail
-	for _, f := range rep.Features {
-		if f.Status == landrelease.FeatureRejected {
-			details = append(details, f.Errors...)
-			if len(details) >= 100 {
-				break
-			}
-		}
-	}
-	if rep.Total == 0 {
-		msg = "The upload has no features."
-	}
-	return &landrelease.ReportError{Err: landrelease.Invalid(msg, details...), Report: rep}
 }
 
 // Check validates an upload without storing it; see landrelease.UploadService.
@@ -587,7 +466,7 @@ func (s *UploadService) Submit(ctx context.Context, body landrelease.UploadBody,
 	})
 	switch {
 	case errors.Is(err, errRejected):
-		return nil, false, rejected(rep)
+		return nil, false, rep.Rejection()
 	case errors.Is(err, errRaced):
 		return replay() // the same key won a race with this request
 	case err != nil:
@@ -734,15 +613,14 @@ func (s *UploadService) recheckStaged(ctx context.Context, up *landrelease.Uploa
 	var ord, version int
 	_, err = pgx.ForEachRow(rows, []any{&ord, &version}, func() error {
 		if ord >= 0 && ord < len(rep.Features) {
-			reject(&rep.Features[ord], feature.PrefixDetails([]landrelease.Detail{{Field: "local_id", Pointer: "/properties/local_id",
-				Reason: fmt.Sprintf("the record changed since the upload was submitted (version 0, now %d): submit it again", version)}}, ord))
+			rep.Features[ord].Reject(feature.PrefixDetails([]landrelease.Detail{landrelease.ChangedSinceSubmitted(0, version)}, ord))
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, false, dbError(err, "upload: staged local ids")
 	}
-	return summarize(rep), true, nil
+	return rep.Summarize(), true, nil
 }
 
 // spoolBody copies an upload's body to a temporary file.
@@ -824,7 +702,7 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 		}
 		if !rep.Accepted {
 			failed = rep
-			return rejected(rep)
+			return rep.Rejection()
 		}
 		if _, err := tx.Exec(ctx, reviewUploadSQL, id, landrelease.UploadApproved, u.Name, comment); err != nil {
 			return dbError(err, "approve upload")
@@ -836,7 +714,7 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 	})
 	if err != nil {
 		if failed != nil {
-			return nil, rejected(failed)
+			return nil, failed.Rejection()
 		}
 		return nil, err
 	}
@@ -907,7 +785,7 @@ func (s *UploadService) approve(ctx context.Context, tx pgx.Tx, up *landrelease.
 			return nil, err
 		}
 	}
-	return summarize(rep), nil
+	return rep.Summarize(), nil
 }
 
 // lockSubmitted locks upload id for a decision. ENOTFOUND, ECONFLICT when it is not submitted.

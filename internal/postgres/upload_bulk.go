@@ -342,8 +342,7 @@ func (s *stager) load(ctx context.Context, id int64, res *stagedResult) (int, er
 		gone         []int
 	)
 	_, err = pgx.ForEachRow(rows, []any{&ord, &version}, func() error {
-		res.errors[ord] = append(res.errors[ord], landrelease.Detail{Field: "local_id", Pointer: "/properties/local_id",
-			Reason: fmt.Sprintf("the record changed since the upload was submitted (version 0, now %d): submit it again", version)})
+		res.errors[ord] = append(res.errors[ord], landrelease.ChangedSinceSubmitted(0, version))
 		gone = append(gone, ord)
 		return nil
 	})
@@ -448,7 +447,7 @@ func (s *stager) warn(ctx context.Context, inserted bool, res *stagedResult) err
 		overlap, symdiff, area float64
 	)
 	_, err = pgx.ForEachRow(rows, []any{&ord, &localID, &overlap, &symdiff, &area}, func() error {
-		if d, ok := overlapWarning(localID, overlap, symdiff, area); ok && len(res.warnings[ord]) < maxDetailsPerFeature {
+		if d, ok := landrelease.OverlapWarning(localID, overlap, symdiff, area); ok && len(res.warnings[ord]) < landrelease.MaxDetailsPerFeature {
 			res.warnings[ord] = append(res.warnings[ord], d)
 		}
 		return nil
