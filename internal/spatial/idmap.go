@@ -1,7 +1,5 @@
 package spatial
 
-import "sync/atomic"
-
 // idMap is a persistent (path-copying) map from ID to item: a
 // radix trie of 32-way nodes over the bits of the ID, most significant
 // first, whose height grows with the largest ID. A set copies one node per
@@ -14,13 +12,19 @@ type idMap struct {
 	gen    uint64 // nodes of this generation belong to the writer and are changed in place
 }
 
-var idGen atomic.Uint64
-
-// forWriter returns m with a fresh generation: nodes shared with published
+// forWriter returns m with generation gen: nodes shared with published
 // snapshots are copied before they change, new nodes are then changed in
 // place until the next call.
-func (m idMap) forWriter() idMap {
-	m.gen = idGen.Add(1)
+//
+// gen must differ from the generation of every node m holds, which are the
+// generations of earlier writers. The Index owns the counter (Index.gen,
+// under its writers' mutex): the nodes of its maps are only ever shared
+// between snapshots of that one index, each built by one of its writers from
+// the one before (or from nothing, in Replace), so a count per index that
+// only goes up is enough, and two indexes in one process need nothing in
+// common. Generations start at 1; no node has generation 0.
+func (m idMap) forWriter(gen uint64) idMap {
+	m.gen = gen
 	return m
 }
 

@@ -80,6 +80,13 @@ func (f Filter) match(it *Item) bool {
 type Index struct {
 	mu   sync.Mutex // serializes writers
 	snap atomic.Pointer[Snapshot]
+	gen  uint64 // the last generation given to a writer's ID map (see idMap.forWriter); under mu
+}
+
+// nextGen returns a generation that no node of the index's ID maps has yet. Call it with ix.mu held.
+func (ix *Index) nextGen() uint64 {
+	ix.gen++
+	return ix.gen
 }
 
 // Snapshot is an immutable state of the index. It is safe for concurrent use.
@@ -110,7 +117,7 @@ func (ix *Index) Replace(items []*Item) *Snapshot {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	s := &Snapshot{tree: &rtree.RTreeG[*Item]{}}
-	s.ids = s.ids.forWriter()
+	s.ids = s.ids.forWriter(ix.nextGen())
 	for _, in := range items {
 		s.upsert(prepare(in))
 	}
@@ -125,7 +132,7 @@ func (ix *Index) Apply(upserts []*Item, removes []int64) *Snapshot {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	cur := ix.snap.Load()
-	s := &Snapshot{tree: cur.tree.Copy(), ids: cur.ids.forWriter()}
+	s := &Snapshot{tree: cur.tree.Copy(), ids: cur.ids.forWriter(ix.nextGen())}
 	for _, in := range upserts {
 		s.upsert(prepare(in))
 	}
