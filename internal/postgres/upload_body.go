@@ -1,0 +1,151 @@
+package postgres
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// readBody reads the features of body.
+func readBody(body landrelease.UploadBody, lim feature.CollectionLimits, fn func(i int, d *feature.Decoded, derr error) error) error {
+	_, err := feature.ReadCollection(bufio.NewReaderSize(io.NewSectionReader(body, 0, body.Size()), 1<<20), lim, "", fn)
+	return err
+}
+
+// readAhead is readBody decoding up to a few hundred features ahead of fn, on another goroutine, so that
+// decoding overlaps with what fn waits for (the database).
+func readAhead(body landrelease.UploadBody, lim feature.CollectionLimits, fn func(i int, d *feature.Decoded, derr error) error) error {
+	type decoded struct {
+		i    int
+		d    *feature.Decoded
+		derr error
+	}
+	ch := make(chan decoded, 256)
+	stop := make(chan struct{})
+	errStopped := errors.New("stopped")
+	var readErr error
+	go func() {
+		defer close(ch)
+		readErr = readBody(body, lim, func(i int, d *feature.Decoded, derr error) error {
+			select {
+			case ch <- decoded{i, d, derr}:
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+	}()
+	var err error
+	for x := range ch {
+		if err == nil {
+			if err = fn(x.i, x.d, x.derr); err != nil {
+				close(stop)
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return readErr // read after ch is closed
+}
+
+// storeBody stores body as an upload submitted by u with report rep, and sets id. errRaced: key was taken
+// concurrently.
+func storeBody(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, u *landrelease.User, key string, rep *landrelease.UploadReport, id *int64) error {
+	los := tx.LargeObjects()
+	oid, err := los.Create(ctx, 0)
+	if err != nil {
+		return dbError(err, "upload: create large object")
+	}
+	obj, err := los.Open(ctx, oid, pgx.LargeObjectModeWrite)
+	if err != nil {
+		return dbError(err, "upload: open large object")
+	}
+	// Gzipped (GeoJSON shrinks about fivefold: fewer large-object pages to write), in writes of 1 MiB.
+	bw := bufio.NewWriterSize(obj, 1<<20)
+	zw, err := gzip.NewWriterLevel(bw, gzip.BestSpeed)
+	if err != nil {
+		return fmt.Errorf("upload: compress body: %w", err)
+	}
+	if _, err := io.Copy(zw, io.NewSectionReader(body, 0, body.Size())); err != nil {
+		return dbError(err, "upload: store body")
+	}
+	if err := zw.Close(); err != nil {
+		return dbError(err, "upload: store body")
+	}
+	if err := bw.Flush(); err != nil {
+		return dbError(err, "upload: store body")
+	}
+	var k *string
+	if key != "" {
+		k = &key
+	}
+	report, err := json.Marshal(rep)
+	if err != nil {
+		return fmt.Errorf("upload: encode report: %w", err)
+	}
+	err = tx.QueryRow(ctx, insertUploadSQL, u.Name, k, oid, body.Size(), body.SHA256(), rep.Total, report).Scan(id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errRaced
+	} else if err != nil {
+		return dbError(err, "upload: insert")
+	}
+	return audit(ctx, tx, u.Name, "submit", "upload", fmt.Sprint(*id), 0, map[string]any{"features": rep.Total, "sha256": body.SHA256()})
+}
+
+var errRaced = errors.New("idempotency key taken concurrently")
+
+// spoolBody copies an upload's body to a temporary file.
+func (s *UploadService) spoolBody(ctx context.Context, id int64) (*feature.Spooled, error) {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(s.writeBody(ctx, id, pw)) }()
+	sp, err := feature.Spool(pr, 1<<40)
+	pr.Close()
+	return sp, err
+}
+
+func (s *UploadService) writeBody(ctx context.Context, id int64, w io.Writer) error {
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		var oid uint32
+		var by string
+		if err := tx.QueryRow(ctx, uploadBodySQL, id).Scan(&oid, &by); errors.Is(err, pgx.ErrNoRows) {
+			return landrelease.Errorf(landrelease.ENOTFOUND, "Upload %d not found.", id)
+		} else if err != nil {
+			return dbError(err, "upload body")
+		}
+		los := tx.LargeObjects()
+		obj, err := los.Open(ctx, oid, pgx.LargeObjectModeRead)
+		if err != nil {
+			return dbError(err, "open upload body")
+		}
+		// Bodies are stored gzipped (storeBody); a JSON text never starts with gzip's magic bytes.
+		r := bufio.NewReaderSize(obj, 1<<20)
+		if magic, _ := r.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+			zr, err := gzip.NewReader(r)
+			if err != nil {
+				return fmt.Errorf("upload %d body: %w", id, err)
+			}
+			_, err = io.Copy(w, zr)
+			return err
+		}
+		_, err = io.Copy(w, r)
+		return err
+	})
+}
+
+// WriteUploadBody writes the body as sent; see landrelease.UploadService.
+func (s *UploadService) WriteUploadBody(ctx context.Context, id int64, w io.Writer) error {
+	if _, _, err := s.visible(ctx, id); err != nil {
+		return err
+	}
+	return s.writeBody(ctx, id, w)
+}
