@@ -28,7 +28,14 @@ type Feed struct {
 	Interval time.Duration
 	// Retry is the pause between reconnection attempts.
 	Retry time.Duration
+	// LoadConnections is how many connections Load reads over at once, each a range of hazard ids in the same
+	// snapshot: the database's work (reading, encoding) and the decoding here both spread over that many cores.
+	// 0 means DefaultLoadConnections; it is capped by the pool's size.
+	LoadConnections int
 }
+
+// DefaultLoadConnections is how many connections Load reads over when Feed.LoadConnections is 0.
+const DefaultLoadConnections = 2
 
 // FeedApplicationName names the feed's listening connection in pg_stat_activity.
 const FeedApplicationName = "landrelease-feed"
@@ -56,7 +63,7 @@ FROM pg_current_snapshot() s`
 SELECT DISTINCT entity_id FROM change_log
 WHERE xid >= $1::xid8 AND (id > $2 OR xid = ANY($3::xid8[]))
   AND entity IN ('hazard_area', 'land_release') AND entity_id IS NOT NULL`
-	// feedLoadSettingsSQL: Load spreads its reads over connections itself (LoadConnections), so none of them
+	// feedLoadSettingsSQL: Load spreads its reads over connections itself (Feed.LoadConnections), so none of them
 	// asks for parallel workers besides; nor for JIT compilation, which its plain scans do not repay.
 	feedLoadSettingsSQL = `SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off`
 	// exportSnapshotSQL exports the snapshot of Load's transaction, for the other connections of the load, and
@@ -80,19 +87,19 @@ WHERE v.is_current AND ($1::bigint[] IS NULL OR v.hazard_id = ANY($1)) AND v.haz
 // minID, maxID bound the id range of currentByIDSQL that filters nothing.
 const minID, maxID = int64(math.MinInt64), int64(math.MaxInt64)
 
-// LoadConnections is how many connections Load reads over at once, each a range of hazard ids in the same
-// snapshot: the database's work (reading, encoding) and the decoding here both spread over that many cores.
-var LoadConnections = 2
-
 // snapshotID matches what pg_export_snapshot returns, such as 00000003-0000001B-1.
 var snapshotID = regexp.MustCompile(`^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$`)
 
 // Load reads every current hazard area that is not withdrawn, and the watermark to follow changes from.
-// It reads over LoadConnections connections that share one snapshot (pg_export_snapshot), so the areas and the
+// It reads over f.LoadConnections connections that share one snapshot (pg_export_snapshot), so the areas and the
 // watermark are those of one instant; where the snapshot cannot be exported (a hot standby of an old
 // PostgreSQL, say) it reads over one.
 func (f *Feed) Load(ctx context.Context) ([]*landrelease.HazardArea, Watermark, error) {
-	hs, w, err := f.load(ctx, LoadConnections)
+	parts := f.LoadConnections
+	if parts == 0 {
+		parts = DefaultLoadConnections
+	}
+	hs, w, err := f.load(ctx, parts)
 	if errors.Is(err, errNoExport) {
 		return f.load(ctx, 1)
 	}

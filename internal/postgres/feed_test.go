@@ -90,9 +90,8 @@ func TestFeedLoadConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	feed := postgres.NewFeed(r.db, "", slog.Default())
-	defer func(n int) { postgres.LoadConnections = n }(postgres.LoadConnections)
 	for _, n := range []int{1, 2, 3, 8} {
-		postgres.LoadConnections = n
+		feed.LoadConnections = n
 		hs, w, err := feed.Load(ctx)
 		if err != nil {
 			t.Fatalf("%d connections: %v", n, err)
