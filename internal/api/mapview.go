@@ -175,9 +175,13 @@ func mapReleaseJSON(buf []byte, r *landrelease.LandRelease, sc mapScale) []byte 
 	return append(buf, "}}"...)
 }
 
+// mapCacheBytes bounds the memory of a Server's cache of map JSON.
+const mapCacheBytes = 128 << 20
+
 // mapCache keeps the map JSON of the index's hazard areas per scale. An entry is valid for the *HazardArea value
 // it was encoded from (the index hands out a new value whenever anything of an area changes). Its size is bounded
-// by a byte budget; when full it is emptied, and the views asked for next fill it again.
+// by a byte budget; when full it is emptied, and the views asked for next fill it again. Each Server owns one
+// (Server.mapFeatures), made by New, so that two servers in one process share none.
 type mapCache struct {
 	mu     sync.RWMutex
 	m      map[mapCacheKey]mapCacheEntry
@@ -196,7 +200,9 @@ type mapCacheEntry struct {
 	b []byte
 }
 
-var mapJSON = &mapCache{m: map[mapCacheKey]mapCacheEntry{}, budget: 128 << 20}
+func newMapCache(budget int) *mapCache {
+	return &mapCache{m: map[mapCacheKey]mapCacheEntry{}, budget: budget}
+}
 
 func (c *mapCache) get(h *landrelease.HazardArea, sc mapScale, band float64) []byte {
 	k := mapCacheKey{h.ID, sc.zoom, band}
@@ -313,7 +319,7 @@ func (s *Server) mapHazardAreas(c echo.Context) error {
 		hs = largestFirst(hs, mapLimit)
 		feats := make([][]byte, len(hs))
 		for i, h := range hs {
-			feats[i] = mapJSON.get(h, sc, band)
+			feats[i] = s.mapFeatures.get(h, sc, band)
 		}
 		return writeMapCollection(c, feats, matched, matched > len(hs), sc)
 	}

@@ -102,10 +102,10 @@ func BenchmarkMapView(b *testing.B) {
 			target := "/api/v1/map/hazard-areas?status=all&zoom=" + z + "&" + box
 			for b.Loop() {
 				b.StopTimer()
-				mapJSON.mu.Lock()
-				clear(mapJSON.m)
-				mapJSON.bytes = 0
-				mapJSON.mu.Unlock()
+				srv.mapFeatures.mu.Lock()
+				clear(srv.mapFeatures.m)
+				srv.mapFeatures.bytes = 0
+				srv.mapFeatures.mu.Unlock()
 				b.StartTimer()
 				rec := httptest.NewRecorder()
 				srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))

@@ -43,10 +43,11 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	cfg      Config
-	echo     *echo.Echo
-	signIns  *throttle
-	features *featureCache // encoded features of the index path (encode.go)
+	cfg         Config
+	echo        *echo.Echo
+	signIns     *throttle
+	features    *featureCache // encoded features of the index path (encode.go)
+	mapFeatures *mapCache     // map JSON of the index's hazard areas per scale (mapview.go)
 }
 
 // New returns a Server with every route registered.
@@ -65,7 +66,8 @@ func New(cfg Config) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInFailures, signInWindow), features: newFeatureCache(featureCacheBytes)}
+	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInFailures, signInWindow), features: newFeatureCache(featureCacheBytes),
+		mapFeatures: newMapCache(mapCacheBytes)}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.recover, s.logRequests, s.limitBody, s.authenticate)
 	s.routes()
