@@ -2,6 +2,7 @@ package landrelease
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -32,10 +33,17 @@ const (
 	EvidenceIndirect EvidenceType = "indirect"
 )
 
-// EvidenceCategories lists the categories allowed for each evidence type, after IMAS 07.11.
-var EvidenceCategories = map[EvidenceType][]string{
+// evidenceCategories lists the categories allowed for each evidence type, after IMAS 07.11; read only.
+var evidenceCategories = map[EvidenceType][]string{
 	EvidenceDirect:   {"detonation", "accident_known_location", "reliable_record", "signs_or_fences_seen", "items_seen"},
 	EvidenceIndirect: {"old_survey", "former_combat_zone", "accident_unknown_location", "unreliable_record", "productive_land_not_in_use", "verbal_report"},
+}
+
+// EvidenceCategories returns the categories allowed for evidence of type t, after IMAS 07.11, in a slice of the
+// caller's own; ok is false when t is not an evidence type.
+func EvidenceCategories(t EvidenceType) (cats []string, ok bool) {
+	cats, ok = evidenceCategories[t]
+	return slices.Clone(cats), ok
 }
 
 // Marking says how a hazard area is marked (Lausanne Action Plan Action 18).

@@ -16,11 +16,14 @@ const (
 	RoleAdministrator    Role = "administrator"     // everything, and the gazetteer
 )
 
-// Roles lists every role.
-var Roles = []Role{RoleFieldTeam, RoleDataManager, RoleReportingOfficer, RoleAdministrator}
+// roles lists every role; read only.
+var roles = []Role{RoleFieldTeam, RoleDataManager, RoleReportingOfficer, RoleAdministrator}
+
+// Roles returns every role, in a slice of the caller's own.
+func Roles() []Role { return slices.Clone(roles) }
 
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+func (r Role) Valid() bool { return slices.Contains(roles, r) }
 
 // User is an account.
 type User struct {

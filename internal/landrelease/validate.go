@@ -117,7 +117,7 @@ func (h *HazardArea) Validate(today time.Time) error {
 	if !h.Contamination.Valid() {
 		c.fail("contamination", "%q is not one of cmr, other, mixed", h.Contamination)
 	}
-	if cats, ok := EvidenceCategories[h.Evidence.Type]; !ok {
+	if cats, ok := evidenceCategories[h.Evidence.Type]; !ok {
 		c.fail("evidence", "type %q is not direct or indirect", h.Evidence.Type)
 	} else if h.Evidence.Category != "" && !slices.Contains(cats, h.Evidence.Category) {
 		c.fail("evidence", "category %q is not one of %s", h.Evidence.Category, strings.Join(cats, ", "))
