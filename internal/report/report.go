@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,14 +16,18 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
-// Header is the header of the CSV machine table (and of the XLSX "Data" sheet).
-var Header = []string{
+// header is the header of the CSV machine table (and of the XLSX "Data" sheet); read only.
+var header = []string{
 	"admin_code", "admin_name",
 	"sha_count", "sha_area_m2", "cha_count", "cha_area_m2",
 	"new_count", "new_area_m2",
 	"cancelled_area_m2", "reduced_area_m2", "cleared_area_m2", "reclassified_area_m2",
 	"submunitions_destroyed", "balance_diff_m2",
 }
+
+// Header returns the header of the CSV machine table (and of the XLSX "Data" sheet), in a slice of the caller's
+// own.
+func Header() []string { return slices.Clone(header) }
 
 // Title is the title of the HTML page and of the "Form F" sheet.
 const Title = "Form F: Contaminated areas and clearance (Article 7.1(h) and (i)); Article 4 cluster munition remnants"
@@ -89,10 +94,10 @@ func CSV(w io.Writer, r *landrelease.Article7) error {
 		return errNil
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(Header); err != nil {
+	if err := cw.Write(header); err != nil {
 		return err
 	}
-	rec := make([]string, len(Header))
+	rec := make([]string, len(header))
 	for _, row := range dataRows(r) {
 		for i, v := range row {
 			rec[i] = cellText(v)

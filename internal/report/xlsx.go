@@ -260,7 +260,7 @@ func differencesSheet(s *sheetWriter, r *landrelease.Article7, st xlsxStyles) {
 
 func dataSheet(s *sheetWriter, r *landrelease.Article7, st xlsxStyles) {
 	s.sheet = SheetData
-	for i, h := range Header {
+	for i, h := range header {
 		s.set(1+i, 1, h, st.bold)
 	}
 	for j, row := range dataRows(r) {
