@@ -185,7 +185,7 @@ func replay(h *HazardFacts, from time.Time, u *UnitFigures) []Difference {
 
 	ri, ci := 0, 0
 	for ri < len(h.Releases) || ci < len(h.Changes) {
-		day := time.Time{}
+		var day time.Time
 		switch {
 		case ri == len(h.Releases):
 			day = h.Changes[ci].ValidFrom
