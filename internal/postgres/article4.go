@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -76,43 +75,75 @@ func (s *Article4Service) SetTarget(ctx context.Context, t landrelease.Target) e
 	})
 }
 
-func yearRequest(y int, on time.Time, asOf *time.Time) landrelease.Article7Request {
-	to := time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)
-	if to.After(on) {
-		to = on
-	}
-	return landrelease.Article7Request{From: time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), To: to, Level: 1, AsOf: asOf}
-}
-
-func released(u landrelease.UnitFigures) int64 { return u.CancelledM2 + u.ReducedM2 + u.ClearedM2 }
-
-// Progress computes the summary; see landrelease.Article4Service.
+// Progress computes the summary; see landrelease.Article4Service. It reads what landrelease.ProjectArticle4 needs,
+// every figure as recorded when the report of the year in progress was computed, and leaves the rules to it.
 func (s *Article4Service) Progress(ctx context.Context, on time.Time, asOf *time.Time) (*landrelease.Article4Progress, error) {
 	on = landrelease.Day(on)
-	current, err := s.reports.Article7(ctx, yearRequest(on.Year(), on, asOf))
+	current, err := s.reports.Article7(ctx, landrelease.Article4YearRequest(on.Year(), on, asOf))
 	if err != nil {
-		return nil, err
+		return nil, progressError(err, fmt.Sprintf("report of %d", on.Year()))
 	}
 	// Every figure below is read as recorded at the moment the first was computed.
 	pinned := current.AsOf
 	asOf = &pinned
-	p := &landrelease.Article4Progress{State: current.State, On: on, AsOf: pinned, RemainingM2: current.Total.Closing.AreaM2()}
+	f := landrelease.Article4Facts{On: on, Current: current, Years: map[int]*landrelease.Article7{}}
+	if f.Deadlines, err = s.deadlines(ctx, asOf); err != nil {
+		return nil, err
+	}
+	if f.Targets, err = s.targets(ctx, asOf); err != nil {
+		return nil, err
+	}
+	for _, y := range landrelease.Article4Years(on, f.Targets) {
+		if y == on.Year() {
+			continue // current
+		}
+		if f.Years[y], err = s.reports.Article7(ctx, landrelease.Article4YearRequest(y, on, asOf)); err != nil {
+			return nil, progressError(err, fmt.Sprintf("report of %d", y))
+		}
+	}
+	settings, err := s.settings.Settings(ctx)
+	if err != nil {
+		return nil, progressError(err, "read settings")
+	}
+	f.EntryIntoForce = settings.EntryIntoForce
+	if req, ok := landrelease.Article4BaselineRequest(on, f.EntryIntoForce, asOf); ok {
+		if f.SinceEntryIntoForce, err = s.reports.Article7(ctx, req); err != nil {
+			return nil, progressError(err, "report since the entry into force")
+		}
+	}
+	return landrelease.ProjectArticle4(f) // its errors say what is missing
+}
 
+// progressError gives err the context of the read of the progress that failed. A *landrelease.Error, whose message
+// is for users and already says what failed, is returned as is.
+func progressError(err error, what string) error {
+	var le *landrelease.Error
+	if errors.As(err, &le) {
+		return err
+	}
+	return fmt.Errorf("article 4 progress: %s: %w", what, err)
+}
+
+// deadlines reads the deadlines recorded by asOf, by date; nil when none.
+func (s *Article4Service) deadlines(ctx context.Context, asOf *time.Time) ([]landrelease.Deadline, error) {
 	rows, err := s.db.Pool.Query(ctx, deadlinesSQL, asOf)
 	if err != nil {
 		return nil, dbError(err, "read deadlines")
 	}
+	var ds []landrelease.Deadline
 	var dl landrelease.Deadline
 	if _, err := pgx.ForEachRow(rows, []any{&dl.Deadline, &dl.Kind, &dl.DecidedOn, &dl.Note}, func() error {
-		p.Deadlines = append(p.Deadlines, dl)
+		ds = append(ds, dl)
 		return nil
 	}); err != nil {
 		return nil, dbError(err, "read deadlines")
 	}
-	if n := len(p.Deadlines); n > 0 {
-		p.Deadline = &p.Deadlines[n-1]
-	}
-	rows, err = s.db.Pool.Query(ctx, targetsSQL, asOf)
+	return ds, nil
+}
+
+// targets reads the work-plan targets recorded by asOf: area in m2 by year.
+func (s *Article4Service) targets(ctx context.Context, asOf *time.Time) (map[int]int64, error) {
+	rows, err := s.db.Pool.Query(ctx, targetsSQL, asOf)
 	if err != nil {
 		return nil, dbError(err, "read targets")
 	}
@@ -124,64 +155,5 @@ func (s *Article4Service) Progress(ctx context.Context, on time.Time, asOf *time
 	}); err != nil {
 		return nil, dbError(err, "read targets")
 	}
-
-	// Years with a target, and the last three full years for the rate, up to this year.
-	years := []int{on.Year() - 3, on.Year() - 2, on.Year() - 1, on.Year()}
-	for y := range targets {
-		if y <= on.Year() && !slices.Contains(years, y) {
-			years = append(years, y)
-		}
-	}
-	slices.Sort(years)
-	var rateSum int64
-	for _, y := range years {
-		r := current
-		if y != on.Year() {
-			if r, err = s.reports.Article7(ctx, yearRequest(y, on, asOf)); err != nil {
-				return nil, err
-			}
-		}
-		yp := landrelease.YearProgress{Year: y, TargetM2: targets[y], ReleasedM2: released(r.Total), Complete: y < on.Year()}
-		if y >= on.Year()-3 && y < on.Year() {
-			rateSum += yp.ReleasedM2
-			p.RateYears = append(p.RateYears, y)
-		}
-		if yp.TargetM2 > 0 || y >= on.Year()-3 {
-			p.Years = append(p.Years, yp)
-		}
-	}
-	for y, a := range targets { // targets of years to come
-		if y > on.Year() {
-			p.Years = append(p.Years, landrelease.YearProgress{Year: y, TargetM2: a})
-		}
-	}
-	slices.SortFunc(p.Years, func(a, b landrelease.YearProgress) int { return a.Year - b.Year })
-	p.MeanReleaseM2PerYear = rateSum / 3
-	if p.MeanReleaseM2PerYear > 0 {
-		days := float64(p.RemainingM2) / float64(p.MeanReleaseM2PerYear) * 365.25
-		done := on.Add(time.Duration(days * 24 * float64(time.Hour)))
-		done = landrelease.Day(done)
-		p.ProjectedCompletion = &done
-		if p.Deadline != nil {
-			ok := !done.After(p.Deadline.Deadline)
-			p.OnTrack = &ok
-		}
-	}
-
-	settings, err := s.settings.Settings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if eif := settings.EntryIntoForce; eif != nil && !eif.After(on) {
-		r, err := s.reports.Article7(ctx, landrelease.Article7Request{From: *eif, To: on, Level: 1, AsOf: asOf})
-		if err != nil {
-			return nil, err
-		}
-		tot := r.Total
-		p.Baseline = &landrelease.Baseline{EntryIntoForce: *eif, AreaAtBaselineM2: tot.Opening.AreaM2(),
-			IdentifiedSinceM2: tot.NewAreaM2, IdentifiedCount: tot.NewCount, CancelledSinceM2: tot.CancelledM2,
-			ReducedSinceM2: tot.ReducedM2, ClearedSinceM2: tot.ClearedM2, DifferencesSinceM2: tot.BalanceDiffM2,
-			RemainingM2: tot.Closing.AreaM2(), RemainingSHAM2: tot.Closing.SHAAreaM2, RemainingCHAM2: tot.Closing.CHAAreaM2}
-	}
-	return p, nil
+	return targets, nil
 }
