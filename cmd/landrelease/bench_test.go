@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,7 +64,8 @@ func benchServe(b *testing.B, dbURL string) string {
 }
 
 // BenchmarkHTTPSpatial measures GET /api/v1/hazard-areas?point= and ?bbox= (about 1 km) with concurrent keep-alive
-// clients, answered by the in-memory index (source=index) and by PostGIS (source=database), side by side.
+// clients, answered by the in-memory index (source=index) and by PostGIS (source=database), each anonymous (public_read
+// true) and with a bearer token, side by side.
 // Scale: LANDRELEASE_BENCH_SCALE hazard areas (default 10000), loaded by pgtest.BenchDB as BenchmarkFeedLoad of
 // internal/postgres loads them (the generator's 1.5 releases per area; at 10^6 and above, no releases and the
 // generator's 10^5 areas copied in SQL), kept and reused with LANDRELEASE_BENCH_KEEP=PREFIX. The server's
@@ -79,6 +82,17 @@ func BenchmarkHTTPSpatial(b *testing.B) {
 	db, dbURL := pgtest.BenchDB(b, n, releases)
 	polys := benchPolygons(b, db, 4096)
 	db.Close()
+	// Reads as both kinds of users make them: a client with a token, and anyone on a registry whose reads are
+	// public (public_read true).
+	getenv := func(k string) string { return map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error"}[k] }
+	var out bytes.Buffer
+	for _, args := range [][]string{{"setting", "set", "public_read", "true"}, {"token", "create", "--user", "bench-reader", "--role", "reporting_officer"}} {
+		out.Reset()
+		if err := run(context.Background(), args, getenv, &out, io.Discard); err != nil {
+			b.Fatalf("%v: %v", args, err)
+		}
+	}
+	token := strings.TrimSpace(out.String())
 	start := time.Now()
 	base := benchServe(b, dbURL)
 	b.Logf("n=%d: server ready (index loaded) in %.2f s", n, time.Since(start).Seconds())
@@ -102,8 +116,9 @@ func BenchmarkHTTPSpatial(b *testing.B) {
 		name, param string
 		vals        []string
 	}{{"point", "point", points}, {"bbox", "bbox", boxes}} {
-		for _, src := range []string{"index", "database"} {
-			b.Run(fmt.Sprintf("n=%d/%s/%s", n, q.name, src), func(b *testing.B) {
+		for _, v := range []struct{ src, auth string }{{"index", "anonymous"}, {"index", "token"}, {"database", "anonymous"}, {"database", "token"}} {
+			src := v.src
+			b.Run(fmt.Sprintf("n=%d/%s/%s/%s", n, q.name, src, v.auth), func(b *testing.B) {
 				b.SetParallelism(4)
 				var bytes atomic.Int64
 				start := time.Now()
@@ -111,7 +126,11 @@ func BenchmarkHTTPSpatial(b *testing.B) {
 					i := rand.IntN(nq)
 					for pb.Next() {
 						i = (i + 1) % nq
-						res, err := client.Get(base + "/api/v1/hazard-areas?" + q.param + "=" + q.vals[i] + "&source=" + src)
+						req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/hazard-areas?"+q.param+"="+q.vals[i]+"&source="+src, nil)
+						if v.auth == "token" {
+							req.Header.Set("Authorization", "Bearer "+token)
+						}
+						res, err := client.Do(req)
 						if err != nil {
 							b.Error(err)
 							return

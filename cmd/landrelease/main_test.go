@@ -40,8 +40,21 @@ type app struct {
 	getenv func(string) string
 }
 
-// start runs `landrelease serve` in process against a database of its own and waits for /healthz.
+// start runs `landrelease serve` in process against a database of its own, with public reads on (as the demo
+// of make run has them), and waits for /healthz. startClosed leaves reads to signed-in users, the default.
 func start(t *testing.T, extra ...string) *app {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url, "LOG_LEVEL": "warn"}[k] }
+	if err := run(context.Background(), []string{"setting", "set", "public_read", "true"}, getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("setting set public_read true: %v\n%s", err, stderr.String())
+	}
+	return startOn(t, url, extra...)
+}
+
+// startClosed is start with reads for signed-in users only.
+func startClosed(t *testing.T, extra ...string) *app {
 	t.Helper()
 	return startOn(t, pgtest.NewDatabase(t), extra...)
 }

@@ -90,7 +90,7 @@ func parseAsOf(s string) (time.Time, error) {
 }
 
 func settingSet(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "setting set", "setting set KEY VALUE   (keys: state_name, entry_into_force)")
+	fs := flags(e, "setting set", "setting set KEY VALUE   (keys: state_name, entry_into_force, public_read)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

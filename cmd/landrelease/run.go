@@ -30,7 +30,8 @@ Commands:
   report article4 the Article 4 progress summary: baseline, deadline, release rate, work-plan targets
   deadline add    record an Article 4 deadline (the original one or an extension)
   target set      set the work plan's area to release in a year
-  setting set     set the State's name (state_name) or the Convention's entry into force (entry_into_force)
+  setting set     set the State's name (state_name), the Convention's entry into force (entry_into_force),
+                  or open the registry's reads to anyone (public_read true|false; off by default)
 
 Every command takes --help. The database is DATABASE_URL (postgres://user:password@host:port/db).
 `

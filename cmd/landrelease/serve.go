@@ -67,6 +67,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Logger:       e.log,
 		MaxBody:      *maxBody,
 		Web:          web.Handler(),
+		Settings:     postgres.NewSettingService(db),
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

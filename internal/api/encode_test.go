@@ -424,7 +424,7 @@ func TestSpatialListPages(t *testing.T) {
 	}
 	svc := spatial.NewService()
 	svc.Load(open)
-	srv := New(Config{Spatial: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := New(Config{Spatial: svc, Settings: publicSettings{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	r := rand.New(rand.NewPCG(4, 5))
 	get := func(target string) ([]byte, string) {
 		t.Helper()
@@ -529,7 +529,7 @@ func BenchmarkSpatialListServe(b *testing.B) {
 	svc.Load(hs)
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelError} {
 		b.Run("log="+level.String(), func(b *testing.B) {
-			srv := New(Config{Spatial: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level}))})
+			srv := New(Config{Spatial: svc, Settings: publicSettings{}, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level}))})
 			c := hs[7].Geometry[0][0][0]
 			target := fmt.Sprintf("/api/v1/hazard-areas?point=%v,%v", c[0]+0.0004, c[1]+0.0004)
 			req := httptest.NewRequest(http.MethodGet, target, nil)

@@ -126,7 +126,7 @@ func TestMapHazardAreas(t *testing.T) {
 	}
 	svc := spatial.NewService()
 	svc.Load(open)
-	srv := New(Config{Spatial: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := New(Config{Spatial: svc, Settings: publicSettings{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	get := func(target string, want int) (mapAnswer, []byte) {
 		t.Helper()
 		rec := httptest.NewRecorder()

@@ -3,40 +3,12 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
-
-// authenticate puts the user of a bearer token, or of a session cookie, in the request context. A bad token or
-// an ended session is refused at once; a cookie-authenticated unsafe request needs its CSRF token; no
-// credentials leave the request anonymous, and writes then fail with EUNAUTHORIZED.
-func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Request().Header.Get(echo.HeaderAuthorization)
-		if h == "" {
-			if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
-				if err := s.cookieUser(c, ck.Value); err != nil {
-					return err
-				}
-			}
-			return next(c)
-		}
-		scheme, token, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			return landrelease.Errorf(landrelease.EUNAUTHORIZED, "Send Authorization: Bearer TOKEN.")
-		}
-		u, err := s.cfg.Users.Authenticate(c.Request().Context(), strings.TrimSpace(token))
-		if err != nil {
-			return err
-		}
-		c.SetRequest(c.Request().WithContext(landrelease.NewContextWithUser(c.Request().Context(), u)))
-		return next(c)
-	}
-}
 
 func (s *Server) health(c echo.Context) error {
 	if err := s.cfg.Ready(c.Request().Context()); err != nil {

@@ -1,56 +1,62 @@
 package api
 
-// routes registers every route of the service: a URL from a bug report leads here, then to its handler.
+import "net/http"
+
+// routes registers every route of the service with who may call it: a URL from a bug report leads here, then to
+// its handler. This is the one table of access; docs/API.md prints it and TestRouteAccess walks it.
 func (s *Server) routes() {
 	e := s.echo
-	e.GET("/healthz", s.health)
+	const get, post, put, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+	root := e.Group("")
+	s.handle(root, "", get, "/healthz", s.health, open)
 
-	v1 := e.Group("/api/v1")
-	v1.GET("", s.index) // the landing page of OGC API - Features (ogc.go)
-	v1.GET("/conformance", s.conformance)
-	v1.GET("/collections", s.listCollections)
-	v1.GET("/collections/:collection", s.getCollection)
-	v1.GET("/collections/:collection/items", s.collectionItems)
-	v1.GET("/collections/:collection/items/:id", s.collectionItem)
+	const p = "/api/v1"
+	v1 := e.Group(p)
+	s.handle(v1, p, get, "", s.index, reader) // the landing page of OGC API - Features (ogc.go)
+	s.handle(v1, p, get, "/conformance", s.conformance, reader)
+	s.handle(v1, p, get, "/collections", s.listCollections, reader)
+	s.handle(v1, p, get, "/collections/:collection", s.getCollection, reader)
+	s.handle(v1, p, get, "/collections/:collection/items", s.collectionItems, reader)
+	s.handle(v1, p, get, "/collections/:collection/items/:id", s.collectionItem, reader)
 
-	v1.POST("/session", s.signIn)
-	v1.GET("/session", s.session)
-	v1.DELETE("/session", s.signOut)
+	s.handle(v1, p, post, "/session", s.signIn, open)
+	s.handle(v1, p, get, "/session", s.session, open)
+	s.handle(v1, p, del, "/session", s.signOut, open)
 
-	v1.GET("/hazard-areas", s.listHazardAreas)
-	v1.POST("/hazard-areas", s.createHazardArea)
-	v1.POST("/hazard-areas/intersecting", s.intersecting)
-	v1.GET("/hazard-areas/:id", s.getHazardArea)
-	v1.PUT("/hazard-areas/:id", s.updateHazardArea)
-	v1.DELETE("/hazard-areas/:id", s.withdrawHazardArea)
-	v1.GET("/hazard-areas/:id/history", s.hazardAreaHistory)
-	v1.GET("/hazard-areas/:id/releases", s.hazardAreaReleases)
+	s.handle(v1, p, get, "/hazard-areas", s.listHazardAreas, reader)
+	s.handle(v1, p, post, "/hazard-areas", s.createHazardArea, manager)
+	s.handle(v1, p, post, "/hazard-areas/intersecting", s.intersecting, reader)
+	s.handle(v1, p, get, "/hazard-areas/:id", s.getHazardArea, reader)
+	s.handle(v1, p, put, "/hazard-areas/:id", s.updateHazardArea, manager)
+	s.handle(v1, p, del, "/hazard-areas/:id", s.withdrawHazardArea, manager)
+	s.handle(v1, p, get, "/hazard-areas/:id/history", s.hazardAreaHistory, reader)
+	s.handle(v1, p, get, "/hazard-areas/:id/releases", s.hazardAreaReleases, reader)
 
-	v1.GET("/land-releases", s.listLandReleases)
-	v1.POST("/land-releases", s.createLandRelease)
-	v1.GET("/land-releases/:id", s.getLandRelease)
-	v1.PUT("/land-releases/:id", s.updateLandRelease)
-	v1.DELETE("/land-releases/:id", s.withdrawLandRelease)
-	v1.GET("/land-releases/:id/history", s.landReleaseHistory)
+	s.handle(v1, p, get, "/land-releases", s.listLandReleases, reader)
+	s.handle(v1, p, post, "/land-releases", s.createLandRelease, manager)
+	s.handle(v1, p, get, "/land-releases/:id", s.getLandRelease, reader)
+	s.handle(v1, p, put, "/land-releases/:id", s.updateLandRelease, manager)
+	s.handle(v1, p, del, "/land-releases/:id", s.withdrawLandRelease, manager)
+	s.handle(v1, p, get, "/land-releases/:id/history", s.landReleaseHistory, reader)
 
-	v1.GET("/admin-units", s.listAdminUnits)
+	s.handle(v1, p, get, "/admin-units", s.listAdminUnits, reader)
 
-	v1.GET("/map/hazard-areas", s.mapHazardAreas) // the map: a view simplified for its zoom (mapview.go)
-	v1.GET("/map/land-releases", s.mapLandReleases)
+	s.handle(v1, p, get, "/map/hazard-areas", s.mapHazardAreas, reader) // the map: a view simplified for its zoom (mapview.go)
+	s.handle(v1, p, get, "/map/land-releases", s.mapLandReleases, reader)
 
-	v1.POST("/uploads", s.createUpload)
-	v1.GET("/uploads", s.listUploads)
-	v1.GET("/uploads/:id", s.getUpload)
-	v1.GET("/uploads/:id/body", s.uploadBody)
-	v1.POST("/uploads/:id/approve", s.approveUpload)
-	v1.POST("/uploads/:id/reject", s.rejectUpload)
-	v1.GET("/schema/upload", s.uploadSchema)
+	s.handle(v1, p, post, "/uploads", s.createUpload, uploader)
+	s.handle(v1, p, get, "/uploads", s.listUploads, uploader)
+	s.handle(v1, p, get, "/uploads/:id", s.getUpload, uploader)
+	s.handle(v1, p, get, "/uploads/:id/body", s.uploadBody, uploader)
+	s.handle(v1, p, post, "/uploads/:id/approve", s.approveUpload, manager)
+	s.handle(v1, p, post, "/uploads/:id/reject", s.rejectUpload, manager)
+	s.handle(v1, p, get, "/schema/upload", s.uploadSchema, open)
 
-	v1.GET("/reports/article7", s.article7)
-	v1.GET("/reports/article4", s.article4)
-	v1.Any("/*", s.notFound)
+	s.handle(v1, p, get, "/reports/article7", s.article7, reader)
+	s.handle(v1, p, get, "/reports/article4", s.article4, reader)
+	s.handle(v1, p, anyMethod, "/*", s.notFound, open)
 
 	if s.cfg.Web != nil {
-		e.GET("/*", echoHandler(s.cfg.Web))
+		s.handle(root, "", get, "/*", echoHandler(s.cfg.Web), open) // the pages; what they read needs access
 	}
 }

@@ -39,6 +39,8 @@ type Config struct {
 	Geometry geo.Limits
 	// Web serves the web application at /, when set.
 	Web http.Handler
+	// Settings tells whether reads are open to anyone (public_read); without it they need credentials.
+	Settings landrelease.SettingService
 }
 
 // Server is the HTTP API.
@@ -48,6 +50,9 @@ type Server struct {
 	signIns     *throttle
 	features    *featureCache // encoded features of the index path (encode.go)
 	mapFeatures *mapCache     // map JSON of the index's hazard areas per scale (mapview.go)
+	publicRead  *publicRead   // the public_read setting, cached (access.go)
+	tokens      *tokenCache   // verified bearer tokens (auth.go)
+	table       []routeEntry  // every route with its access, as routes.go registers them
 }
 
 // New returns a Server with every route registered.
@@ -68,6 +73,8 @@ func New(cfg Config) *Server {
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInFailures, signInWindow), features: newFeatureCache(featureCacheBytes),
 		mapFeatures: newMapCache(mapCacheBytes)}
+	s.tokens = newTokenCache()
+	s.publicRead = &publicRead{settings: cfg.Settings, log: func(msg string, args ...any) { cfg.Logger.Warn(msg, args...) }}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.recover, s.logRequests, s.limitBody, s.authenticate)
 	s.routes()

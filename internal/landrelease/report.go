@@ -95,12 +95,16 @@ type ReportService interface {
 type Settings struct {
 	StateName      string     // e.g. Lao People's Democratic Republic
 	EntryIntoForce *time.Time // the Convention's entry into force for the State: the Article 4 baseline
+	// PublicRead opens the registry's reads (hazard areas, land releases, admin units, the map, reports) to
+	// anyone, without credentials: never uploads, users, tokens or the audit trail. Off by default.
+	PublicRead bool
 }
 
 // SettingService keeps the settings.
 type SettingService interface {
 	Settings(ctx context.Context) (*Settings, error)
-	// SetSetting sets state_name or entry_into_force (a date). EINVALID for another key or a bad value, EFORBIDDEN.
+	// SetSetting sets state_name, entry_into_force (a date) or public_read (true or false). EINVALID for another
+	// key or a bad value, EFORBIDDEN.
 	SetSetting(ctx context.Context, key, value string) error
 }
 

@@ -41,6 +41,8 @@ func (s *SettingService) Settings(ctx context.Context) (*landrelease.Settings, e
 			if t, err := time.Parse(time.DateOnly, value); err == nil {
 				out.EntryIntoForce = &t
 			}
+		case "public_read":
+			out.PublicRead = value == "true"
 		}
 		return nil
 	})
@@ -64,8 +66,12 @@ func (s *SettingService) SetSetting(ctx context.Context, key, value string) erro
 			return landrelease.Invalid(fmt.Sprintf("entry_into_force must be a date such as 2010-08-01, not %q.", value),
 				landrelease.Detail{Field: key, Reason: "is not a date"})
 		}
+	case "public_read":
+		if value != "true" && value != "false" {
+			return landrelease.Invalid(fmt.Sprintf("public_read must be true or false, not %q.", value), landrelease.Detail{Field: key, Reason: "is not true or false"})
+		}
 	default:
-		return landrelease.Invalid(fmt.Sprintf("Unknown setting %q: use state_name or entry_into_force.", key), landrelease.Detail{Field: "key", Reason: "is unknown"})
+		return landrelease.Invalid(fmt.Sprintf("Unknown setting %q: use state_name, entry_into_force or public_read.", key), landrelease.Detail{Field: "key", Reason: "is unknown"})
 	}
 	return s.db.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, setSettingSQL, key, value); err != nil {

@@ -1,0 +1,137 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// access says who may call a route. It is checked on every request, before the handler; the services check
+// their roles again.
+type access struct {
+	anyone bool               // no credentials, ever: health, signing in, the upload schema, the web pages
+	read   bool               // a read of the registry: any signed-in user, or anyone while public reads are on
+	roles  []landrelease.Role // signed in with one of these roles (an administrator holds all); none: any signed-in user
+}
+
+// The kinds of access of routes.go.
+var (
+	open     = access{anyone: true}
+	reader   = access{read: true}
+	uploader = access{roles: []landrelease.Role{landrelease.RoleFieldTeam, landrelease.RoleDataManager}}
+	manager  = access{roles: []landrelease.Role{landrelease.RoleDataManager}}
+)
+
+// String names the access as docs/API.md does.
+func (a access) String() string {
+	switch {
+	case a.anyone:
+		return "anyone"
+	case a.read:
+		return "signed in, or anyone with public_read"
+	case len(a.roles) == 0:
+		return "signed in"
+	}
+	names := make([]string, 0, len(a.roles)+1)
+	for _, r := range a.roles {
+		names = append(names, string(r))
+	}
+	return strings.Join(append(names, string(landrelease.RoleAdministrator)), ", ")
+}
+
+// allows reports whether u (nil: anonymous) may call a route of access a, public reads being on or off.
+func (a access) allows(u *landrelease.User, publicRead bool) error {
+	switch {
+	case a.anyone, a.read && (u != nil || publicRead):
+		return nil
+	case u == nil:
+		return landrelease.Errorf(landrelease.EUNAUTHORIZED, "Sign in or send a bearer token.")
+	case len(a.roles) > 0 && !u.Can(a.roles...):
+		return landrelease.Errorf(landrelease.EFORBIDDEN, "Your role (%s) may not do this.", u.Role)
+	}
+	return nil
+}
+
+// Route is one route of the service with who may call it: the table of routes.go, for docs and tests.
+type Route struct {
+	Method, Path string
+	Access       string // as access.String
+}
+
+// Routes lists every route of the service in the order routes.go registers them.
+func (s *Server) Routes() []Route {
+	out := make([]Route, len(s.table))
+	for i, r := range s.table {
+		out[i] = Route{Method: r.method, Path: r.path, Access: r.access.String()}
+	}
+	return out
+}
+
+type routeEntry struct {
+	method, path string
+	access       access
+}
+
+// anyMethod registers a route for every method.
+const anyMethod = "*"
+
+// handle registers handler for method and path (under group prefix) with its access.
+func (s *Server) handle(g *echo.Group, prefix, method, path string, handler echo.HandlerFunc, a access) {
+	s.table = append(s.table, routeEntry{method: method, path: prefix + path, access: a})
+	guard := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if a.anyone {
+				return next(c)
+			}
+			u := landrelease.UserFromContext(c.Request().Context())
+			if err := a.allows(u, a.read && u == nil && s.publicRead.on(c.Request().Context())); err != nil {
+				return err
+			}
+			return next(c)
+		}
+	}
+	if method == anyMethod {
+		g.Any(path, handler, guard)
+		return
+	}
+	g.Add(method, path, handler, guard)
+}
+
+// publicReadTTL is how long a server trusts the public_read setting it read: a change reaches every instance
+// within it.
+const publicReadTTL = time.Second
+
+// publicRead caches the public_read setting.
+type publicRead struct {
+	settings landrelease.SettingService
+	log      func(msg string, args ...any)
+
+	mu    sync.Mutex
+	until time.Time
+	value bool
+}
+
+// on reports whether public reads are on; when the setting cannot be read, they are off.
+func (p *publicRead) on(ctx context.Context) bool {
+	if p.settings == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now := time.Now(); now.Before(p.until) {
+		return p.value
+	} else {
+		st, err := p.settings.Settings(ctx)
+		if err != nil {
+			p.log("read public_read", "err", err)
+			return false
+		}
+		p.value, p.until = st.PublicRead, now.Add(publicReadTTL)
+	}
+	return p.value
+}

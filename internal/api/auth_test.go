@@ -1,0 +1,73 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// countingUsers is a UserService whose tokens are its map's keys; it counts the lookups.
+type countingUsers struct {
+	landrelease.UserService
+	tokens  map[string]*landrelease.User
+	lookups int
+}
+
+func (u *countingUsers) Authenticate(_ context.Context, token string) (*landrelease.User, error) {
+	u.lookups++
+	if v, ok := u.tokens[token]; ok {
+		return v, nil
+	}
+	return nil, landrelease.Errorf(landrelease.EUNAUTHORIZED, "The bearer token is not valid.")
+}
+
+// TestTokenCache: a verified token is trusted for tokenTTL without a lookup, then looked up again, so that a
+// revoked token is refused within tokenTTL; refused tokens are never kept, and the cache stays bounded.
+func TestTokenCache(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	users := &countingUsers{tokens: map[string]*landrelease.User{"lr_a": {ID: 1, Name: "amy", Role: landrelease.RoleDataManager}}}
+	c := newTokenCache()
+	c.now = func() time.Time { return now }
+	ctx := context.Background()
+	for range 100 {
+		u, err := c.authenticate(ctx, users, "lr_a")
+		if err != nil || u.Name != "amy" {
+			t.Fatalf("authenticate: %v, %v", u, err)
+		}
+		u.Name = "changed by a caller" // callers get copies
+	}
+	if users.lookups != 1 {
+		t.Errorf("%d lookups for 100 requests within the TTL, want 1", users.lookups)
+	}
+	delete(users.tokens, "lr_a") // revoked
+	now = now.Add(tokenTTL - time.Millisecond)
+	if _, err := c.authenticate(ctx, users, "lr_a"); err != nil {
+		t.Errorf("refused before the TTL ran out: %v", err)
+	}
+	now = now.Add(time.Millisecond)
+	if _, err := c.authenticate(ctx, users, "lr_a"); landrelease.ErrorCode(err) != landrelease.EUNAUTHORIZED {
+		t.Errorf("a revoked token after the TTL: %v, want unauthorized", err)
+	}
+	before := users.lookups
+	for range 3 {
+		if _, err := c.authenticate(ctx, users, "lr_bogus"); landrelease.ErrorCode(err) != landrelease.EUNAUTHORIZED {
+			t.Fatalf("bogus token: %v", err)
+		}
+	}
+	if users.lookups-before != 3 {
+		t.Errorf("refused tokens were kept: %d lookups for 3 tries", users.lookups-before)
+	}
+	for i := range maxCachedTokens + 10 {
+		tok := fmt.Sprintf("lr_%d", i)
+		users.tokens[tok] = &landrelease.User{ID: int64(i), Name: tok, Role: landrelease.RoleFieldTeam}
+		if _, err := c.authenticate(ctx, users, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.m) > maxCachedTokens {
+		t.Errorf("%d tokens kept, bound %d", len(c.m), maxCachedTokens)
+	}
+}
