@@ -48,6 +48,12 @@ export const COLOURS = {
 };
 export const METHOD_LABEL = { cancelled: "Cancelled (NTS)", reduced: "Reduced (TS)", cleared: "Cleared" };
 
+// tipText is the content of a Leaflet tooltip or popup as text. Leaflet puts a string into innerHTML, so text that
+// may come from users (local ids, records, actions, reasons quoting uploaded values, admin unit names) must never be
+// passed as a string: tipText builds an element of text nodes (and the given elements, copied) each time the tooltip
+// opens, so that none is built for tooltips never shown and no element is shared between two of them.
+export const tipText = (...parts) => () => el("span", {}, parts.flat().map((p) => (p instanceof Node ? p.cloneNode(true) : p)));
+
 export function escapeHTML(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }

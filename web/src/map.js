@@ -8,7 +8,7 @@
 import "leaflet/dist/leaflet.css";
 import "./style.css";
 import L from "leaflet";
-import { $, getJSON, el, int, km2, ha, COLOURS, METHOD_LABEL, initHeader } from "./common.js";
+import { $, getJSON, el, int, tipText, km2, ha, COLOURS, METHOD_LABEL, initHeader } from "./common.js";
 
 initHeader();
 
@@ -86,15 +86,10 @@ function styleAdmin() {
     layer.setStyle({ color: "#ffffff", weight: 1.2, dashArray: null, fillColor: RAMP[i], fillOpacity: 0.95 });
     const u = state.report && state.report.get(p.code);
     layer.bindTooltip(
-      `<strong>${escapeHTML(p.name)}</strong><br>Remaining: ${km2(v)} km²` +
-        (u ? `<br>SHA ${int(u.closing.sha_count)} · CHA ${int(u.closing.cha_count)}` : ""),
+      tipText(el("strong", {}, p.name), el("br"), `Remaining: ${km2(v)} km²`, u ? [el("br"), `SHA ${int(u.closing.sha_count)} · CHA ${int(u.closing.cha_count)}`] : null),
       { sticky: true, className: "tip" },
     );
   });
-}
-
-function escapeHTML(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
 async function loadAdmin() {
@@ -146,7 +141,7 @@ const hazardLayer = L.geoJSON(null, {
   style: hazardStyle,
   onEachFeature: (f, layer) => {
     layer.on("click", () => openPanel(f.properties.local_id)); // the map's features are lean: read the record
-    layer.bindTooltip(`${escapeHTML(f.properties.local_id)} · ${f.properties.kind}`, { sticky: true, className: "tip" });
+    layer.bindTooltip(tipText(`${f.properties.local_id} · ${f.properties.kind}`), { sticky: true, className: "tip" });
   },
 }).addTo(map);
 
@@ -163,7 +158,7 @@ const releaseLayer = L.geoJSON(null, {
   onEachFeature: (f, layer) => {
     const p = f.properties;
     layer.on("click", () => p.hazard_area && openPanel(p.hazard_area));
-    layer.bindTooltip(`${escapeHTML(p.local_id)} · ${METHOD_LABEL[p.method] || p.method} ${p.completed_on || ""}`, { sticky: true, className: "tip" });
+    layer.bindTooltip(tipText(`${p.local_id} · ${METHOD_LABEL[p.method] || p.method} ${p.completed_on || ""}`), { sticky: true, className: "tip" });
   },
 }).addTo(map);
 

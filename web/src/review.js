@@ -3,7 +3,7 @@
 import "leaflet/dist/leaflet.css";
 import "./style.css";
 import L from "leaflet";
-import { $, el, int, getJSON, initHeader, can, REVIEWERS, ROLE_LABEL, signinURL, send, errorText, fmtTime } from "./common.js";
+import { $, el, int, tipText, getJSON, initHeader, can, REVIEWERS, ROLE_LABEL, signinURL, send, errorText, fmtTime } from "./common.js";
 import { workMap, setStatus, featureLayer, reasonList, firstReason, readJSON, MAX_DRAWN, MAX_LISTED } from "./workmap.js";
 
 const { map, fit } = workMap();
@@ -198,7 +198,7 @@ function draw(features) {
     layer.addTo(drawn);
     state.layers.set(fr.index, layer);
     layer.on("click", () => select(fr.index));
-    layer.bindTooltip(bad ? `${fr.local_id}: ${firstReason(fr)}` : `${fr.local_id} · ${fr.record} · ${fr.action}`, { sticky: true, className: bad ? "tip reason" : "tip" });
+    layer.bindTooltip(tipText(bad ? `${fr.local_id || "feature " + fr.index}: ${firstReason(fr)}` : `${fr.local_id} · ${fr.record} · ${fr.action}`), { sticky: true, className: bad ? "tip reason" : "tip" });
     if (fr.action === "changed" && fr.local_id) changed.push(fr);
   }
   fit(drawn.getBounds());
@@ -216,7 +216,7 @@ async function drawCurrent(changed) {
       if (state.id !== id) return;
       const layer = featureLayer(f, CURRENT_STYLE);
       if (layer) {
-        layer.bindTooltip(`${fr.local_id} as recorded now (version ${f.properties && f.properties.version})`, { sticky: true, className: "tip" });
+        layer.bindTooltip(tipText(`${fr.local_id} as recorded now (version ${f.properties && f.properties.version})`), { sticky: true, className: "tip" });
         layer.addTo(current);
       }
     } catch {

@@ -3,7 +3,7 @@
 import "leaflet/dist/leaflet.css";
 import "./style.css";
 import L from "leaflet";
-import { $, el, int, initHeader, can, UPLOADERS, ROLE_LABEL, signinURL, uuid, errorText, session } from "./common.js";
+import { $, el, int, tipText, initHeader, can, UPLOADERS, ROLE_LABEL, signinURL, uuid, errorText, session } from "./common.js";
 import { workMap, setStatus, featureLayer, reasonList, firstReason, readJSON, MAX_DRAWN, MAX_LISTED } from "./workmap.js";
 
 const { map, fit } = workMap();
@@ -206,13 +206,13 @@ function draw(features) {
       state.layers.set(fr.index, layer);
       layer.on("click", () => select(fr.index, true));
       const tip = bad ? `${fr.local_id || "feature " + fr.index}: ${firstReason(fr)}` : `${fr.local_id} · ${fr.record} · ${fr.action || ""}`;
-      layer.bindTooltip(tip, { permanent: bad && labelled && !located.length, direction: "right", className: bad ? "tip reason" : "tip", sticky: !(bad && labelled) });
+      layer.bindTooltip(tipText(tip), { permanent: bad && labelled && !located.length, direction: "right", className: bad ? "tip reason" : "tip", sticky: !(bad && labelled) });
     } else {
       skipped++;
     }
     for (const e of located) {
       const m = L.circleMarker([e.location[1], e.location[0]], { radius: 7, color: "#fff", weight: 2, fillColor: "#dc2626", fillOpacity: 1, className: "lr-defect" });
-      m.bindTooltip(`${fr.local_id || "feature " + fr.index}: ${e.reason}`, { permanent: labelled, direction: "right", className: "tip reason" });
+      m.bindTooltip(tipText(`${fr.local_id || "feature " + fr.index}: ${e.reason}`), { permanent: labelled, direction: "right", className: "tip reason" });
       m.on("click", () => select(fr.index, true));
       m.addTo(defects);
       if (!state.layers.has(fr.index)) state.layers.set(fr.index, m);
