@@ -71,7 +71,7 @@ func TestBrowserMarkupIsText(t *testing.T) {
 
 	const w, s = 102.50, 18.00
 	// Rejected: local IDs and a kind of markup; the labels beside the features and the reasons quote them (the kind
-// upper-cased: hence the case-insensitive search for the id "injected").
+	// upper-cased: hence the case-insensitive search for the id "injected").
 	idB := markupB + "LA-XSS-0001</b>"
 	idImg := markupImg + "LA-XSS-0002"
 	bad0 := hazardFeature(idB, w, s, w+0.002, s+0.001)
