@@ -112,6 +112,30 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	return applied, nil
 }
 
+// spareConnWait bounds tryAcquire's wait for a connection the pool has room to open: the connection is being
+// made, or another request took the room a moment before (then tryAcquire gives up rather than wait for a release).
+const spareConnWait = 250 * time.Millisecond
+
+// tryAcquire returns a connection of the pool only if one can be had without waiting for another request to
+// release one: an idle connection, or a new one while the pool has room for it. A caller holding a connection
+// uses it for a second one: waiting (Acquire) would deadlock once every connection is held by such callers.
+// ok is false when none is to be had: the caller does without.
+func (db *DB) tryAcquire(ctx context.Context) (conn *pgxpool.Conn, ok bool) {
+	if idle := db.Pool.AcquireAllIdle(ctx); len(idle) > 0 {
+		for _, c := range idle[1:] {
+			c.Release()
+		}
+		return idle[0], true
+	}
+	if st := db.Pool.Stat(); st.TotalConns() >= st.MaxConns() {
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, spareConnWait)
+	defer cancel()
+	conn, err := db.Pool.Acquire(ctx)
+	return conn, err == nil
+}
+
 // inTx runs fn in a transaction, committing when fn returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db.Pool, fn)

@@ -51,8 +51,10 @@ const (
 	// (its per-area subquery counted for every area) calls for it, and compiling took longer than it saved
 	// (at 10^5 areas, 10^6 releases: 480 ms without, 800 ms with).
 	reportJITSQL = `SET LOCAL jit = off`
-	// exportSnapshotOnlySQL exports the report transaction's snapshot for the connection reading the releases.
-	exportSnapshotOnlySQL = `SELECT pg_export_snapshot()`
+	// exportSnapshotOnlySQL exports the report transaction's snapshot for the connection reading the releases;
+	// '' on a standby (in recovery), which may not export one. Not in a savepoint: PostgreSQL exports no snapshot
+	// from a subtransaction.
+	exportSnapshotOnlySQL = `SELECT CASE WHEN pg_is_in_recovery() THEN '' ELSE pg_export_snapshot() END`
 	settingSQL            = `SELECT value FROM setting WHERE key = $1`
 	adminColumnSQL        = `CASE WHEN $3 = 1 THEN v.admin1_id ELSE v.admin2_id END`
 
@@ -293,8 +295,11 @@ type releaseRow struct {
 
 // readReleases starts reading reportReleasesSQL and returns a function that waits for its rows. Where it can, it
 // reads them on another connection of the pool, in tx's snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT),
-// while tx reads the versions: the releases' join with their local ids is the report's longest query. Otherwise
-// (a snapshot that cannot be exported, a pool of one connection) it reads them in tx when the function is called.
+// while tx reads the versions: the releases' join with their local ids is the report's longest query. That
+// connection is taken only if it can be had at once (DB.tryAcquire): a report holding tx's connection never waits
+// for another, so that concurrent reports cannot hold every connection of the pool, each waiting for one more.
+// Otherwise (no connection free, a standby that exports no snapshot, a snapshot that cannot be imported) it
+// reads them in tx when the function is called.
 func readReleases(ctx context.Context, db *DB, tx pgx.Tx, asOf, start, end time.Time) func() ([]releaseRow, error) {
 	read := func(ctx context.Context, tx pgx.Tx) ([]releaseRow, error) {
 		rows, err := tx.Query(ctx, reportReleasesSQL, asOf, start, end)
@@ -320,29 +325,29 @@ func readReleases(ctx context.Context, db *DB, tx pgx.Tx, asOf, start, end time.
 		return out, dbError(rows.Err(), "report: releases")
 	}
 	inTx := func() ([]releaseRow, error) { return read(ctx, tx) }
-	if db.Pool.Config().MaxConns < 2 {
+	conn, ok := db.tryAcquire(ctx)
+	if !ok {
 		return inTx
 	}
 	var snap string
-	sp, err := tx.Begin(ctx) // a savepoint: a failed export leaves tx usable
-	if err != nil {
-		return inTx
-	}
-	if err := sp.QueryRow(ctx, exportSnapshotOnlySQL).Scan(&snap); err != nil || !snapshotID.MatchString(snap) {
-		_ = sp.Rollback(ctx)
-		return inTx
-	}
-	if err := sp.Commit(ctx); err != nil {
+	if err := tx.QueryRow(ctx, exportSnapshotOnlySQL).Scan(&snap); err != nil {
+		conn.Release()
 		return func() ([]releaseRow, error) { return nil, dbError(err, "report: export snapshot") }
 	}
+	if !snapshotID.MatchString(snap) {
+		conn.Release()
+		return inTx
+	}
 	type result struct {
-		rows []releaseRow
-		err  error
+		rows    []releaseRow
+		started bool // the query was sent: a failure before (a broken idle connection) is retried in tx
+		err     error
 	}
 	done := make(chan result, 1)
 	go func() {
+		defer conn.Release()
 		var res result
-		res.err = pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx2 pgx.Tx) error {
+		res.err = pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx2 pgx.Tx) error {
 			// Not a parameter: SET TRANSACTION takes a literal; snap matched snapshotID above.
 			if _, err := tx2.Exec(ctx, "SET TRANSACTION SNAPSHOT '"+snap+"'"); err != nil {
 				return dbError(err, "report: import snapshot")
@@ -350,6 +355,7 @@ func readReleases(ctx context.Context, db *DB, tx pgx.Tx, asOf, start, end time.
 			if _, err := tx2.Exec(ctx, reportJITSQL); err != nil {
 				return dbError(err, "report: settings")
 			}
+			res.started = true
 			var err error
 			res.rows, err = read(ctx, tx2)
 			return err
@@ -358,6 +364,9 @@ func readReleases(ctx context.Context, db *DB, tx pgx.Tx, asOf, start, end time.
 	}()
 	return func() ([]releaseRow, error) {
 		res := <-done
+		if res.err != nil && !res.started && ctx.Err() == nil {
+			return inTx()
+		}
 		return res.rows, res.err
 	}
 }

@@ -262,7 +262,7 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 		}
 		rep, err := s.approve(ctx, tx, up, u, func() (landrelease.UploadBody, error) {
 			if body == nil {
-				if body, err = s.spoolBody(ctx, up.ID); err != nil {
+				if body, err = spoolBodyTx(ctx, tx, up.ID); err != nil { // in tx: no second connection
 					return nil, err
 				}
 			}

@@ -106,40 +106,73 @@ var errRaced = errors.New("idempotency key taken concurrently")
 
 // spoolBody copies an upload's body to a temporary file.
 func (s *UploadService) spoolBody(ctx context.Context, id int64) (*feature.Spooled, error) {
+	return spool(func(w io.Writer) error { return s.writeBody(ctx, id, w) })
+}
+
+// spoolBodyTx is spoolBody inside tx, for a caller that holds tx's connection: it must not wait for another
+// connection of the pool (with every connection held by such callers, none would come).
+func spoolBodyTx(ctx context.Context, tx pgx.Tx, id int64) (*feature.Spooled, error) {
+	return spool(func(w io.Writer) error { return copyBody(ctx, tx, id, w) })
+}
+
+// spool copies what write writes to a temporary file. write runs on another goroutine, and has returned when
+// spool returns: a write in a transaction leaves it to the caller.
+func spool(write func(w io.Writer) error) (*feature.Spooled, error) {
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(s.writeBody(ctx, id, pw)) }()
+	wrote := make(chan error, 1)
+	go func() {
+		err := write(pw)
+		pw.CloseWithError(err)
+		wrote <- err
+	}()
 	sp, err := feature.Spool(pr, 1<<40)
-	pr.Close()
-	return sp, err
+	pr.Close() // a write still running fails at once
+	switch werr := <-wrote; {
+	case werr != nil && !errors.Is(werr, io.ErrClosedPipe): // the write's failure, not the spool's
+		if sp != nil {
+			sp.Close()
+		}
+		return nil, werr
+	case err != nil:
+		return nil, err
+	}
+	return sp, nil
 }
 
 func (s *UploadService) writeBody(ctx context.Context, id int64, w io.Writer) error {
-	return s.db.inTx(ctx, func(tx pgx.Tx) error {
-		var oid uint32
-		var by string
-		if err := tx.QueryRow(ctx, uploadBodySQL, id).Scan(&oid, &by); errors.Is(err, pgx.ErrNoRows) {
-			return landrelease.Errorf(landrelease.ENOTFOUND, "Upload %d not found.", id)
-		} else if err != nil {
-			return dbError(err, "upload body")
-		}
-		los := tx.LargeObjects()
-		obj, err := los.Open(ctx, oid, pgx.LargeObjectModeRead)
+	return s.db.inTx(ctx, func(tx pgx.Tx) error { return copyBody(ctx, tx, id, w) })
+}
+
+// copyBody writes upload id's body, as sent, to w, reading it in tx.
+func copyBody(ctx context.Context, tx pgx.Tx, id int64, w io.Writer) error {
+	var oid uint32
+	var by string
+	if err := tx.QueryRow(ctx, uploadBodySQL, id).Scan(&oid, &by); errors.Is(err, pgx.ErrNoRows) {
+		return landrelease.Errorf(landrelease.ENOTFOUND, "Upload %d not found.", id)
+	} else if err != nil {
+		return dbError(err, "upload body")
+	}
+	los := tx.LargeObjects()
+	obj, err := los.Open(ctx, oid, pgx.LargeObjectModeRead)
+	if err != nil {
+		return dbError(err, "open upload body")
+	}
+	// Bodies are stored gzipped (storeBody); a JSON text never starts with gzip's magic bytes.
+	r := bufio.NewReaderSize(obj, 1<<20)
+	if magic, _ := r.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return dbError(err, "open upload body")
+			return fmt.Errorf("upload %d body: %w", id, err)
 		}
-		// Bodies are stored gzipped (storeBody); a JSON text never starts with gzip's magic bytes.
-		r := bufio.NewReaderSize(obj, 1<<20)
-		if magic, _ := r.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-			zr, err := gzip.NewReader(r)
-			if err != nil {
-				return fmt.Errorf("upload %d body: %w", id, err)
-			}
-			_, err = io.Copy(w, zr)
-			return err
+		if _, err := io.Copy(w, zr); err != nil {
+			return fmt.Errorf("upload %d body: %w", id, err)
 		}
-		_, err = io.Copy(w, r)
-		return err
-	})
+		return nil
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		return fmt.Errorf("upload %d body: %w", id, err)
+	}
+	return nil
 }
 
 // WriteUploadBody writes the body as sent; see landrelease.UploadService.
