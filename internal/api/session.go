@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
@@ -31,14 +32,44 @@ func answer(s *landrelease.Session) sessionAnswer {
 	return sessionAnswer{User: s.User.Name, Role: string(s.User.Role), CSRFToken: s.CSRFToken, ExpiresAt: s.ExpiresAt}
 }
 
-// secure reports whether the request came over TLS, directly or through a proxy that says so.
+// secureCookiesKey marks, in a request's context, a server whose session cookies always carry Secure.
+type secureCookiesKey struct{}
+
+// SecureCookies returns h serving its session cookies with the Secure attribute whatever the request says of
+// its scheme: a server behind a proxy that ends TLS without saying so (X-Forwarded-Proto) still keeps browsers
+// from sending the cookie in clear. landrelease serve --secure-cookies wraps the API with it.
+func SecureCookies(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), secureCookiesKey{}, true)))
+	})
+}
+
+// secure reports whether the session cookie must carry Secure: always under SecureCookies, otherwise when the
+// request came over TLS, directly or through a proxy that says so.
 func secure(r *http.Request) bool {
+	if on, _ := r.Context().Value(secureCookiesKey{}).(bool); on {
+		return true
+	}
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
+// sessionPath is the route of signing in (POST) and out (DELETE).
+const sessionPath = "/api/v1/session"
+
+// isSignIn reports whether c is a sign-in: it authenticates by its password, not by a session cookie it may
+// carry (a session of the same or of another user, which the sign-in then ends).
+func isSignIn(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == sessionPath
+}
+
 // signIn answers POST /api/v1/session {"user", "password"}: it sets the session cookie (HttpOnly, SameSite=Strict,
-// Secure behind TLS) and returns the CSRF token.
+// Secure behind TLS or under SecureCookies) and returns the CSRF token. A session the request's cookie holds (of
+// this user or another) is ended: the new one replaces it. Browsers' cross-site sign-ins (Sec-Fetch-Site) are
+// refused: a page elsewhere cannot sign a visitor in as someone else.
 func (s *Server) signIn(c echo.Context) error {
+	if strings.EqualFold(c.Request().Header.Get("Sec-Fetch-Site"), "cross-site") {
+		return landrelease.Errorf(landrelease.EFORBIDDEN, "Sign in from the registry's own pages.")
+	}
 	b, err := readBody(c)
 	if err != nil {
 		return err
@@ -62,6 +93,12 @@ func (s *Server) signIn(c echo.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" && ck.Value != sess.Secret {
+		if err := s.cfg.Users.SignOut(c.Request().Context(), ck.Value); err != nil {
+			// The new session stands; the old one ends at its expiry.
+			s.cfg.Logger.Warn("sign-in: ending the previous session failed", "user", sess.User.Name, "err", err)
+		}
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: sess.Secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: secure(c.Request()), Expires: sess.ExpiresAt})
@@ -90,7 +127,11 @@ func (s *Server) signOut(c echo.Context) error {
 }
 
 // cookieUser authenticates a request by its session cookie; unsafe methods must carry the session's CSRF token.
+// A sign-in is left anonymous: it needs no session, and the one its cookie holds is ended by it.
 func (s *Server) cookieUser(c echo.Context, secret string) error {
+	if isSignIn(c) {
+		return nil
+	}
 	sess, err := s.cfg.Users.SessionUser(c.Request().Context(), secret)
 	if landrelease.ErrorCode(err) == landrelease.EUNAUTHORIZED {
 		return nil // an ended session reads as anonymous; writes then ask to sign in
