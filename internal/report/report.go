@@ -77,10 +77,29 @@ func dataRows(r *landrelease.Article7) [][]any {
 	return append(rows, dataRow("TOTAL", "Total", &r.Total))
 }
 
+// formulaLeads are the first characters that make a spreadsheet read a text cell of a CSV file as a formula (or,
+// for tab and carriage return, hide one): OWASP, "CSV Injection".
+const formulaLeads = "=+-@\t\r"
+
+// Formulaic reports whether a spreadsheet may evaluate text s as a formula: whether it begins with =, +, -, @, a
+// tab or a carriage return.
+func Formulaic(s string) bool { return s != "" && strings.IndexByte(formulaLeads, s[0]) >= 0 }
+
+// CSVText is text s as a CSV cell: prefixed with a single quote when it is Formulaic, so that Excel, LibreOffice
+// and Google Sheets show it as text and do not run it. Names, local IDs and reasons come from users and files. Only
+// text is escaped: a figure is written as a number, a negative one with its minus sign.
+func CSVText(s string) string {
+	if Formulaic(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// cellText is a cell of the machine table as CSV text: text escaped by CSVText, an int64 in decimal.
 func cellText(v any) string {
 	switch v := v.(type) {
 	case string:
-		return v
+		return CSVText(v)
 	case int64:
 		return strconv.FormatInt(v, 10)
 	}
@@ -88,7 +107,8 @@ func cellText(v any) string {
 }
 
 // CSV writes the machine table: the header, one row per unit in r.Units order, then a TOTAL row. Line ends
-// are "\n"; the text is UTF-8 without a byte order mark.
+// are "\n"; the text is UTF-8 without a byte order mark. Text that a spreadsheet would run as a formula is written
+// with a leading single quote (CSVText).
 func CSV(w io.Writer, r *landrelease.Article7) error {
 	if r == nil {
 		return errNil

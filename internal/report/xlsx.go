@@ -43,7 +43,14 @@ func (s *sheetWriter) set(col, row int, v any, style int) {
 	}
 	cell, err := excelize.CoordinatesToCellName(col, row)
 	if err == nil {
-		err = s.f.SetCellValue(s.sheet, cell, v)
+		if text, ok := v.(string); ok {
+			// Text is a shared-string cell (t="s"), never a formula, whatever it begins with: a spreadsheet shows
+			// "=1+1" or "@SUM(A1)" in it as written and does not evaluate it. The value is kept as it is, without the
+			// single quote of the CSV.
+			err = s.f.SetCellStr(s.sheet, cell, text)
+		} else {
+			err = s.f.SetCellValue(s.sheet, cell, v)
+		}
 	}
 	if err == nil && style != 0 {
 		err = s.f.SetCellStyle(s.sheet, cell, cell, style)
