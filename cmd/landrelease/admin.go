@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
@@ -83,9 +85,10 @@ func describe(err error) error {
 }
 
 func tokenCreate(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "token create", "token create --user NAME --role ROLE")
+	fs := flags(e, "token create", "token create --user NAME --role ROLE [--expires 90d]")
 	user := fs.String("user", "", "user name (created if missing)")
 	role := fs.String("role", "", "field_team, data_manager, reporting_officer or administrator")
+	expires := fs.String("expires", "90d", "lifetime: days (90d) or a Go duration (12h); at most 3650d")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,18 +96,35 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errors.New("token create needs --user and --role")
 	}
+	lifetime, err := parseLifetime(*expires)
+	if err != nil {
+		return err
+	}
 	db, err := open(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	token, err := postgres.NewUserService(db).CreateToken(ctx, *user, landrelease.Role(*role))
+	token, err := postgres.NewUserService(db).CreateToken(ctx, *user, landrelease.Role(*role), lifetime)
 	if err != nil {
 		return describe(err)
 	}
 	fmt.Fprintln(e.stdout, token)
-	fmt.Fprintf(e.stderr, "token for %s (%s) printed once; only its hash is stored. Send it as: Authorization: Bearer TOKEN\n", *user, *role)
+	fmt.Fprintf(e.stderr, "token for %s (%s), valid for %s, printed once; only its hash is stored. Send it as: Authorization: Bearer TOKEN\n", *user, *role, *expires)
 	return nil
+}
+
+// parseLifetime reads a number of days (90d) or a Go duration (12h, 90m).
+func parseLifetime(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d, nil
+	}
+	return 0, fmt.Errorf("--expires must be a number of days such as 90d or a duration such as 12h, not %q", s)
 }
 
 // passwordSet reads the new password from LANDRELEASE_PASSWORD or, when unset, the first line of standard input.

@@ -456,7 +456,9 @@ func TestEndToEnd(t *testing.T) {
 func TestHelp(t *testing.T) {
 	env := func(string) string { return "" }
 	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"admin", "import", "--help"},
-		{"token", "create", "--help"}, {"demo", "load", "--help"}, {"demo", "generate", "--help"},
+		{"token", "create", "--help"}, {"token", "list", "--help"}, {"token", "revoke", "--help"}, {"user", "list", "--help"},
+		{"user", "disable", "--help"}, {"user", "enable", "--help"}, {"user", "set-role", "--help"},
+		{"demo", "load", "--help"}, {"demo", "generate", "--help"},
 		{"report", "article7", "--help"}, {"setting", "set", "--help"}, {"report", "article4", "--help"},
 		{"deadline", "add", "--help"}, {"target", "set", "--help"}} {
 		var out, errb bytes.Buffer

@@ -21,8 +21,13 @@ Commands:
   serve           serve the web application and the API
   migrate         apply the database migrations
   admin import    load admin units (provinces, districts) from GeoJSON
-  token create    create an API token for a user
-  password set    set a user's password for signing in to the web application
+  token create    create an API token for a user (expires after 90 days unless --expires says otherwise)
+  token list      list API tokens (never their secrets)
+  token revoke    revoke an API token: every instance refuses it within a second
+  user list       list users, their roles, whether disabled, their live tokens
+  user disable    refuse a user's tokens and sessions (user enable undoes it)
+  user set-role   change a user's role
+  password set    set a user's password for signing in to the web application (ends their sessions)
   demo load       load the demo data: Lao provinces and generated hazard areas
   demo generate   write generated hazard areas and releases as GeoJSON
   report article7 export the Article 7 Form F tables (csv, json, xlsx, html)
@@ -53,6 +58,12 @@ var commands = []command{
 	{"migrate", migrate},
 	{"admin import", adminImport},
 	{"token create", tokenCreate},
+	{"token list", tokenList},
+	{"token revoke", tokenRevoke},
+	{"user list", userList},
+	{"user disable", userDisable},
+	{"user enable", userEnable},
+	{"user set-role", userSetRole},
 	{"password set", passwordSet},
 	{"demo load", demoLoad},
 	{"demo generate", demoGenerate},

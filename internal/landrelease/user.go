@@ -65,14 +65,54 @@ func Require(ctx context.Context, roles ...Role) (*User, error) {
 	return u, nil
 }
 
+// Token lifetimes.
+const (
+	DefaultTokenLifetime = 90 * 24 * time.Hour   // what token create gives without --expires
+	MaxTokenLifetime     = 3650 * 24 * time.Hour // ten years
+)
+
+// Token is an API token as an administrator lists it: never its secret, which only its holder has.
+type Token struct {
+	ID        int64      `json:"id"`
+	User      string     `json:"user"`
+	Role      Role       `json:"role"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at"` // nil: made before tokens expired; valid until revoked
+	RevokedAt *time.Time `json:"revoked_at"`
+}
+
+// Account is a user as an administrator lists it.
+type Account struct {
+	Name        string     `json:"name"`
+	Role        Role       `json:"role"`
+	CreatedAt   time.Time  `json:"created_at"`
+	DisabledAt  *time.Time `json:"disabled_at"`
+	HasPassword bool       `json:"has_password"`
+	Tokens      int        `json:"tokens"` // live tokens: not revoked, not expired
+}
+
 // UserService keeps accounts and API tokens.
 type UserService interface {
 	// CreateToken creates the user if missing (with role) and a new API token for them, returned once in clear;
-	// only its hash is stored. EINVALID (unknown role), ECONFLICT (the user exists with another role).
-	CreateToken(ctx context.Context, name string, role Role) (string, error)
-	// Authenticate returns the user of a token. EUNAUTHORIZED if unknown or revoked.
+	// only its hash is stored. It expires after lifetime (0: DefaultTokenLifetime). EINVALID (unknown role, a
+	// lifetime below a minute or over MaxTokenLifetime), ECONFLICT (the user exists with another role).
+	CreateToken(ctx context.Context, name string, role Role, lifetime time.Duration) (string, error)
+	// Authenticate returns the user of a token. EUNAUTHORIZED if unknown, revoked, expired or its user disabled.
 	Authenticate(ctx context.Context, token string) (*User, error)
-	// SetPassword sets the password of an existing user. EINVALID (too short), ENOTFOUND, EFORBIDDEN (administrators only).
+	// ListTokens lists the tokens of user (every user's when empty), newest first. EFORBIDDEN (administrators only).
+	ListTokens(ctx context.Context, user string) ([]Token, error)
+	// RevokeToken revokes a token by its id. ENOTFOUND, ECONFLICT (already revoked), EFORBIDDEN.
+	RevokeToken(ctx context.Context, id int64) error
+	// ListUsers lists the accounts by name. EFORBIDDEN (administrators only).
+	ListUsers(ctx context.Context) ([]Account, error)
+	// SetUserDisabled disables a user (their tokens and sessions are refused, their sessions end) or enables them
+	// again. ENOTFOUND, EFORBIDDEN.
+	SetUserDisabled(ctx context.Context, name string, disabled bool) error
+	// SetUserRole changes a user's role; it holds for their tokens and sessions from their next request. EINVALID,
+	// ENOTFOUND, EFORBIDDEN.
+	SetUserRole(ctx context.Context, name string, role Role) error
+	// SetPassword sets the password of an existing user and ends their sessions. EINVALID (too short), ENOTFOUND,
+	// EFORBIDDEN (administrators only).
 	SetPassword(ctx context.Context, name, password string) error
 	// SignIn checks a user's password and opens a session. EUNAUTHORIZED for a wrong name or password.
 	SignIn(ctx context.Context, name, password string) (*Session, error)

@@ -220,7 +220,7 @@ func TestWithdrawal(t *testing.T) {
 func TestTokens(t *testing.T) {
 	r := newRegistry(t)
 	users := postgresUsers(r)
-	tok, err := users.CreateToken(context.Background(), "amy", landrelease.RoleFieldTeam)
+	tok, err := users.CreateToken(context.Background(), "amy", landrelease.RoleFieldTeam, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,9 +230,9 @@ func TestTokens(t *testing.T) {
 	}
 	_, err = users.Authenticate(context.Background(), tok+"x")
 	wantCode(t, err, landrelease.EUNAUTHORIZED)
-	_, err = users.CreateToken(context.Background(), "amy", landrelease.RoleAdministrator)
+	_, err = users.CreateToken(context.Background(), "amy", landrelease.RoleAdministrator, 0)
 	wantCode(t, err, landrelease.ECONFLICT)
-	_, err = users.CreateToken(context.Background(), "bob", "superuser")
+	_, err = users.CreateToken(context.Background(), "bob", "superuser", 0)
 	wantCode(t, err, landrelease.EINVALID)
 	// Only a hash is stored.
 	var n int

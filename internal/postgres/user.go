@@ -32,10 +32,30 @@ const (
 INSERT INTO app_user (name, role) VALUES ($1, $2)
 ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
 RETURNING id, role`
-	insertTokenSQL       = `INSERT INTO api_token (user_id, hash) VALUES ($1, $2)`
+	// insertTokenSQL stores token hash $2 of user $1, expiring at $3; it returns the token's id.
+	insertTokenSQL = `INSERT INTO api_token (user_id, hash, expires_at) VALUES ($1, $2, $3) RETURNING id`
+	// authenticateTokenSQL finds the user of live token hash $1: not revoked, not expired, user not disabled.
 	authenticateTokenSQL = `
 SELECT u.id, u.name, u.role FROM api_token t JOIN app_user u ON u.id = t.user_id
-WHERE t.hash = $1 AND t.revoked_at IS NULL`
+WHERE t.hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.disabled_at IS NULL`
+	// listTokensSQL lists the tokens of user $1 (NULL: all), newest first.
+	listTokensSQL = `
+SELECT t.id, u.name, u.role, t.created_at, t.expires_at, t.revoked_at FROM api_token t JOIN app_user u ON u.id = t.user_id
+WHERE $1::text IS NULL OR u.name = $1 ORDER BY t.id DESC`
+	// revokeTokenSQL revokes token $1; it returns the token's user, and whether it was already revoked.
+	revokeTokenSQL = `
+UPDATE api_token t SET revoked_at = coalesce(t.revoked_at, now()) FROM app_user u, (SELECT revoked_at FROM api_token WHERE id = $1) old
+WHERE t.id = $1 AND u.id = t.user_id RETURNING u.name, old.revoked_at IS NOT NULL`
+	listUsersSQL = `
+SELECT u.name, u.role, u.created_at, u.disabled_at, u.password_hash IS NOT NULL,
+       (SELECT count(*) FROM api_token t WHERE t.user_id = u.id AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()))
+FROM app_user u ORDER BY u.name`
+	// setUserDisabledSQL disables ($2 true) or enables user $1; it returns the user's id.
+	setUserDisabledSQL = `
+UPDATE app_user SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END WHERE name = $1 RETURNING id`
+	setUserRoleSQL = `UPDATE app_user SET role = $2 WHERE name = $1 RETURNING id`
+	// endSessionsSQL ends every open session of user $1.
+	endSessionsSQL = `UPDATE user_session SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`
 )
 
 func hashToken(token string) []byte {
@@ -43,9 +63,15 @@ func hashToken(token string) []byte {
 	return h[:]
 }
 
-// CreateToken creates a token; see landrelease.UserService. The token is 256 random bits, so a single SHA-256
-// is a sound hash for it (no password stretching is needed for secrets that cannot be guessed).
-func (s *UserService) CreateToken(ctx context.Context, name string, role landrelease.Role) (string, error) {
+// CreateToken creates a token; see landrelease.UserService.
+func (s *UserService) CreateToken(ctx context.Context, name string, role landrelease.Role, lifetime time.Duration) (string, error) {
+	if lifetime == 0 {
+		lifetime = landrelease.DefaultTokenLifetime
+	}
+	if lifetime < time.Minute || lifetime > landrelease.MaxTokenLifetime {
+		return "", landrelease.Invalid(fmt.Sprintf("A token lives from a minute to %d days.", landrelease.MaxTokenLifetime/(24*time.Hour)),
+			landrelease.Detail{Field: "expires", Reason: "is out of range"})
+	}
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > landrelease.MaxNameLen {
 		return "", landrelease.Invalid("A user name of 1 to 200 characters is required.", landrelease.Detail{Field: "user", Reason: "is empty or too long"})
@@ -68,10 +94,11 @@ func (s *UserService) CreateToken(ctx context.Context, name string, role landrel
 		if landrelease.Role(got) != role {
 			return landrelease.Errorf(landrelease.ECONFLICT, "User %s exists with role %s, not %s.", name, got, role)
 		}
-		if _, err := tx.Exec(ctx, insertTokenSQL, id, hashToken(token)); err != nil {
+		var tid int64
+		if err := tx.QueryRow(ctx, insertTokenSQL, id, hashToken(token), s.db.Now().Add(lifetime)).Scan(&tid); err != nil {
 			return dbError(err, "create token")
 		}
-		return audit(ctx, tx, "cli", "create_token", "app_user", name, 0, map[string]any{"role": role})
+		return audit(ctx, tx, actorName(ctx), "create_token", "app_user", name, 0, map[string]any{"role": role, "token_id": tid, "lifetime": lifetime.String()})
 	})
 	if err != nil {
 		return "", err
@@ -101,12 +128,15 @@ const SessionLifetime = 12 * time.Hour
 
 const (
 	setPasswordSQL   = `UPDATE app_user SET password_hash = $2 WHERE name = $1`
-	userPasswordSQL  = `SELECT id, role, coalesce(password_hash, '') FROM app_user WHERE name = $1`
+	userPasswordSQL  = `SELECT id, role, coalesce(password_hash, '') FROM app_user WHERE name = $1 AND disabled_at IS NULL`
 	insertSessionSQL = `INSERT INTO user_session (user_id, hash, csrf_token, expires_at) VALUES ($1, $2, $3, $4)`
 	findSessionSQL   = `
 SELECT u.id, u.name, u.role, s.csrf_token, s.expires_at FROM user_session s JOIN app_user u ON u.id = s.user_id
-WHERE s.hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`
+WHERE s.hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL`
 	revokeSessionSQL = `UPDATE user_session SET revoked_at = now() WHERE hash = $1 AND revoked_at IS NULL`
+	// endSessionsByNameSQL ends every open session of the user named $1.
+	endSessionsByNameSQL = `
+UPDATE user_session SET revoked_at = now() WHERE revoked_at IS NULL AND user_id = (SELECT id FROM app_user WHERE name = $1)`
 )
 
 // dummyHash keeps sign-in for an unknown user as slow as for a known one.
@@ -142,7 +172,10 @@ func (s *UserService) SetPassword(ctx context.Context, name, password string) er
 		if tag.RowsAffected() == 0 {
 			return landrelease.Errorf(landrelease.ENOTFOUND, "No user %s: create it with token create first.", name)
 		}
-		return audit(ctx, tx, u.Name, "set_password", "app_user", name, 0, nil)
+		if _, err := tx.Exec(ctx, endSessionsByNameSQL, name); err != nil {
+			return dbError(err, "end sessions")
+		}
+		return audit(ctx, tx, u.Name, "set_password", "app_user", name, 0, map[string]any{"sessions_ended": true})
 	})
 }
 
