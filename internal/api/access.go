@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -106,14 +107,18 @@ func (s *Server) handle(g *echo.Group, prefix, method, path string, handler echo
 // within it.
 const publicReadTTL = time.Second
 
-// publicRead caches the public_read setting.
+// publicRead caches the public_read setting: a read of a fresh value takes no lock.
 type publicRead struct {
 	settings landrelease.SettingService
 	log      func(msg string, args ...any)
 
-	mu    sync.Mutex
-	until time.Time
+	mu   sync.Mutex                  // one reader of the setting at a time
+	last atomic.Pointer[readSetting] // the value last read, and until when it holds
+}
+
+type readSetting struct {
 	value bool
+	until time.Time
 }
 
 // on reports whether public reads are on; when the setting cannot be read, they are off.
@@ -121,17 +126,20 @@ func (p *publicRead) on(ctx context.Context) bool {
 	if p.settings == nil {
 		return false
 	}
+	now := time.Now()
+	if r := p.last.Load(); r != nil && now.Before(r.until) {
+		return r.value
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if now := time.Now(); now.Before(p.until) {
-		return p.value
-	} else {
-		st, err := p.settings.Settings(ctx)
-		if err != nil {
-			p.log("read public_read", "err", err)
-			return false
-		}
-		p.value, p.until = st.PublicRead, now.Add(publicReadTTL)
+	if r := p.last.Load(); r != nil && now.Before(r.until) {
+		return r.value // read meanwhile by another request
 	}
-	return p.value
+	st, err := p.settings.Settings(ctx)
+	if err != nil {
+		p.log("read public_read", "err", err)
+		return false
+	}
+	p.last.Store(&readSetting{value: st.PublicRead, until: now.Add(publicReadTTL)})
+	return st.PublicRead
 }
