@@ -13,6 +13,10 @@ export async function getJSON(url, signal) {
   if (!res.ok) {
     const err = new Error(body && body.error ? body.error.message : `${res.status} ${res.statusText}`);
     err.status = res.status;
+    if (res.status === 401 && !location.pathname.endsWith("/signin.html")) {
+      // The registry's reads need signing in (public_read is off): sign in, then come back here.
+      location.assign(signinURL());
+    }
     throw err;
   }
   return body;
