@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,17 +19,42 @@ import (
 )
 
 func serve(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "serve", "serve [--addr HOST:PORT]")
+	fs := flags(e, "serve", "serve [--addr HOST:PORT] [--secure-cookies] [timeouts]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (env LANDRELEASE_ADDR)")
 	maxBody := fs.Int64("max-body", 16<<20, "largest request body in bytes, uploads aside")
 	maxUpload := fs.Int64("max-upload", 256<<20, "largest upload in bytes")
+	t := defaultTimeouts
+	fs.DurationVar(&t.readHeader, "read-header-timeout", t.readHeader, "longest wait for a request's headers")
+	fs.DurationVar(&t.read, "read-timeout", t.read, "longest read of a whole request, body included (an upload of 256 MiB at 0.6 Mbit/s)")
+	fs.DurationVar(&t.write, "write-timeout", t.write, "longest time from a request's headers to the end of its response (the read, the work, the reply)")
+	fs.DurationVar(&t.idle, "idle-timeout", t.idle, "how long an idle keep-alive connection stays open")
+	fs.DurationVar(&t.statement, "statement-timeout", t.statement, "longest database statement, 0 for none (env LANDRELEASE_STATEMENT_TIMEOUT)")
+	secureCookies := fs.Bool("secure-cookies", false, "give the session cookie the Secure attribute, sent over HTTPS only (default: on unless --addr is a loopback address)")
 	if a := e.getenv("LANDRELEASE_ADDR"); a != "" {
 		*addr = a
+	}
+	if v := e.getenv("LANDRELEASE_STATEMENT_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("LANDRELEASE_STATEMENT_TIMEOUT=%q is not a duration such as 60s", v)
+		}
+		t.statement = d
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := open(ctx, e)
+	secureSet := false
+	fs.Visit(func(f *flag.Flag) { secureSet = secureSet || f.Name == "secure-cookies" })
+	for _, d := range []time.Duration{t.readHeader, t.read, t.write, t.idle, t.statement} {
+		if d < 0 {
+			return errors.New("serve: a timeout is negative")
+		}
+	}
+	url := e.getenv("DATABASE_URL")
+	if url == "" {
+		return errors.New("DATABASE_URL is not set: run `make run`, or set it to postgres://user:password@host:port/db")
+	}
+	db, err := postgres.OpenWith(ctx, url, postgres.Options{StatementTimeout: t.statement})
 	if err != nil {
 		return err
 	}
@@ -73,9 +99,18 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	if !secureSet {
+		*secureCookies = !loopback(ln.Addr())
+	}
+	var h http.Handler = srv
+	if *secureCookies {
+		h = api.SecureCookies(srv)
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle}
 	fmt.Fprintf(e.stdout, "landrelease serving on http://%s\n", ln.Addr())
-	e.log.Info("serving", "addr", ln.Addr().String())
+	e.log.Info("serving", "addr", ln.Addr().String(), "secure_cookies", *secureCookies,
+		"read_header_timeout", t.readHeader.String(), "read_timeout", t.read.String(), "write_timeout", t.write.String(),
+		"idle_timeout", t.idle.String(), "statement_timeout", t.statement.String())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -90,6 +125,31 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	e.log.Info("stopped")
 	return nil
+}
+
+// timeouts are serve's limits in time; docs/DEPLOYMENT.md explains the defaults.
+type timeouts struct {
+	readHeader, read, write, idle time.Duration // http.Server's
+	statement                     time.Duration // PostgreSQL's statement_timeout on the pool's connections
+}
+
+// defaultTimeouts: headers come at once or not at all; a whole request may be an upload of 256 MiB (--max-upload)
+// from the field, over a poor link: an hour is 0.6 Mbit/s (larger or slower, split it or run landrelease import
+// nearer the database); a response may follow such a read, then the upload's check (minutes at 10^5 features),
+// or be a large export to a slow client; the longest statement of the service (a report of 10^5 areas, ~2 s) runs
+// well within a minute.
+var defaultTimeouts = timeouts{
+	readHeader: 10 * time.Second,
+	read:       time.Hour,
+	write:      time.Hour + 15*time.Minute,
+	idle:       2 * time.Minute,
+	statement:  time.Minute,
+}
+
+// loopback reports whether a is a loopback address: only this machine's browsers reach it, over plain HTTP.
+func loopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 // followChanges loads the spatial index from PostGIS, retrying until the database answers, then keeps it in

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,8 +26,19 @@ type DB struct {
 	Now func() time.Time
 }
 
+// Options tune the pool Open makes. The pool's own settings (pool_max_conns, ...) are parameters of the URL.
+type Options struct {
+	// StatementTimeout, above 0, bounds every statement on the pool's connections (PostgreSQL's
+	// statement_timeout, in whole milliseconds): a backstop against a query gone wrong holding a connection. A
+	// statement that runs longer fails with SQLSTATE 57014. 0 leaves the server's setting (the URL may set one).
+	StatementTimeout time.Duration
+}
+
 // Open connects to the database at url and checks that it answers.
-func Open(ctx context.Context, url string) (*DB, error) {
+func Open(ctx context.Context, url string) (*DB, error) { return OpenWith(ctx, url, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, opt Options) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
@@ -35,6 +47,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "landrelease"
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	if opt.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(opt.StatementTimeout.Milliseconds(), 1), 10)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
@@ -71,6 +86,12 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("migrate: acquire: %w", err)
 	}
 	defer conn.Release()
+	// Migrations (an index built on a large table) and the wait for another instance's may outlast a
+	// statement timeout (Options.StatementTimeout); RESET returns the connection to the pool's setting.
+	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+		return nil, fmt.Errorf("migrate: statement timeout: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `RESET statement_timeout`) //nolint:errcheck
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrateLockID)); err != nil {
 		return nil, fmt.Errorf("migrate: lock: %w", err)
 	}

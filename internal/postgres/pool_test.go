@@ -2,11 +2,14 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
@@ -127,5 +130,37 @@ func TestApproveOnPoolOfOne(t *testing.T) {
 	}
 	if _, err := r.releases.FindLandRelease(r.ctx, "Q1-R1", landrelease.Temporal{}); err != nil {
 		t.Fatalf("approved release: %v", err)
+	}
+}
+
+// TestStatementTimeout checks Options.StatementTimeout: every connection of the pool has it, a longer statement
+// fails with query_canceled (57014), and Migrate runs without it and gives the connection back with it.
+func TestStatementTimeout(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.OpenWith(ctx, pgtest.NewDatabase(t), postgres.Options{StatementTimeout: 1500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	show := func() string {
+		t.Helper()
+		var v string
+		if err := db.Pool.QueryRow(ctx, `SHOW statement_timeout`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := show(); v != "1500ms" {
+		t.Errorf("statement_timeout %q, want 1500ms", v)
+	}
+	var pe *pgconn.PgError
+	if _, err := db.Pool.Exec(ctx, `SELECT pg_sleep(3)`); !errors.As(err, &pe) || pe.Code != "57014" {
+		t.Errorf("a 3 s statement: %v, want 57014", err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v := show(); v != "1500ms" {
+		t.Errorf("after Migrate: statement_timeout %q, want 1500ms", v)
 	}
 }
