@@ -94,6 +94,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		MaxBody:      *maxBody,
 		Web:          web.Handler(),
 		Settings:     postgres.NewSettingService(db),
+		Audit:        postgres.NewAuditService(db),
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

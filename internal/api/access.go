@@ -26,6 +26,7 @@ var (
 	reader   = access{read: true}
 	uploader = access{roles: []landrelease.Role{landrelease.RoleFieldTeam, landrelease.RoleDataManager}}
 	manager  = access{roles: []landrelease.Role{landrelease.RoleDataManager}}
+	admin    = access{roles: []landrelease.Role{landrelease.RoleAdministrator}}
 )
 
 // String names the access as docs/API.md does.
@@ -40,7 +41,9 @@ func (a access) String() string {
 	}
 	names := make([]string, 0, len(a.roles)+1)
 	for _, r := range a.roles {
-		names = append(names, string(r))
+		if r != landrelease.RoleAdministrator {
+			names = append(names, string(r))
+		}
 	}
 	return strings.Join(append(names, string(landrelease.RoleAdministrator)), ", ")
 }

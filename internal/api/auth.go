@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,10 @@ import (
 // credentials leave the request anonymous, and writes then fail with EUNAUTHORIZED.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// The client's address, for the audit trail: the connection's peer (no client-sent header is trusted).
+		if host, _, err := net.SplitHostPort(c.Request().RemoteAddr); err == nil {
+			c.SetRequest(c.Request().WithContext(landrelease.NewContextWithAddress(c.Request().Context(), host)))
+		}
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		if h == "" {
 			if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {

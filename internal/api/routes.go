@@ -54,6 +54,8 @@ func (s *Server) routes() {
 
 	s.handle(v1, p, get, "/reports/article7", s.article7, reader)
 	s.handle(v1, p, get, "/reports/article4", s.article4, reader)
+
+	s.handle(v1, p, get, "/audit", s.listAudit, admin) // the audit trail (audit.go)
 	s.handle(v1, p, anyMethod, "/*", s.notFound, open)
 
 	if s.cfg.Web != nil {

@@ -41,6 +41,8 @@ type Config struct {
 	Web http.Handler
 	// Settings tells whether reads are open to anyone (public_read); without it they need credentials.
 	Settings landrelease.SettingService
+	// Audit reads the audit trail.
+	Audit landrelease.AuditService
 }
 
 // Server is the HTTP API.

@@ -191,10 +191,10 @@ func (s *UserService) SignIn(ctx context.Context, name, password string) (*landr
 	}
 	if hash == "" {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return nil, landrelease.Errorf(landrelease.EUNAUTHORIZED, "Wrong user name or password.")
+		return nil, s.signInFailed(ctx, name)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
-		return nil, landrelease.Errorf(landrelease.EUNAUTHORIZED, "Wrong user name or password.")
+		return nil, s.signInFailed(ctx, name)
 	}
 	sess := &landrelease.Session{User: &landrelease.User{ID: id, Name: name, Role: landrelease.Role(role)},
 		ExpiresAt: s.db.Now().Add(SessionLifetime).UTC()}
@@ -211,6 +211,25 @@ func (s *UserService) SignIn(ctx context.Context, name, password string) (*landr
 		return audit(ctx, tx, name, "sign_in", "app_user", name, 0, nil)
 	})
 	return sess, err
+}
+
+// maxAuditedName bounds the user name a failed sign-in writes to the audit trail.
+const maxAuditedName = 256
+
+// signInFailed records a failed sign-in for name in the audit trail and returns the error the client gets, the
+// same whether the name exists or not.
+func (s *UserService) signInFailed(ctx context.Context, name string) error {
+	if len(name) > maxAuditedName {
+		name = name[:maxAuditedName]
+	}
+	name = strings.ToValidUTF8(name, "?")
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
+		return audit(ctx, tx, name, "sign_in_failed", "app_user", name, 0, nil)
+	})
+	if err != nil {
+		return err
+	}
+	return landrelease.Errorf(landrelease.EUNAUTHORIZED, "Wrong user name or password.")
 }
 
 // SessionUser finds a session; see landrelease.UserService.

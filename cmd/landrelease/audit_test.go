@@ -1,0 +1,86 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestAuditTrail: an administrator reads who did what, when and from which address, filtered by user, action and
+// record, page by page; no one else may read it.
+func TestAuditTrail(t *testing.T) {
+	a := startClosed(t)
+	a.cli("admin", "import", "../../testdata/admin1-LA.geojson", "--level", "1", "--code-field", "adm1_code", "--name-field", "name")
+	admin := strings.TrimSpace(a.cli("token", "create", "--user", "root", "--role", "administrator"))
+	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
+	hz := feat(rect(103.20, 19.45, 103.2017, 19.4509), map[string]any{"local_id": "AU-1", "kind": "SHA", "contamination": "cmr",
+		"evidence": "indirect", "evidence_category": "former_combat_zone", "devices": []string{"BLU-26"}, "marking": "none",
+		"priority": "high", "land_use": "agriculture", "identified_on": "2022-03-15", "organisation": "UXO Lao"})
+	if res := a.do("POST", "/api/v1/hazard-areas", dm, nil, hz); res.status != http.StatusCreated {
+		t.Fatalf("create: %d %v", res.status, res.body)
+	}
+	a.env("LANDRELEASE_PASSWORD", "manager-pass-1")
+	a.cli("password", "set", "--user", "manager")
+	for _, pw := range []string{"wrong-password", "manager-pass-1"} {
+		a.do("POST", "/api/v1/session", "", nil, map[string]string{"user": "manager", "password": pw})
+	}
+
+	entries := func(query string) []map[string]any {
+		t.Helper()
+		res := a.do("GET", "/api/v1/audit"+query, admin, nil, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("GET /api/v1/audit%s: %d %v", query, res.status, res.body)
+		}
+		var out []map[string]any
+		for _, e := range res.body["entries"].([]any) {
+			out = append(out, e.(map[string]any))
+		}
+		return out
+	}
+	created := entries("?record=AU-1&action=create")
+	if len(created) != 1 || created[0]["actor"] != "manager" || created[0]["entity"] != "hazard_area" || created[0]["address"] != "127.0.0.1" ||
+		created[0]["version"] != float64(1) {
+		t.Errorf("the creation of AU-1: %v", created)
+	}
+	signIns := entries("?user=manager")
+	var actions []string
+	for _, e := range signIns {
+		actions = append(actions, e["action"].(string))
+	}
+	if got := strings.Join(actions, ","); !strings.HasPrefix(got, "sign_in,sign_in_failed,") {
+		t.Errorf("manager's entries, newest first: %s", got)
+	}
+	if all := entries(""); len(all) < 5 {
+		t.Fatalf("%d entries in all", len(all))
+	}
+	// Paging: one entry at a time, following next, gives every entry once, newest first.
+	res := a.do("GET", "/api/v1/audit?limit=1", admin, nil, nil)
+	seen := map[float64]bool{}
+	var last float64
+	for i := 0; res.status == http.StatusOK && i < 100; i++ {
+		es := res.body["entries"].([]any)
+		if len(es) == 1 {
+			id := es[0].(map[string]any)["id"].(float64)
+			if seen[id] || (last != 0 && id >= last) {
+				t.Fatalf("page %d: id %v after %v", i, id, last)
+			}
+			seen[id], last = true, id
+		}
+		next, _ := res.body["next"].(string)
+		if next == "" {
+			break
+		}
+		res = a.do("GET", next, admin, nil, nil)
+	}
+	if len(seen) != len(entries("?limit=1000")) {
+		t.Errorf("paging saw %d entries of %d", len(seen), len(entries("?limit=1000")))
+	}
+	for _, tok := range []string{dm, ""} {
+		if res := a.do("GET", "/api/v1/audit", tok, nil, nil); res.status != http.StatusForbidden && res.status != http.StatusUnauthorized {
+			t.Errorf("the audit trail read with %q: %d", tok, res.status)
+		}
+	}
+	if res := a.do("GET", "/api/v1/audit?since=yesterday", admin, nil, nil); res.status != http.StatusBadRequest {
+		t.Errorf("a bad since: %d", res.status)
+	}
+}
