@@ -29,6 +29,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&t.write, "write-timeout", t.write, "longest time from a request's headers to the end of its response (the read, the work, the reply)")
 	fs.DurationVar(&t.idle, "idle-timeout", t.idle, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&t.statement, "statement-timeout", t.statement, "longest database statement, 0 for none (env LANDRELEASE_STATEMENT_TIMEOUT)")
+	requestTimeout := fs.Duration("request-timeout", api.DefaultRequestTimeout, "longest work of a request; its database statements are cancelled then (503)")
+	heavyTimeout := fs.Duration("heavy-timeout", api.DefaultHeavyTimeout, "longest work of a heavy request: an upload checked or approved, a report")
+	heavyConcurrency := fs.Int("heavy-concurrency", api.DefaultHeavyConcurrency, "heavy requests served at once; more wait 2 s, then get 503 with Retry-After")
 	secureCookies := fs.Bool("secure-cookies", false, "give the session cookie the Secure attribute, sent over HTTPS only (default: on unless --addr is a loopback address)")
 	if a := e.getenv("LANDRELEASE_ADDR"); a != "" {
 		*addr = a
@@ -79,22 +82,25 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	reports := postgres.NewReportService(db)
 	srv := api.New(api.Config{
-		Hazards:      postgres.NewHazardAreaService(db),
-		Releases:     postgres.NewLandReleaseService(db),
-		Admin:        postgres.NewAdminUnitService(db),
-		Users:        postgres.NewUserService(db),
-		Reports:      reports,
-		Article4:     postgres.NewArticle4Service(db, reports),
-		ReportFormat: report.Format,
-		Ready:        ready,
-		Spatial:      index,
-		Uploads:      postgres.NewUploadService(db),
-		MaxUpload:    *maxUpload,
-		Logger:       e.log,
-		MaxBody:      *maxBody,
-		Web:          web.Handler(),
-		Settings:     postgres.NewSettingService(db),
-		Audit:        postgres.NewAuditService(db),
+		Hazards:          postgres.NewHazardAreaService(db),
+		Releases:         postgres.NewLandReleaseService(db),
+		Admin:            postgres.NewAdminUnitService(db),
+		Users:            postgres.NewUserService(db),
+		Reports:          reports,
+		Article4:         postgres.NewArticle4Service(db, reports),
+		ReportFormat:     report.Format,
+		Ready:            ready,
+		Spatial:          index,
+		Uploads:          postgres.NewUploadService(db),
+		MaxUpload:        *maxUpload,
+		Logger:           e.log,
+		MaxBody:          *maxBody,
+		Web:              web.Handler(),
+		Settings:         postgres.NewSettingService(db),
+		Audit:            postgres.NewAuditService(db),
+		RequestTimeout:   *requestTimeout,
+		HeavyTimeout:     *heavyTimeout,
+		HeavyConcurrency: *heavyConcurrency,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

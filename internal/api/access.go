@@ -79,14 +79,21 @@ func (s *Server) Routes() []Route {
 type routeEntry struct {
 	method, path string
 	access       access
+	weight       weight
+	body         body
 }
 
 // anyMethod registers a route for every method.
 const anyMethod = "*"
 
-// handle registers handler for method and path (under group prefix) with its access.
-func (s *Server) handle(g *echo.Group, prefix, method, path string, handler echo.HandlerFunc, a access) {
-	s.table = append(s.table, routeEntry{method: method, path: prefix + path, access: a})
+// handle registers handler for method and path (under group prefix) with its access and options (its weight
+// and body: limits.go).
+func (s *Server) handle(g *echo.Group, prefix, method, path string, handler echo.HandlerFunc, a access, opts ...routeOption) {
+	r := routeEntry{method: method, path: prefix + path, access: a}
+	for _, o := range opts {
+		o(&r)
+	}
+	s.table = append(s.table, r)
 	guard := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if a.anyone {
@@ -100,10 +107,10 @@ func (s *Server) handle(g *echo.Group, prefix, method, path string, handler echo
 		}
 	}
 	if method == anyMethod {
-		g.Any(path, handler, guard)
+		g.Any(path, handler, guard, s.limit(r))
 		return
 	}
-	g.Add(method, path, handler, guard)
+	g.Add(method, path, handler, guard, s.limit(r))
 }
 
 // publicReadTTL is how long a server trusts the public_read setting it read: a change reaches every instance

@@ -19,7 +19,7 @@ func (s *Server) routes() {
 	s.handle(v1, p, get, "/collections/:collection/items", s.collectionItems, reader)
 	s.handle(v1, p, get, "/collections/:collection/items/:id", s.collectionItem, reader)
 
-	s.handle(v1, p, post, "/session", s.signIn, open)
+	s.handle(v1, p, post, "/session", s.signIn, open, tiny)
 	s.handle(v1, p, get, "/session", s.session, open)
 	s.handle(v1, p, del, "/session", s.signOut, open)
 
@@ -44,16 +44,16 @@ func (s *Server) routes() {
 	s.handle(v1, p, get, "/map/hazard-areas", s.mapHazardAreas, reader) // the map: a view simplified for its zoom (mapview.go)
 	s.handle(v1, p, get, "/map/land-releases", s.mapLandReleases, reader)
 
-	s.handle(v1, p, post, "/uploads", s.createUpload, uploader)
+	s.handle(v1, p, post, "/uploads", s.createUpload, uploader, heavyWork, upload)
 	s.handle(v1, p, get, "/uploads", s.listUploads, uploader)
-	s.handle(v1, p, get, "/uploads/:id", s.getUpload, uploader)
+	s.handle(v1, p, get, "/uploads/:id", s.getUpload, uploader, heavyWork) // re-checked against the registry
 	s.handle(v1, p, get, "/uploads/:id/body", s.uploadBody, uploader)
-	s.handle(v1, p, post, "/uploads/:id/approve", s.approveUpload, manager)
+	s.handle(v1, p, post, "/uploads/:id/approve", s.approveUpload, manager, heavyWork)
 	s.handle(v1, p, post, "/uploads/:id/reject", s.rejectUpload, manager)
 	s.handle(v1, p, get, "/schema/upload", s.uploadSchema, open)
 
-	s.handle(v1, p, get, "/reports/article7", s.article7, reader)
-	s.handle(v1, p, get, "/reports/article4", s.article4, reader)
+	s.handle(v1, p, get, "/reports/article7", s.article7, reader, heavyWork)
+	s.handle(v1, p, get, "/reports/article4", s.article4, reader, heavyWork)
 
 	s.handle(v1, p, get, "/audit", s.listAudit, admin) // the audit trail (audit.go)
 	s.handle(v1, p, anyMethod, "/*", s.notFound, open)

@@ -43,6 +43,11 @@ type Config struct {
 	Settings landrelease.SettingService
 	// Audit reads the audit trail.
 	Audit landrelease.AuditService
+	// RequestTimeout bounds a request's work, HeavyTimeout that of a heavy one (an upload checked or approved, a
+	// report), and HeavyConcurrency how many heavy ones are served at once (limits.go; 0: the defaults).
+	RequestTimeout   time.Duration
+	HeavyTimeout     time.Duration
+	HeavyConcurrency int
 }
 
 // Server is the HTTP API.
@@ -54,6 +59,7 @@ type Server struct {
 	mapFeatures *mapCache     // map JSON of the index's hazard areas per scale (mapview.go)
 	publicRead  *publicRead   // the public_read setting, cached (access.go)
 	tokens      *tokenCache   // verified bearer tokens (auth.go)
+	slots       workSlots     // heavy requests being served (limits.go)
 	table       []routeEntry  // every route with its access, as routes.go registers them
 }
 
@@ -64,6 +70,15 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 256 << 20
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.HeavyTimeout <= 0 {
+		cfg.HeavyTimeout = DefaultHeavyTimeout
+	}
+	if cfg.HeavyConcurrency <= 0 {
+		cfg.HeavyConcurrency = DefaultHeavyConcurrency
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -76,9 +91,10 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInFailures, signInWindow), features: newFeatureCache(featureCacheBytes),
 		mapFeatures: newMapCache(mapCacheBytes)}
 	s.tokens = newTokenCache()
+	s.slots = make(workSlots, cfg.HeavyConcurrency)
 	s.publicRead = &publicRead{settings: cfg.Settings, log: func(msg string, args ...any) { cfg.Logger.Warn(msg, args...) }}
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.recover, s.logRequests, s.limitBody, s.authenticate)
+	e.Use(s.recover, s.logRequests, s.authenticate)
 	s.routes()
 	return s
 }
@@ -195,20 +211,5 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Int("status", c.Response().Status), slog.Int64("bytes", c.Response().Size),
 			slog.Duration("duration", time.Since(start)), slog.String("user", user))
 		return nil
-	}
-}
-
-// limitBody refuses bodies over MaxBody with ETOOLARGE, whether or not they declare their length.
-func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/uploads" {
-			return next(c) // uploads spool to disk with their own limit
-		}
-		if r.ContentLength > s.cfg.MaxBody {
-			return landrelease.Errorf(landrelease.ETOOLARGE, "The body is %d bytes; the limit is %d.", r.ContentLength, s.cfg.MaxBody)
-		}
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, s.cfg.MaxBody)
-		return next(c)
 	}
 }

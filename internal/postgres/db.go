@@ -174,6 +174,8 @@ func dbError(err error, context string) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
+		case pe.Code == "57014": // query_canceled: the statement timeout, or the request's deadline
+			return &landrelease.Error{Code: landrelease.EUNAVAILABLE, Message: "The database stopped a statement that ran past its time limit: try a smaller request, or later.", Err: err}
 		case pe.Code == "23505":
 			return &landrelease.Error{Code: landrelease.ECONFLICT, Message: "A record with this identifier already exists.", Err: err}
 		case strings.HasPrefix(pe.Code, "XX") && strings.Contains(pe.Message, "TopologyException"):
