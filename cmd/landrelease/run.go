@@ -20,6 +20,7 @@ Usage: landrelease COMMAND [FLAGS]
 Commands:
   serve           serve the web application and the API
   migrate         apply the database migrations
+  grant           give the service's database role only what it needs (as the owner, after migrate)
   admin import    load admin units (provinces, districts) from GeoJSON
   token create    create an API token for a user (expires after 90 days unless --expires says otherwise)
   token list      list API tokens (never their secrets)
@@ -56,6 +57,7 @@ type command struct {
 var commands = []command{
 	{"serve", serve},
 	{"migrate", migrate},
+	{"grant", grant},
 	{"admin import", adminImport},
 	{"token create", tokenCreate},
 	{"token list", tokenList},
