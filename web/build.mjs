@@ -10,7 +10,7 @@ for (const f of readdirSync(out, { withFileTypes: true })) {
 mkdirSync(out, { recursive: true });
 
 await esbuild.build({
-  entryPoints: { map: "src/map.js", reports: "src/reports.js", upload: "src/upload.js", review: "src/review.js", signin: "src/signin.js", registry: "src/registry.js" },
+  entryPoints: { map: "src/map.js", reports: "src/reports.js", upload: "src/upload.js", review: "src/review.js", signin: "src/signin.js", registry: "src/registry.js", users: "src/users.js", audit: "src/audit.js" },
   bundle: true,
   minify: true,
   sourcemap: false,
@@ -25,7 +25,7 @@ await esbuild.build({
 // Each page is its content below one comment naming its title, stylesheet, body class and current menu entry;
 // src/layout.html holds the head and the header they share.
 const layout = readFileSync("src/layout.html", "utf8");
-for (const page of ["index.html", "reports.html", "upload.html", "review.html", "signin.html", "registry.html"]) {
+for (const page of ["index.html", "reports.html", "upload.html", "review.html", "signin.html", "registry.html", "users.html", "audit.html"]) {
   const src = readFileSync(`src/${page}`, "utf8");
   const m = src.match(/^<!-- layout\.html: title="([^"]*)" css="([^"]*)" body="([^"]*)" current="([^"]*)" -->\n/);
   if (!m) throw new Error(`src/${page}: the first line must be <!-- layout.html: title="..." css="..." body="..." current="..." -->`);

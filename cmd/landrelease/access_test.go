@@ -46,7 +46,8 @@ func TestRouteAccess(t *testing.T) {
 		t.Fatalf("upload: %d %v", up.status, up.body)
 	}
 	params := strings.NewReplacer(":collection", "hazard-areas", "/items/:id", "/items/AC-1", "/hazard-areas/:id", "/hazard-areas/AC-1",
-		"/land-releases/:id", "/land-releases/AC-1-R1", "/uploads/:id", "/uploads/1", "/*", "/no-such-page")
+		"/land-releases/:id", "/land-releases/AC-1-R1", "/uploads/:id", "/uploads/1", "/users/:name", "/users/u-field_team",
+		"/tokens/:id", "/tokens/999999", "/*", "/no-such-page")
 
 	for _, public := range []bool{false, true} {
 		if public {

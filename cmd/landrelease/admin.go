@@ -105,7 +105,7 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	token, err := postgres.NewUserService(db).CreateToken(ctx, *user, landrelease.Role(*role), lifetime)
+	token, err := postgres.NewUserService(db).CreateToken(cliContext(ctx, e), *user, landrelease.Role(*role), lifetime)
 	if err != nil {
 		return describe(err)
 	}

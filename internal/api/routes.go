@@ -56,6 +56,12 @@ func (s *Server) routes() {
 	s.handle(v1, p, get, "/reports/article4", s.article4, reader, heavyWork)
 
 	s.handle(v1, p, get, "/audit", s.listAudit, admin) // the audit trail (audit.go)
+	s.handle(v1, p, get, "/users", s.listUsers, admin) // accounts and tokens (users.go)
+	s.handle(v1, p, post, "/users", s.createUser, admin)
+	s.handle(v1, p, http.MethodPatch, "/users/:name", s.updateUser, admin)
+	s.handle(v1, p, get, "/tokens", s.listTokens, admin)
+	s.handle(v1, p, post, "/tokens", s.createToken, admin)
+	s.handle(v1, p, del, "/tokens/:id", s.revokeToken, admin)
 	s.handle(v1, p, anyMethod, "/*", s.notFound, open)
 
 	if s.cfg.Web != nil {

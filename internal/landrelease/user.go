@@ -95,7 +95,8 @@ type Account struct {
 type UserService interface {
 	// CreateToken creates the user if missing (with role) and a new API token for them, returned once in clear;
 	// only its hash is stored. It expires after lifetime (0: DefaultTokenLifetime). EINVALID (unknown role, a
-	// lifetime below a minute or over MaxTokenLifetime), ECONFLICT (the user exists with another role).
+	// lifetime below a minute or over MaxTokenLifetime), ECONFLICT (the user exists with another role), EFORBIDDEN
+	// (administrators only).
 	CreateToken(ctx context.Context, name string, role Role, lifetime time.Duration) (string, error)
 	// Authenticate returns the user of a token. EUNAUTHORIZED if unknown, revoked, expired or its user disabled.
 	Authenticate(ctx context.Context, token string) (*User, error)
@@ -103,6 +104,9 @@ type UserService interface {
 	ListTokens(ctx context.Context, user string) ([]Token, error)
 	// RevokeToken revokes a token by its id. ENOTFOUND, ECONFLICT (already revoked), EFORBIDDEN.
 	RevokeToken(ctx context.Context, id int64) error
+	// CreateUser creates a user with role (no token, no password yet). EINVALID, ECONFLICT (the name is taken),
+	// EFORBIDDEN (administrators only).
+	CreateUser(ctx context.Context, name string, role Role) error
 	// ListUsers lists the accounts by name. EFORBIDDEN (administrators only).
 	ListUsers(ctx context.Context) ([]Account, error)
 	// SetUserDisabled disables a user (their tokens and sessions are refused, their sessions end) or enables them

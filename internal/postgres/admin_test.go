@@ -220,7 +220,11 @@ func TestWithdrawal(t *testing.T) {
 func TestTokens(t *testing.T) {
 	r := newRegistry(t)
 	users := postgresUsers(r)
-	tok, err := users.CreateToken(context.Background(), "amy", landrelease.RoleFieldTeam, 0)
+	adminCtx := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "root", Role: landrelease.RoleAdministrator})
+	if _, err := users.CreateToken(r.ctx, "amy", landrelease.RoleFieldTeam, 0); landrelease.ErrorCode(err) != landrelease.EFORBIDDEN {
+		t.Fatalf("a data manager created a token: %v", err)
+	}
+	tok, err := users.CreateToken(adminCtx, "amy", landrelease.RoleFieldTeam, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,9 +234,9 @@ func TestTokens(t *testing.T) {
 	}
 	_, err = users.Authenticate(context.Background(), tok+"x")
 	wantCode(t, err, landrelease.EUNAUTHORIZED)
-	_, err = users.CreateToken(context.Background(), "amy", landrelease.RoleAdministrator, 0)
+	_, err = users.CreateToken(adminCtx, "amy", landrelease.RoleAdministrator, 0)
 	wantCode(t, err, landrelease.ECONFLICT)
-	_, err = users.CreateToken(context.Background(), "bob", "superuser", 0)
+	_, err = users.CreateToken(adminCtx, "bob", "superuser", 0)
 	wantCode(t, err, landrelease.EINVALID)
 	// Only a hash is stored.
 	var n int

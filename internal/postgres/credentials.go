@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -56,6 +57,34 @@ func (s *UserService) RevokeToken(ctx context.Context, id int64) error {
 			return landrelease.Errorf(landrelease.ECONFLICT, "Token %d is already revoked.", id)
 		}
 		return audit(ctx, tx, u.Name, "revoke_token", "app_user", name, 0, map[string]any{"token_id": id})
+	})
+}
+
+// insertUserSQL creates user $1 with role $2 unless the name is taken; it returns the new id.
+const insertUserSQL = `INSERT INTO app_user (name, role) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id`
+
+// CreateUser creates a user; see landrelease.UserService.
+func (s *UserService) CreateUser(ctx context.Context, name string, role landrelease.Role) error {
+	u, err := landrelease.Require(ctx, landrelease.RoleAdministrator)
+	if err != nil {
+		return err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > landrelease.MaxNameLen {
+		return landrelease.Invalid("A user name of 1 to 200 characters is required.", landrelease.Detail{Field: "name", Reason: "is empty or too long"})
+	}
+	if !role.Valid() {
+		return landrelease.Invalid("Unknown role "+string(role)+": use field_team, data_manager, reporting_officer or administrator.",
+			landrelease.Detail{Field: "role", Reason: "is unknown"})
+	}
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, insertUserSQL, name, role).Scan(&id); errors.Is(err, pgx.ErrNoRows) {
+			return landrelease.Errorf(landrelease.ECONFLICT, "User %s already exists.", name)
+		} else if err != nil {
+			return dbError(err, "create user")
+		}
+		return audit(ctx, tx, u.Name, "create_user", "app_user", name, 0, map[string]any{"role": role})
 	})
 }
 

@@ -65,6 +65,9 @@ func hashToken(token string) []byte {
 
 // CreateToken creates a token; see landrelease.UserService.
 func (s *UserService) CreateToken(ctx context.Context, name string, role landrelease.Role, lifetime time.Duration) (string, error) {
+	if _, err := landrelease.Require(ctx, landrelease.RoleAdministrator); err != nil {
+		return "", err
+	}
 	if lifetime == 0 {
 		lifetime = landrelease.DefaultTokenLifetime
 	}
