@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"net"
+	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -18,9 +20,9 @@ import (
 // credentials leave the request anonymous, and writes then fail with EUNAUTHORIZED.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		// The client's address, for the audit trail: the connection's peer (no client-sent header is trusted).
-		if host, _, err := net.SplitHostPort(c.Request().RemoteAddr); err == nil {
-			c.SetRequest(c.Request().WithContext(landrelease.NewContextWithAddress(c.Request().Context(), host)))
+		// The client's address, for the audit trail.
+		if addr := clientAddress(c.Request(), s.cfg.TrustedProxies); addr != "" {
+			c.SetRequest(c.Request().WithContext(landrelease.NewContextWithAddress(c.Request().Context(), addr)))
 		}
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		if h == "" {
@@ -42,6 +44,73 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(c.Request().WithContext(landrelease.NewContextWithUser(c.Request().Context(), u)))
 		return next(c)
 	}
+}
+
+// clientAddress returns the address of r's client, the one the audit trail records and sign-ins are throttled
+// by: the connection's peer; or, when the peer is a trusted proxy (Config.TrustedProxies, serve --trusted-proxy),
+// the right-most address of X-Forwarded-For that is not a trusted proxy. Each proxy appends the address it got the
+// request from, so that one was written by a proxy of ours, and everything left of it may be the client's own
+// invention. A hop there that is not an address (a proxy that misbehaves) leaves the last trusted hop. No header is
+// read from a peer that is not trusted.
+func clientAddress(r *http.Request, trusted []netip.Prefix) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			return host
+		}
+		return r.RemoteAddr
+	}
+	addr := ap.Addr().Unmap().WithZone("")
+	if !trustedProxy(addr, trusted) {
+		return addr.String()
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		for rest := hops[i]; ; {
+			hop := rest
+			if j := strings.LastIndexByte(rest, ','); j >= 0 {
+				hop, rest = rest[j+1:], rest[:j]
+			} else {
+				rest = ""
+			}
+			a, ok := parseHop(hop)
+			if !ok {
+				return addr.String()
+			}
+			if !trustedProxy(a, trusted) {
+				return a.String()
+			}
+			addr = a
+			if rest == "" {
+				break
+			}
+		}
+	}
+	return addr.String() // every hop is a trusted proxy
+}
+
+// parseHop parses an address of X-Forwarded-For, with or without a port.
+func parseHop(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		a = ap.Addr()
+	}
+	return a.Unmap().WithZone(""), true
+}
+
+// trustedProxy reports whether a is in one of trusted.
+func trustedProxy(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // tokenTTL is how long a server trusts a bearer token it verified without asking the database again: a revoked

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,6 +49,9 @@ type Config struct {
 	RequestTimeout   time.Duration
 	HeavyTimeout     time.Duration
 	HeavyConcurrency int
+	// TrustedProxies are the proxies whose X-Forwarded-For gives the client's address (for the audit trail and
+	// sign-in throttling); from any other peer the header is ignored (clientAddress).
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the HTTP API.
@@ -88,7 +92,7 @@ func New(cfg Config) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInFailures, signInWindow), features: newFeatureCache(featureCacheBytes),
+	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInLimits), features: newFeatureCache(featureCacheBytes),
 		mapFeatures: newMapCache(mapCacheBytes)}
 	s.tokens = newTokenCache()
 	s.slots = make(workSlots, cfg.HeavyConcurrency)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -65,7 +64,9 @@ func isSignIn(c echo.Context) bool {
 // signIn answers POST /api/v1/session {"user", "password"}: it sets the session cookie (HttpOnly, SameSite=Strict,
 // Secure behind TLS or under SecureCookies) and returns the CSRF token. A session the request's cookie holds (of
 // this user or another) is ended: the new one replaces it. Browsers' cross-site sign-ins (Sec-Fetch-Site) are
-// refused: a page elsewhere cannot sign a visitor in as someone else.
+// refused: a page elsewhere cannot sign a visitor in as someone else. A user name over maxUserName bytes is
+// refused with EBADREQUEST before any work; failed sign-ins are throttled by the client's address (clientAddress)
+// and user name, with ETOOMANY and Retry-After (see throttle).
 func (s *Server) signIn(c echo.Context) error {
 	if strings.EqualFold(c.Request().Header.Get("Sec-Fetch-Site"), "cross-site") {
 		return landrelease.Errorf(landrelease.EFORBIDDEN, "Sign in from the registry's own pages.")
@@ -81,16 +82,23 @@ func (s *Server) signIn(c echo.Context) error {
 	if err := json.Unmarshal(b, &req); err != nil {
 		return &landrelease.Error{Code: landrelease.EBADREQUEST, Message: `Send {"user": "...", "password": "..."}.`, Err: err}
 	}
+	if len(req.User) > maxUserName {
+		return landrelease.Errorf(landrelease.EBADREQUEST, "A user name is at most %d bytes.", maxUserName)
+	}
 	user := strings.ToLower(strings.TrimSpace(req.User))
-	keys := []string{"user:" + user, "ip:" + c.RealIP()}
-	if wait := s.signIns.blocked(keys...); wait > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+	addr := throttleAddr(clientAddress(c.Request(), s.cfg.TrustedProxies))
+	if wait := s.signIns.admit(user, addr); wait > 0 {
+		secs := int(wait.Seconds()) + 1
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		if secs < 60 {
+			return landrelease.Errorf(landrelease.ETOOMANY, "Too many failed sign-ins: try again in %d seconds.", secs)
+		}
 		return landrelease.Errorf(landrelease.ETOOMANY, "Too many failed sign-ins: try again in %d minutes.", int(wait.Minutes())+1)
 	}
+	outcome := errUnfinished
+	defer func() { s.signIns.done(user, addr, outcome) }()
 	sess, err := s.cfg.Users.SignIn(c.Request().Context(), strings.TrimSpace(req.User), req.Password)
-	if landrelease.ErrorCode(err) == landrelease.EUNAUTHORIZED {
-		s.signIns.fail(keys...)
-	}
+	outcome = err
 	if err != nil {
 		return err
 	}
@@ -149,63 +157,4 @@ func (s *Server) cookieUser(c echo.Context, secret string) error {
 	c.Set("session", sess)
 	c.SetRequest(c.Request().WithContext(landrelease.NewContextWithUser(c.Request().Context(), sess.User)))
 	return nil
-}
-
-// Sign-in throttling: this many failures for one user name, or from one address, within the window block
-// further attempts until the oldest failure leaves the window.
-const (
-	signInFailures = 10
-	signInWindow   = 15 * time.Minute
-)
-
-// throttle counts recent failures by key.
-type throttle struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	fails  map[string][]time.Time
-	now    func() time.Time
-}
-
-func newThrottle(max int, window time.Duration) *throttle {
-	return &throttle{max: max, window: window, fails: map[string][]time.Time{}, now: time.Now}
-}
-
-// recent drops failures older than the window; the caller holds mu.
-func (t *throttle) recent(key string) []time.Time {
-	cut := t.now().Add(-t.window)
-	fs := t.fails[key]
-	i := 0
-	for i < len(fs) && fs[i].Before(cut) {
-		i++
-	}
-	fs = fs[i:]
-	if len(fs) == 0 {
-		delete(t.fails, key)
-	} else {
-		t.fails[key] = fs
-	}
-	return fs
-}
-
-// blocked returns how long any of keys stays blocked, 0 when none is.
-func (t *throttle) blocked(keys ...string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var wait time.Duration
-	for _, k := range keys {
-		if fs := t.recent(k); len(fs) >= t.max {
-			wait = max(wait, fs[0].Add(t.window).Sub(t.now()))
-		}
-	}
-	return wait
-}
-
-// fail records a failure for each key.
-func (t *throttle) fail(keys ...string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, k := range keys {
-		t.fails[k] = append(t.recent(k), t.now())
-	}
 }
