@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -19,7 +21,7 @@ import (
 )
 
 func serve(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "serve", "serve [--addr HOST:PORT] [--secure-cookies] [timeouts]")
+	fs := flags(e, "serve", "serve [--addr HOST:PORT] [--secure-cookies] [--trusted-proxy CIDR]... [timeouts]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (env LANDRELEASE_ADDR)")
 	maxBody := fs.Int64("max-body", 16<<20, "largest request body in bytes, uploads aside")
 	maxUpload := fs.Int64("max-upload", 256<<20, "largest upload in bytes")
@@ -33,6 +35,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	heavyTimeout := fs.Duration("heavy-timeout", api.DefaultHeavyTimeout, "longest work of a heavy request: an upload checked or approved, a report")
 	heavyConcurrency := fs.Int("heavy-concurrency", api.DefaultHeavyConcurrency, "heavy requests served at once; more wait 2 s, then get 503 with Retry-After")
 	secureCookies := fs.Bool("secure-cookies", false, "give the session cookie the Secure attribute, sent over HTTPS only (default: on unless --addr is a loopback address)")
+	var proxies prefixes
+	fs.Var(&proxies, "trusted-proxy", "a proxy's address, or its network as a `CIDR`, whose X-Forwarded-For gives the client's address for sign-in throttling\nand the audit trail; repeatable or comma-separated (default none: the connection's peer is the client)")
 	if a := e.getenv("LANDRELEASE_ADDR"); a != "" {
 		*addr = a
 	}
@@ -101,6 +105,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		RequestTimeout:   *requestTimeout,
 		HeavyTimeout:     *heavyTimeout,
 		HeavyConcurrency: *heavyConcurrency,
+		TrustedProxies:   proxies,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -117,7 +122,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "landrelease serving on http://%s\n", ln.Addr())
 	e.log.Info("serving", "addr", ln.Addr().String(), "secure_cookies", *secureCookies,
 		"read_header_timeout", t.readHeader.String(), "read_timeout", t.read.String(), "write_timeout", t.write.String(),
-		"idle_timeout", t.idle.String(), "statement_timeout", t.statement.String())
+		"idle_timeout", t.idle.String(), "statement_timeout", t.statement.String(), "trusted_proxies", proxies.String())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -131,6 +136,36 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	e.log.Info("stopped")
+	return nil
+}
+
+// prefixes is a flag of networks (CIDR, or single addresses), repeatable or comma-separated.
+type prefixes []netip.Prefix
+
+func (p *prefixes) String() string {
+	if p == nil {
+		return ""
+	}
+	s := make([]string, len(*p))
+	for i, x := range *p {
+		s[i] = x.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func (p *prefixes) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		x, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return fmt.Errorf("%q is neither a network such as 10.0.0.0/8 nor an address", f)
+			}
+			x = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		*p = append(*p, x.Masked())
+	}
 	return nil
 }
 
