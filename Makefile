@@ -9,6 +9,14 @@
 # Debian's packages when missing and runs a private cluster under .pg/ on
 # 127.0.0.1:$${PGPORT_LANDRELEASE:-54329}. Provisioning only happens inside the
 # recipes that need a database, never when the Makefile is parsed.
+#
+# Roles (make run): migrations and the demo load run as the owner of the
+# registry, the server as a role with only the privileges `landrelease grant`
+# gives it (it can append to audit_log, never change it): in the private
+# cluster, landrelease and landrelease_app. With DATABASE_URL set, make run
+# uses it for everything, unless DATABASE_OWNER_URL is set too: then it
+# migrates, grants (to the user of DATABASE_URL) and loads the demo as
+# DATABASE_OWNER_URL and serves as DATABASE_URL. Tests run as the owner.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -49,12 +57,19 @@ chromium: ## ensure a headless Chromium for the browser tests (installs Debian's
 build: web ## build bin/landrelease
 	$(GO) build -o $(BIN) $(PKG)
 
-run: build ## provision the database, migrate, load demo data, serve on ADDR (127.0.0.1:8080)
-	@URL="$$($(DB))"; \
-	export DATABASE_URL="$$URL"; \
-	echo '+ $(BIN) migrate'; $(BIN) migrate; \
-	echo '+ $(BIN) demo load --if-empty'; $(BIN) demo load --if-empty; \
-	echo '+ $(BIN) serve --addr $(ADDR)'; exec $(BIN) serve --addr '$(ADDR)'
+run: build ## provision the database, migrate and load demo data (as the owner), serve on ADDR (127.0.0.1:8080) as the service role
+	@OWNER_URL="$$($(DB))"; \
+	if [ -z "$${DATABASE_URL:-}" ]; then SERVICE_URL="$$($(DB) service-url)"; \
+	elif [ -n "$${DATABASE_OWNER_URL:-}" ]; then OWNER_URL="$$DATABASE_OWNER_URL"; SERVICE_URL="$$DATABASE_URL"; \
+	else SERVICE_URL="$$DATABASE_URL"; fi; \
+	echo '+ $(BIN) migrate   (as the owner)'; DATABASE_URL="$$OWNER_URL" $(BIN) migrate; \
+	if [ "$$SERVICE_URL" != "$$OWNER_URL" ]; then \
+		echo '+ $(BIN) grant --service-url-env LANDRELEASE_SERVICE_URL   (as the owner)'; \
+		DATABASE_URL="$$OWNER_URL" LANDRELEASE_SERVICE_URL="$$SERVICE_URL" $(BIN) grant --service-url-env LANDRELEASE_SERVICE_URL; \
+	fi; \
+	echo '+ $(BIN) demo load --if-empty   (as the owner)'; DATABASE_URL="$$OWNER_URL" $(BIN) demo load --if-empty; \
+	unset DATABASE_OWNER_URL; export DATABASE_URL="$$SERVICE_URL"; \
+	echo '+ $(BIN) serve --addr $(ADDR)   (as the service role)'; exec $(BIN) serve --addr '$(ADDR)'
 
 vet: ## go vet
 	$(GO) vet ./...
