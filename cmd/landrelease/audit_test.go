@@ -25,6 +25,9 @@ func TestAuditTrail(t *testing.T) {
 		a.do("POST", "/api/v1/session", "", nil, map[string]string{"user": "manager", "password": pw})
 	}
 
+	if res := a.do("GET", "/api/v1/reports/article7?year=2022&format=json", dm, nil, nil); res.status != http.StatusOK {
+		t.Fatalf("report: %d", res.status)
+	}
 	entries := func(query string) []map[string]any {
 		t.Helper()
 		res := a.do("GET", "/api/v1/audit"+query, admin, nil, nil)
@@ -42,12 +45,16 @@ func TestAuditTrail(t *testing.T) {
 		created[0]["version"] != float64(1) {
 		t.Errorf("the creation of AU-1: %v", created)
 	}
+	exports := entries("?action=export")
+	if len(exports) != 1 || exports[0]["actor"] != "manager" || exports[0]["local_id"] != "article7-2022-01-01-2022-12-31-level1.json" {
+		t.Errorf("the export of Form F: %v", exports)
+	}
 	signIns := entries("?user=manager")
 	var actions []string
 	for _, e := range signIns {
 		actions = append(actions, e["action"].(string))
 	}
-	if got := strings.Join(actions, ","); !strings.HasPrefix(got, "sign_in,sign_in_failed,") {
+	if got := strings.Join(actions, ","); !strings.HasPrefix(got, "export,sign_in,sign_in_failed,create") {
 		t.Errorf("manager's entries, newest first: %s", got)
 	}
 	if all := entries(""); len(all) < 5 {

@@ -102,6 +102,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Web:              web.Handler(),
 		Settings:         postgres.NewSettingService(db),
 		Audit:            postgres.NewAuditService(db),
+		Exports:          postgres.NewAuditService(db),
 		RequestTimeout:   *requestTimeout,
 		HeavyTimeout:     *heavyTimeout,
 		HeavyConcurrency: *heavyConcurrency,

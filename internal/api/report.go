@@ -78,6 +78,12 @@ func (s *Server) article7(c echo.Context) error {
 		return err
 	}
 	name := fmt.Sprintf("article7-%s-%s-level%d%s", r.From.Format(time.DateOnly), r.To.Format(time.DateOnly), r.Level, ext)
+	if s.cfg.Exports != nil {
+		if err := s.cfg.Exports.RecordExport(c.Request().Context(), "report", name,
+			map[string]any{"format": format, "as_of": r.AsOf.Format(time.RFC3339Nano)}); err != nil {
+			return err
+		}
+	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, ctype)
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf("%s; filename=%q", disposition(format), name))

@@ -42,8 +42,9 @@ type Config struct {
 	Web http.Handler
 	// Settings tells whether reads are open to anyone (public_read); without it they need credentials.
 	Settings landrelease.SettingService
-	// Audit reads the audit trail.
-	Audit landrelease.AuditService
+	// Audit reads the audit trail; Exports records the exports of the record in it.
+	Audit   landrelease.AuditService
+	Exports landrelease.ExportRecorder
 	// RequestTimeout bounds a request's work, HeavyTimeout that of a heavy one (an upload checked or approved, a
 	// report), and HeavyConcurrency how many heavy ones are served at once (limits.go; 0: the defaults).
 	RequestTimeout   time.Duration

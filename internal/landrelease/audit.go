@@ -32,6 +32,13 @@ type AuditService interface {
 	FindAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
 }
 
+// ExportRecorder adds the exports of the record to the audit trail (writes record themselves).
+type ExportRecorder interface {
+	// RecordExport records an export (a Form F file, say) named name by the user ctx acts as ("anonymous" when
+	// none), with the client's address ctx carries.
+	RecordExport(ctx context.Context, entity, name string, detail map[string]any) error
+}
+
 type addressKey struct{}
 
 // NewContextWithAddress returns ctx carrying the address of the client a request came from, for the audit trail.

@@ -28,7 +28,10 @@ type AuditService struct{ db *DB }
 // NewAuditService returns an AuditService on db.
 func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
 
-var _ landrelease.AuditService = (*AuditService)(nil)
+var (
+	_ landrelease.AuditService   = (*AuditService)(nil)
+	_ landrelease.ExportRecorder = (*AuditService)(nil)
+)
 
 // findAuditSQL lists entries newest first: actor $1, action $2, entity $3, local id $4 (NULL: any), at or after
 // $5, before $6 (NULL: unbounded), id below $7 (0: any), at most $8.
@@ -76,4 +79,15 @@ func (s *AuditService) FindAudit(ctx context.Context, f landrelease.AuditFilter)
 		return &e, nil
 	})
 	return out, dbError(err, "read audit trail")
+}
+
+// RecordExport records an export; see landrelease.AuditService.
+func (s *AuditService) RecordExport(ctx context.Context, entity, name string, detail map[string]any) error {
+	actor := "anonymous"
+	if u := landrelease.UserFromContext(ctx); u != nil {
+		actor = u.Name
+	}
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		return audit(ctx, tx, actor, "export", entity, name, 0, detail)
+	})
 }
