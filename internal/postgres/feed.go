@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
@@ -132,7 +133,23 @@ func (f *Feed) load(ctx context.Context, parts int) ([]*landrelease.HazardArea, 
 		if err := tx.QueryRow(ctx, exportSnapshotSQL).Scan(&snap, &first, &end); err != nil || !snapshotID.MatchString(snap) {
 			return fmt.Errorf("%w: %q %v", errNoExport, snap, err)
 		}
-		// Contiguous id ranges, the first read here, the others on connections of their own.
+		// The other parts read on connections of their own, taken only when they can be had at once: a load never
+		// holds its connection while it waits for another (with a pool of one or a busy pool, it reads alone).
+		var conns []*pgxpool.Conn
+		for range parts - 1 {
+			c, ok := f.db.tryAcquire(ctx)
+			if !ok {
+				break
+			}
+			conns = append(conns, c)
+		}
+		defer func() {
+			for _, c := range conns {
+				c.Release()
+			}
+		}()
+		parts = 1 + len(conns)
+		// Contiguous id ranges, the first read here, the others on the connections taken.
 		step := (end - first + int64(parts)) / int64(parts)
 		results := make([][]*landrelease.HazardArea, parts)
 		errs := make([]error, parts)
@@ -145,7 +162,7 @@ func (f *Feed) load(ctx context.Context, parts int) ([]*landrelease.HazardArea, 
 				hi = maxID
 			}
 			wg.Go(func() {
-				errs[i] = pgx.BeginTxFunc(pctx, f.db.Pool, ro, func(tx pgx.Tx) error {
+				errs[i] = pgx.BeginTxFunc(pctx, conns[i-1], ro, func(tx pgx.Tx) error {
 					// Not a parameter: SET TRANSACTION takes a literal; snap matched snapshotID above.
 					if _, err := tx.Exec(pctx, "SET TRANSACTION SNAPSHOT '"+snap+"'"); err != nil {
 						return dbError(err, "feed: import snapshot")

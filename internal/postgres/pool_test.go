@@ -164,3 +164,28 @@ func TestStatementTimeout(t *testing.T) {
 		t.Errorf("after Migrate: statement_timeout %q, want 1500ms", v)
 	}
 }
+
+// TestFeedLoadOnBusyPool: the index's load reads on more connections only when they can be had at once. With a
+// pool of 2 whose other connection is held by someone who waits for the load, it reads alone and completes;
+// before, it held its connection while it waited for the second.
+func TestFeedLoadOnBusyPool(t *testing.T) {
+	r := smallPool(t, 2)
+	for i := range 20 {
+		if err := r.hazards.CreateHazardArea(r.ctx, hazard(fmt.Sprintf("FL-%02d", i), box(103.2+float64(i)*0.01, 19.45, 100, 100), "2020-01-01")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held, err := r.db.Pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	f := postgres.NewFeed(r.db, "", nil)
+	f.LoadConnections = 2
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	hs, _, err := f.Load(ctx)
+	if err != nil || len(hs) != 20 {
+		t.Fatalf("load on a busy pool: %d areas, %v", len(hs), err)
+	}
+}
