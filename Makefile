@@ -34,7 +34,7 @@ STATICCHECK_VERSION := 2025.1.1
 # Go sources, excluding local state and front-end dependencies.
 GOFILES_CMD := find . -type f -name '*.go' -not -path './.git/*' -not -path './.pg/*' -not -path './web/node_modules/*' -print0
 
-.PHONY: help build web chromium run test long-test bench lint fmt vet db db-stop db-status clean
+.PHONY: help build web chromium gdal run test long-test bench lint fmt vet db db-stop db-status clean
 
 help: ## show this help
 	@echo 'usage: make <target>'
@@ -53,6 +53,9 @@ web: ## build the front-end into web/dist (npm ci && npm run build; no-op withou
 
 chromium: ## ensure a headless Chromium for the browser tests (installs Debian's chromium when missing)
 	@bash .ci/chromium >/dev/null
+
+gdal: ## ensure GDAL's ogrinfo for the GIS-client tests (installs Debian's gdal-bin when missing)
+	@bash .ci/gdal >/dev/null
 
 build: web ## build bin/landrelease
 	$(GO) build -o $(BIN) $(PKG)
@@ -74,7 +77,7 @@ run: build ## provision the database, migrate and load demo data (as the owner),
 vet: ## go vet
 	$(GO) vet ./...
 
-test: vet web chromium ## build the web assets, ensure chromium, go vet + go test ./... (browser tests included)
+test: vet web chromium gdal ## build the web assets, ensure chromium and GDAL, go vet + go test ./... (browser and GDAL tests included)
 	@URL="$$($(DB))"; \
 	export DATABASE_URL="$$URL"; \
 	echo '+ $(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) ./...'; \
