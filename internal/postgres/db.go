@@ -96,8 +96,16 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("migrate: lock: %w", err)
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrateLockID)) //nolint:errcheck
-	if _, err := conn.Exec(ctx, createMigrationsSQL); err != nil {
+	// CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the table exists: the service's role
+	// (landrelease grant), which has none, checks an up-to-date schema without it.
+	var have bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&have); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if !have {
+		if _, err := conn.Exec(ctx, createMigrationsSQL); err != nil {
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
 	}
 	rows, _ := conn.Query(ctx, appliedMigrationsSQL)
 	done, err := pgx.CollectRows(rows, pgx.RowTo[string])
@@ -125,7 +133,9 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			_, err := tx.Exec(ctx, recordMigrationSQL, name)
 			return err
 		})
-		if err != nil {
+		if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "42501" {
+			return applied, fmt.Errorf("migrate %s: %w (run `landrelease migrate` as the registry's owner, then `landrelease grant`)", name, err)
+		} else if err != nil {
 			return applied, fmt.Errorf("migrate %s: %w", name, err)
 		}
 		applied = append(applied, name)
