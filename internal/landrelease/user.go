@@ -2,7 +2,9 @@ package landrelease
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -24,6 +26,24 @@ func Roles() []Role { return slices.Clone(roles) }
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(roles, r) }
+
+// Check returns EINVALID, naming the field "role", unless r is a known role.
+func (r Role) Check() error {
+	if r.Valid() {
+		return nil
+	}
+	return Invalid(fmt.Sprintf("Unknown role %q: use field_team, data_manager, reporting_officer or administrator.", r),
+		Detail{Field: "role", Reason: "is not a known role"})
+}
+
+// CheckUserName trims name and returns it, or EINVALID (field "name") when it is empty or longer than MaxNameLen.
+func CheckUserName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > MaxNameLen {
+		return "", Invalid("A user name of 1 to 200 characters is required.", Detail{Field: "name", Reason: "is empty or too long"})
+	}
+	return name, nil
+}
 
 // User is an account.
 type User struct {

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -69,13 +68,11 @@ func (s *UserService) CreateUser(ctx context.Context, name string, role landrele
 	if err != nil {
 		return err
 	}
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > landrelease.MaxNameLen {
-		return landrelease.Invalid("A user name of 1 to 200 characters is required.", landrelease.Detail{Field: "name", Reason: "is empty or too long"})
+	if name, err = landrelease.CheckUserName(name); err != nil {
+		return err
 	}
-	if !role.Valid() {
-		return landrelease.Invalid("Unknown role "+string(role)+": use field_team, data_manager, reporting_officer or administrator.",
-			landrelease.Detail{Field: "role", Reason: "is unknown"})
+	if err := role.Check(); err != nil {
+		return err
 	}
 	return s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var id int64
@@ -139,9 +136,8 @@ func (s *UserService) SetUserRole(ctx context.Context, name string, role landrel
 	if err != nil {
 		return err
 	}
-	if !role.Valid() {
-		return landrelease.Invalid("Unknown role "+string(role)+": use field_team, data_manager, reporting_officer or administrator.",
-			landrelease.Detail{Field: "role", Reason: "is unknown"})
+	if err := role.Check(); err != nil {
+		return err
 	}
 	return s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var id int64

@@ -79,9 +79,8 @@ func (s *UserService) CreateToken(ctx context.Context, name string, role landrel
 	if name == "" || len(name) > landrelease.MaxNameLen {
 		return "", landrelease.Invalid("A user name of 1 to 200 characters is required.", landrelease.Detail{Field: "user", Reason: "is empty or too long"})
 	}
-	if !role.Valid() {
-		return "", landrelease.Invalid(fmt.Sprintf("Unknown role %q: use field_team, data_manager, reporting_officer or administrator.", role),
-			landrelease.Detail{Field: "role", Reason: "is not a known role"})
+	if err := role.Check(); err != nil {
+		return "", err
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
