@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestAuditTrail: an administrator reads who did what, when and from which address, filtered by user, action and
@@ -86,6 +87,11 @@ func TestAuditTrail(t *testing.T) {
 		if res := a.do("GET", "/api/v1/audit", tok, nil, nil); res.status != http.StatusForbidden && res.status != http.StatusUnauthorized {
 			t.Errorf("the audit trail read with %q: %d", tok, res.status)
 		}
+	}
+	// A day as since or until holds the whole of that day.
+	today := time.Now().UTC().Format(time.DateOnly)
+	if n := len(entries("?since=" + today + "&until=" + today + "&limit=1000")); n != len(entries("?limit=1000")) {
+		t.Errorf("since and until today: %d entries, want all %d", n, len(entries("?limit=1000")))
 	}
 	if res := a.do("GET", "/api/v1/audit?since=yesterday", admin, nil, nil); res.status != http.StatusBadRequest {
 		t.Errorf("a bad since: %d", res.status)

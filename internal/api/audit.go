@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,19 +22,12 @@ type auditPage struct {
 func (s *Server) listAudit(c echo.Context) error {
 	q := c.QueryParams()
 	f := landrelease.AuditFilter{Actor: q.Get("user"), Action: q.Get("action"), Entity: q.Get("entity"), LocalID: q.Get("record")}
-	if v := q.Get("since"); v != "" {
-		t, err := temporal(map[string][]string{"as_of": {v}})
-		if err != nil {
-			return badParam("since", "must be a date or an RFC 3339 time, not %q", v)
-		}
-		f.Since = t.AsOf
+	var err error
+	if f.Since, err = auditTime(q.Get("since"), "since", false); err != nil {
+		return err
 	}
-	if v := q.Get("until"); v != "" {
-		t, err := temporal(map[string][]string{"as_of": {v}})
-		if err != nil {
-			return badParam("until", "must be a date or an RFC 3339 time, not %q", v)
-		}
-		f.Until = t.AsOf
+	if f.Until, err = auditTime(q.Get("until"), "until", true); err != nil {
+		return err
 	}
 	if v := q.Get("before"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -73,4 +67,23 @@ func (s *Server) listAudit(c echo.Context) error {
 		page.Next = "/api/v1/audit?" + next.Encode()
 	}
 	return c.JSON(http.StatusOK, page)
+}
+
+// auditTime reads since or until: an RFC 3339 time, or a date meaning its first moment (since) or the first
+// moment of the next day (until, which is exclusive), UTC; "" is no bound.
+func auditTime(v, name string, until bool) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		if until {
+			d = d.AddDate(0, 0, 1)
+		}
+		return &d, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return nil, badParam(name, "must be a date or an RFC 3339 time, not %q", v)
+	}
+	return &t, nil
 }

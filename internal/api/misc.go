@@ -25,7 +25,14 @@ func (s *Server) listAdminUnits(c echo.Context) error {
 			return badParam("level", "must be 1 or 2, not %q", l)
 		}
 	}
-	withGeom := c.QueryParam("geometry") != "false"
+	withGeom := true
+	switch g := c.QueryParam("geometry"); g {
+	case "", "true":
+	case "false":
+		withGeom = false
+	default:
+		return badParam("geometry", "must be true or false, not %q", g)
+	}
 	units, err := s.cfg.Admin.FindAdminUnits(c.Request().Context(), level, withGeom)
 	if err != nil {
 		return err

@@ -894,7 +894,7 @@ func FuzzAdminUnits(f *testing.F) {
 		q := values("level", level, "geometry", geometry)
 		ad := &fuzzAdmin{}
 		srv := fuzzServer(Config{Admin: ad})
-		code, _ := fuzzServe(t, srv, http.MethodGet, "/api/v1/admin-units", q, "", nil, "level")
+		code, _ := fuzzServe(t, srv, http.MethodGet, "/api/v1/admin-units", q, "", nil, "level", "geometry")
 		wantStatus(t, q, code, http.StatusOK, http.StatusBadRequest)
 		if code != http.StatusOK {
 			if ad.calls != 0 {
@@ -902,7 +902,7 @@ func FuzzAdminUnits(f *testing.F) {
 			}
 			return
 		}
-		if ad.calls != 1 || ad.level < 0 || ad.level > 2 || (level == "") != (ad.level == 0) || ad.withGeom != (geometry != "false") {
+		if ad.calls != 1 || ad.level < 0 || ad.level > 2 || (level == "") != (ad.level == 0) || ad.withGeom != (geometry != "false") || (geometry != "" && geometry != "true" && geometry != "false") {
 			t.Fatalf("%s: %d reads, level %d, geometry %v", q.Encode(), ad.calls, ad.level, ad.withGeom)
 		}
 	})
