@@ -20,6 +20,13 @@ import (
 // credentials leave the request anonymous, and writes then fail with EUNAUTHORIZED.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// What a proxy says of the request (its scheme) is believed only from a trusted proxy: from anyone else,
+		// links and cookies follow the connection itself.
+		if !fromTrustedProxy(c.Request(), s.cfg.TrustedProxies) {
+			for _, h := range forwardedScheme {
+				c.Request().Header.Del(h)
+			}
+		}
 		// The client's address, for the audit trail.
 		if addr := clientAddress(c.Request(), s.cfg.TrustedProxies); addr != "" {
 			c.SetRequest(c.Request().WithContext(landrelease.NewContextWithAddress(c.Request().Context(), addr)))
@@ -104,6 +111,19 @@ func parseHop(s string) (netip.Addr, bool) {
 }
 
 // trustedProxy reports whether a is in one of trusted.
+// forwardedScheme are the headers by which a proxy tells the scheme a request came by (echo's Context.Scheme
+// reads them).
+var forwardedScheme = []string{"X-Forwarded-Proto", "X-Forwarded-Protocol", "X-Forwarded-Ssl", "X-Url-Scheme", "Forwarded"}
+
+// fromTrustedProxy reports whether r's peer is one of the trusted proxies.
+func fromTrustedProxy(r *http.Request, trusted []netip.Prefix) bool {
+	if len(trusted) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && trustedProxy(ap.Addr().Unmap().WithZone(""), trusted)
+}
+
 func trustedProxy(a netip.Addr, trusted []netip.Prefix) bool {
 	for _, p := range trusted {
 		if p.Contains(a) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -127,6 +128,8 @@ func TestSignInOverSession(t *testing.T) {
 func TestSecureCookies(t *testing.T) {
 	users := &fakeUsers{sessions: map[string]*landrelease.Session{}}
 	srv := New(Config{Users: users})
+	// httptest's requests come from 192.0.2.1: behind that proxy, its X-Forwarded-Proto is believed.
+	proxied := New(Config{Users: users, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("192.0.2.1/32")}})
 	for _, c := range []struct {
 		name   string
 		h      http.Handler
@@ -134,9 +137,10 @@ func TestSecureCookies(t *testing.T) {
 		secure bool
 	}{
 		{"plain", srv, "", false},
-		{"proxy says https", srv, "https", true},
+		{"an untrusted client says https", srv, "https", false},
+		{"a trusted proxy says https", proxied, "https", true},
 		{"forced", SecureCookies(srv), "", true},
-		{"forced, proxy says http", SecureCookies(srv), "http", true},
+		{"forced, proxy says http", SecureCookies(proxied), "http", true},
 	} {
 		for _, method := range []string{"POST", "DELETE"} { // sign in, sign out
 			r := httptest.NewRequest(method, sessionPath, strings.NewReader(`{"user": "amy", "password": "pw"}`))
