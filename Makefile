@@ -7,7 +7,7 @@
 # Database: if DATABASE_URL is set in the environment it is used as is.
 # Otherwise .ci/db installs postgresql-15 + postgresql-15-postgis-3 from
 # Debian's packages when missing and runs a private cluster under .pg/ on
-# 127.0.0.1:$${PGPORT_LANDRELEASE:-54329}. Provisioning only happens inside the
+# 127.0.0.1:$${PGPORT_LANDRELEASE:-25429}. Provisioning only happens inside the
 # recipes that need a database, never when the Makefile is parsed.
 #
 # Roles (make run): migrations and the demo load run as the owner of the
