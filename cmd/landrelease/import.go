@@ -11,6 +11,7 @@ import (
 	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
+	"github.com/landrelease/landrelease/internal/spool"
 )
 
 func importUpload(ctx context.Context, e *env, args []string) error {
@@ -29,7 +30,7 @@ func importUpload(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	body, err := feature.Spool(f, 1<<40)
+	body, err := spool.Copy(f, 1<<40)
 	f.Close()
 	if err != nil {
 		return describe(err)
@@ -40,7 +41,7 @@ func importUpload(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	uploads := postgres.NewUploadService(db)
+	uploads := postgres.NewUploadService(db, feature.Reader{})
 	cctx := cliContext(ctx, e)
 	start := time.Now()
 	writeReport := func(rep *landrelease.UploadReport) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/internal/api"
+	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/report"
@@ -95,7 +96,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		ReportFormat:     report.Format,
 		Ready:            ready,
 		Spatial:          index,
-		Uploads:          postgres.NewUploadService(db),
+		Uploads:          postgres.NewUploadService(db, feature.Reader{}),
 		MaxUpload:        *maxUpload,
 		Logger:           e.log,
 		MaxBody:          *maxBody,

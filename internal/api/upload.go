@@ -13,6 +13,7 @@ import (
 
 	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/spool"
 )
 
 // uploadID reads the :id of an upload URL.
@@ -25,7 +26,7 @@ func uploadID(c echo.Context) (int64, error) {
 }
 
 // spool checks the media type and writes the body to a temporary file within the upload limit.
-func (s *Server) spool(c echo.Context) (*feature.Spooled, error) {
+func (s *Server) spool(c echo.Context) (*spool.File, error) {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || (mt != mediaGeoJSON && mt != mediaJSON) {
@@ -34,7 +35,7 @@ func (s *Server) spool(c echo.Context) (*feature.Spooled, error) {
 	if c.Request().ContentLength > s.cfg.MaxUpload {
 		return nil, landrelease.Errorf(landrelease.ETOOLARGE, "The upload is %d bytes; the limit is %d: split it.", c.Request().ContentLength, s.cfg.MaxUpload)
 	}
-	return feature.Spool(http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxUpload), s.cfg.MaxUpload)
+	return spool.Copy(http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxUpload), s.cfg.MaxUpload)
 }
 
 // createUpload answers POST /api/v1/uploads (dry_run=true checks only).

@@ -150,26 +150,16 @@ func vertexCount(d *Decoded) int {
 	return 0
 }
 
-// Prefix makes the pointers of err's details relative to the upload, for feature i, and sets their Feature.
-// An error without details becomes one detail with its message; nil gives nil.
-func Prefix(err error, i int) []landrelease.Detail {
-	ds := landrelease.ErrorDetails(err)
-	if len(ds) == 0 && err != nil {
-		ds = []landrelease.Detail{{Reason: landrelease.ErrorMessage(err)}}
-	}
-	return PrefixDetails(ds, i)
+// Reader reads GeoJSON uploads: a FeatureCollection of hazard areas and land releases within its limits. It
+// implements landrelease.UploadReader.
+type Reader struct {
+	Limits CollectionLimits
 }
 
-// PrefixDetails makes the pointers of ds relative to the upload, for feature i, and sets their Feature.
-func PrefixDetails(ds []landrelease.Detail, i int) []landrelease.Detail {
-	if len(ds) == 0 {
-		return nil
-	}
-	out := make([]landrelease.Detail, len(ds))
-	for j, d := range ds {
-		d.Feature = &i
-		d.Pointer = fmt.Sprintf("/features/%d%s", i, d.Pointer)
-		out[j] = d
-	}
-	return out
+var _ landrelease.UploadReader = Reader{}
+
+// ReadUpload reads the features of body; see landrelease.UploadReader.
+func (r Reader) ReadUpload(body io.Reader, fn func(i int, f *landrelease.UploadFeature, err error) error) error {
+	_, err := ReadCollection(body, r.Limits, "", fn)
+	return err
 }

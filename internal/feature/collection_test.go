@@ -66,7 +66,7 @@ func TestReadCollection(t *testing.T) {
 	_, err := feature.ReadCollection(strings.NewReader(fc(hz("A"), `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"record":"hazard_area"}}`, hz("C"))),
 		feature.CollectionLimits{}, "", func(i int, d *feature.Decoded, err error) error {
 			if err != nil {
-				got = append(got, feature.Prefix(err, i)[0].Pointer)
+				got = append(got, landrelease.FeatureError(err, i)[0].Pointer)
 				return stop
 			}
 			return nil

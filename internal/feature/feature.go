@@ -175,17 +175,8 @@ type Link struct {
 	Type string `json:"type,omitempty"`
 }
 
-// Decoded is what Decode read from one feature.
-type Decoded struct {
-	Record    string
-	Hazard    *landrelease.HazardArea  // when Record is hazard_area
-	Release   *landrelease.LandRelease // when Record is land_release
-	Version   int                      // the "version" property, 0 when absent
-	ChangedOn *time.Time               // the "changed_on" property of a hazard area update
-	Reason    string                   // the "reason" property of an update
-	Fixes     []geo.Fix                // what geo.Clean changed
-	Warnings  []landrelease.Detail     // unknown properties and fixes, which do not block
-}
+// Decoded is what Decode read from one feature: the domain's upload feature.
+type Decoded = landrelease.UploadFeature
 
 // Options control Decode.
 type Options struct {

@@ -133,7 +133,7 @@ func TestGrantServiceRole(t *testing.T) {
 
 	// An upload stored by the owner before the grant (landrelease import run as the owner): its body is a
 	// large object of the owner's, which the service must be able to read to approve it.
-	ownerUploads := postgres.NewUploadService(owner)
+	ownerUploads := postgres.NewUploadService(owner, feature.Reader{})
 	dm := landrelease.NewContextWithUser(ctx, &landrelease.User{Name: "dm", Role: landrelease.RoleDataManager})
 	byOwner, _, err := ownerUploads.Submit(dm, body(t, feature.HazardInputFeature(hazard("G-OWNER", square(103.30, 19.40, 103.31, 19.41), "2020-01-01"))), "")
 	if err != nil {
@@ -306,7 +306,7 @@ func TestGrantServiceRole(t *testing.T) {
 	})
 
 	// Uploads: one submitted and approved by the service, and the owner's, approved by the service.
-	uploads := postgres.NewUploadService(svc)
+	uploads := postgres.NewUploadService(svc, feature.Reader{})
 	up, _, err := uploads.Submit(dm, body(t,
 		feature.HazardInputFeature(hazard("G-2", square(103.40, 19.40, 103.41, 19.41), "2021-01-01")),
 		feature.HazardInputFeature(hazard("G-3", square(103.42, 19.40, 103.43, 19.41), "2021-01-01")),

@@ -118,7 +118,7 @@ func TestApproveOnPoolOfOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	west, _ := split(b, 0.5)
-	uploads := postgres.NewUploadService(r.db)
+	uploads := postgres.NewUploadService(r.db, feature.Reader{})
 	up, _, err := uploads.Submit(r.ctx, body(t, feature.ReleaseInputFeature(release("Q1-R1", "Q1", landrelease.MethodCancelled, west, "2021-03-01"))), "")
 	if err != nil {
 		t.Fatal(err)

@@ -9,18 +9,21 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/spool"
 )
 
-// UploadService implements landrelease.UploadService.
+// UploadService implements landrelease.UploadService. It reads upload bodies with its reader (the GeoJSON one
+// today), and checks and writes what they hold.
 type UploadService struct {
 	db     *DB
-	Limits feature.CollectionLimits
+	reader landrelease.UploadReader
 }
 
-// NewUploadService returns an UploadService on db.
-func NewUploadService(db *DB) *UploadService { return &UploadService{db: db} }
+// NewUploadService returns an UploadService on db that reads bodies with reader.
+func NewUploadService(db *DB, reader landrelease.UploadReader) *UploadService {
+	return &UploadService{db: db, reader: reader}
+}
 
 var _ landrelease.UploadService = (*UploadService)(nil)
 
@@ -211,7 +214,7 @@ func (s *UploadService) FindUpload(ctx context.Context, id int64) (*landrelease.
 // local id the registry holds since is rejected as approval would reject it. ok is false for other uploads.
 func (s *UploadService) recheckStaged(ctx context.Context, up *landrelease.Upload) (*landrelease.UploadReport, bool, error) {
 	for _, f := range up.Report.Features {
-		if f.Record != feature.RecordHazardArea || f.Action != landrelease.ActionNew {
+		if f.Record != landrelease.RecordHazardArea || f.Action != landrelease.ActionNew {
 			return nil, false, nil
 		}
 	}
@@ -230,7 +233,7 @@ func (s *UploadService) recheckStaged(ctx context.Context, up *landrelease.Uploa
 	var ord, version int
 	_, err = pgx.ForEachRow(rows, []any{&ord, &version}, func() error {
 		if ord >= 0 && ord < len(rep.Features) {
-			rep.Features[ord].Reject(feature.PrefixDetails([]landrelease.Detail{landrelease.ChangedSinceSubmitted(0, version)}, ord))
+			rep.Features[ord].Reject(landrelease.FeatureDetails([]landrelease.Detail{landrelease.ChangedSinceSubmitted(0, version)}, ord))
 		}
 		return nil
 	})
@@ -248,7 +251,7 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 	}
 	var (
 		failed *landrelease.UploadReport
-		body   *feature.Spooled // spooled when needed
+		body   *spool.File // spooled when needed
 	)
 	defer func() {
 		if body != nil {
@@ -303,7 +306,7 @@ func (s *UploadService) approve(ctx context.Context, tx pgx.Tx, up *landrelease.
 	staged := 0
 	for i, f := range rep.Features {
 		base[f.Index] = f.BaseVersion
-		if f.Record == feature.RecordHazardArea && f.Action == landrelease.ActionNew {
+		if f.Record == landrelease.RecordHazardArea && f.Action == landrelease.ActionNew {
 			staged++
 		} else {
 			later = append(later, i)
@@ -342,7 +345,7 @@ func (s *UploadService) approve(ctx context.Context, tx pgx.Tx, up *landrelease.
 			return nil, err
 		}
 		next := 0
-		err = readBody(b, s.Limits, func(i int, d *feature.Decoded, derr error) error {
+		err = s.readBody(b, func(i int, d *landrelease.UploadFeature, derr error) error {
 			if next >= len(later) || later[next] != i {
 				return nil
 			}

@@ -11,22 +11,21 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/spool"
 )
 
-// readBody reads the features of body.
-func readBody(body landrelease.UploadBody, lim feature.CollectionLimits, fn func(i int, d *feature.Decoded, derr error) error) error {
-	_, err := feature.ReadCollection(bufio.NewReaderSize(io.NewSectionReader(body, 0, body.Size()), 1<<20), lim, "", fn)
-	return err
+// readBody reads the features of body with the service's reader.
+func (s *UploadService) readBody(body landrelease.UploadBody, fn func(i int, d *landrelease.UploadFeature, derr error) error) error {
+	return s.reader.ReadUpload(bufio.NewReaderSize(io.NewSectionReader(body, 0, body.Size()), 1<<20), fn)
 }
 
 // readAhead is readBody decoding up to a few hundred features ahead of fn, on another goroutine, so that
 // decoding overlaps with what fn waits for (the database).
-func readAhead(body landrelease.UploadBody, lim feature.CollectionLimits, fn func(i int, d *feature.Decoded, derr error) error) error {
+func (s *UploadService) readAhead(body landrelease.UploadBody, fn func(i int, d *landrelease.UploadFeature, derr error) error) error {
 	type decoded struct {
 		i    int
-		d    *feature.Decoded
+		d    *landrelease.UploadFeature
 		derr error
 	}
 	ch := make(chan decoded, 256)
@@ -35,7 +34,7 @@ func readAhead(body landrelease.UploadBody, lim feature.CollectionLimits, fn fun
 	var readErr error
 	go func() {
 		defer close(ch)
-		readErr = readBody(body, lim, func(i int, d *feature.Decoded, derr error) error {
+		readErr = s.readBody(body, func(i int, d *landrelease.UploadFeature, derr error) error {
 			select {
 			case ch <- decoded{i, d, derr}:
 				return nil
@@ -105,19 +104,19 @@ func storeBody(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, u *l
 var errRaced = errors.New("idempotency key taken concurrently")
 
 // spoolBody copies an upload's body to a temporary file.
-func (s *UploadService) spoolBody(ctx context.Context, id int64) (*feature.Spooled, error) {
-	return spool(func(w io.Writer) error { return s.writeBody(ctx, id, w) })
+func (s *UploadService) spoolBody(ctx context.Context, id int64) (*spool.File, error) {
+	return spoolWrite(func(w io.Writer) error { return s.writeBody(ctx, id, w) })
 }
 
 // spoolBodyTx is spoolBody inside tx, for a caller that holds tx's connection: it must not wait for another
 // connection of the pool (with every connection held by such callers, none would come).
-func spoolBodyTx(ctx context.Context, tx pgx.Tx, id int64) (*feature.Spooled, error) {
-	return spool(func(w io.Writer) error { return copyBody(ctx, tx, id, w) })
+func spoolBodyTx(ctx context.Context, tx pgx.Tx, id int64) (*spool.File, error) {
+	return spoolWrite(func(w io.Writer) error { return copyBody(ctx, tx, id, w) })
 }
 
-// spool copies what write writes to a temporary file. write runs on another goroutine, and has returned when
-// spool returns: a write in a transaction leaves it to the caller.
-func spool(write func(w io.Writer) error) (*feature.Spooled, error) {
+// spoolWrite copies what write writes to a temporary file. write runs on another goroutine, and has returned when
+// spoolWrite returns: a write in a transaction leaves it to the caller.
+func spoolWrite(write func(w io.Writer) error) (*spool.File, error) {
 	pr, pw := io.Pipe()
 	wrote := make(chan error, 1)
 	go func() {
@@ -125,7 +124,7 @@ func spool(write func(w io.Writer) error) (*feature.Spooled, error) {
 		pw.CloseWithError(err)
 		wrote <- err
 	}()
-	sp, err := feature.Spool(pr, 1<<40)
+	sp, err := spool.Copy(pr, 1<<40)
 	pr.Close() // a write still running fails at once
 	switch werr := <-wrote; {
 	case werr != nil && !errors.Is(werr, io.ErrClosedPipe): // the write's failure, not the spool's

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -44,12 +43,12 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 	var later []int // features for the per-record path
 	st := &stager{tx: tx, later: func(i int) { later = append(later, i) }}
 	checks := landrelease.NewUploadChecks(today)
-	err := readAhead(body, s.Limits, func(i int, d *feature.Decoded, derr error) error {
+	err := s.readAhead(body, func(i int, d *landrelease.UploadFeature, derr error) error {
 		fr := landrelease.FeatureReport{Index: i, Status: landrelease.FeatureAccepted}
 		var errs []landrelease.Detail
 		if d != nil {
 			fr.Record = d.Record
-			fr.Warnings = feature.PrefixDetails(d.Warnings, i)
+			fr.Warnings = landrelease.FeatureDetails(d.Warnings, i)
 			switch {
 			case d.Hazard != nil:
 				fr.LocalID = d.Hazard.LocalID
@@ -58,11 +57,11 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 			}
 		}
 		if derr != nil {
-			errs = feature.Prefix(derr, i)
+			errs = landrelease.FeatureError(derr, i)
 		} else {
 			ferrs, warns := checks.Feature(i, d.Hazard, d.Release)
-			errs = feature.PrefixDetails(ferrs, i)
-			fr.Warnings = append(fr.Warnings, feature.PrefixDetails(warns, i)...)
+			errs = landrelease.FeatureDetails(ferrs, i)
+			fr.Warnings = append(fr.Warnings, landrelease.FeatureDetails(warns, i)...)
 		}
 		if len(errs) > 0 {
 			fr.Reject(errs)
@@ -129,7 +128,7 @@ func (s *UploadService) write(ctx context.Context, tx pgx.Tx, st *stager, res *s
 	}
 	slices.Sort(later)
 	next := 0
-	return readBody(body, s.Limits, func(i int, d *feature.Decoded, _ error) error {
+	return s.readBody(body, func(i int, d *landrelease.UploadFeature, _ error) error {
 		if next >= len(later) || later[next] != i {
 			return nil
 		}
@@ -141,7 +140,7 @@ func (s *UploadService) write(ctx context.Context, tx pgx.Tx, st *stager, res *s
 // note records in rep what the stager found: errors, and for the hazard areas staged, action new and warnings.
 func (s *UploadService) note(ctx context.Context, st *stager, res *stagedResult, rep *landrelease.UploadReport) error {
 	for i, errs := range res.errors {
-		rep.Features[i].Reject(feature.PrefixDetails(errs, i))
+		rep.Features[i].Reject(landrelease.FeatureDetails(errs, i))
 	}
 	ords, err := st.staged(ctx)
 	if err != nil {
@@ -151,14 +150,14 @@ func (s *UploadService) note(ctx context.Context, st *stager, res *stagedResult,
 		if rep.Features[i].Status == landrelease.FeatureAccepted {
 			rep.Features[i].Action = landrelease.ActionNew
 		}
-		rep.Features[i].Warnings = append(rep.Features[i].Warnings, feature.PrefixDetails(res.warnings[i], i)...)
+		rep.Features[i].Warnings = append(rep.Features[i].Warnings, landrelease.FeatureDetails(res.warnings[i], i)...)
 	}
 	return nil
 }
 
 // applyOne writes one feature that passed the first pass in a savepoint of tx, and records the outcome in fr,
 // with overlap warnings if warn.
-func (s *UploadService) applyOne(ctx context.Context, tx pgx.Tx, fr *landrelease.FeatureReport, d *feature.Decoded, actor *landrelease.User, reason string, base map[int]int, warn bool) error {
+func (s *UploadService) applyOne(ctx context.Context, tx pgx.Tx, fr *landrelease.FeatureReport, d *landrelease.UploadFeature, actor *landrelease.User, reason string, base map[int]int, warn bool) error {
 	i := fr.Index
 	sp, err := tx.Begin(ctx)
 	if err != nil {
@@ -170,7 +169,7 @@ func (s *UploadService) applyOne(ctx context.Context, tx pgx.Tx, fr *landrelease
 		return err
 	}
 	if len(werrs) > 0 {
-		fr.Reject(feature.PrefixDetails(werrs, i))
+		fr.Reject(landrelease.FeatureDetails(werrs, i))
 		return dbError(sp.Rollback(ctx), "upload: rollback savepoint")
 	}
 	fr.Action, fr.BaseVersion = action, version
@@ -182,14 +181,14 @@ func (s *UploadService) applyOne(ctx context.Context, tx pgx.Tx, fr *landrelease
 		if err != nil {
 			return err
 		}
-		fr.Warnings = append(fr.Warnings, feature.PrefixDetails(ws, i)...)
+		fr.Warnings = append(fr.Warnings, landrelease.FeatureDetails(ws, i)...)
 	}
 	return nil
 }
 
 // apply writes one decoded feature inside tx with the registry's rules. Rule failures come back as details;
 // err is for failures of the database itself.
-func (s *UploadService) apply(ctx context.Context, tx pgx.Tx, d *feature.Decoded, u *landrelease.User, reason string, base map[int]int, i int) (string, int, []landrelease.Detail, error) {
+func (s *UploadService) apply(ctx context.Context, tx pgx.Tx, d *landrelease.UploadFeature, u *landrelease.User, reason string, base map[int]int, i int) (string, int, []landrelease.Detail, error) {
 	rule := func(err error) (string, int, []landrelease.Detail, error) {
 		var le *landrelease.Error
 		if errors.As(err, &le) {

@@ -12,16 +12,17 @@ import (
 	"github.com/landrelease/landrelease/internal/feature"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
+	"github.com/landrelease/landrelease/internal/spool"
 )
 
 // body encodes features as an upload.
-func body(t *testing.T, features ...any) *feature.Spooled {
+func body(t *testing.T, features ...any) *spool.File {
 	t.Helper()
 	b, err := json.Marshal(map[string]any{"type": "FeatureCollection", "features": features})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp, err := feature.Spool(bytes.NewReader(b), 1<<30)
+	sp, err := spool.Copy(bytes.NewReader(b), 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestUploadSetBased(t *testing.T) {
 	if err := r.admin.ImportAdminUnits(admin, 2, districts); err != nil {
 		t.Fatal(err)
 	}
-	uploads := postgres.NewUploadService(r.db)
+	uploads := postgres.NewUploadService(r.db, feature.Reader{})
 
 	// The quirks of TestAdminAssignment, plus an area across the Mekong, in no province, and one with a hole.
 	cases := []struct {
@@ -159,7 +160,7 @@ WHERE v.admin1_id IS DISTINCT FROM admin_unit_for(v.geom, 1::smallint)
 func TestUploadStaged(t *testing.T) {
 	r := newRegistry(t)
 	r.importLaos(t)
-	uploads := postgres.NewUploadService(r.db)
+	uploads := postgres.NewUploadService(r.db, feature.Reader{})
 	known := hazard("S-0", square(103.40, 19.40, 103.41, 19.41), "2020-01-01")
 	if err := r.hazards.CreateHazardArea(r.ctx, known); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,7 @@
-package feature
+// Package spool writes a request body to a temporary file while it is received, so that it can be read as often
+// as needed, hashed, and never held in memory: the HTTP layer spools uploads, the command line spools files, and
+// the database adapter spools a stored body it reads again.
+package spool
 
 import (
 	"crypto/sha256"
@@ -12,16 +15,16 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
-// Spooled is a body written to a temporary file while it was received: read as often as needed, hashed, and
-// never held in memory.
-type Spooled struct {
+// File is a body written to a temporary file while it was received: read as often as needed, hashed, and never
+// held in memory. It implements landrelease.UploadBody.
+type File struct {
 	f    *os.File
 	size int64
 	sum  string
 }
 
-// Spool copies r to a temporary file, at most limit bytes (ETOOLARGE beyond). Close removes the file.
-func Spool(r io.Reader, limit int64) (*Spooled, error) {
+// Copy copies r to a temporary file, at most limit bytes (ETOOLARGE beyond). Close removes the file.
+func Copy(r io.Reader, limit int64) (*File, error) {
 	f, err := os.CreateTemp("", "landrelease-upload-*.json")
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
@@ -39,20 +42,20 @@ func Spool(r io.Reader, limit int64) (*Spooled, error) {
 		os.Remove(f.Name())
 		return nil, &landrelease.Error{Code: landrelease.EBADREQUEST, Message: "The upload could not be read to its end.", Err: err}
 	}
-	return &Spooled{f: f, size: n, sum: hex.EncodeToString(h.Sum(nil))}, nil
+	return &File{f: f, size: n, sum: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // ReadAt implements io.ReaderAt.
-func (s *Spooled) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
+func (s *File) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
 
 // Size is the body's length in bytes.
-func (s *Spooled) Size() int64 { return s.size }
+func (s *File) Size() int64 { return s.size }
 
 // SHA256 is the body's SHA-256 in hex.
-func (s *Spooled) SHA256() string { return s.sum }
+func (s *File) SHA256() string { return s.sum }
 
 // Close removes the temporary file.
-func (s *Spooled) Close() error {
+func (s *File) Close() error {
 	err := s.f.Close()
 	if rerr := os.Remove(s.f.Name()); err == nil {
 		err = rerr
