@@ -342,5 +342,5 @@ func (s *Server) writeCollection(c echo.Context, hs []*landrelease.HazardArea, r
 	return true, err
 }
 
-// timeStampNow is the timeStamp of a page written now.
-func timeStampNow() string { return time.Now().UTC().Format(time.RFC3339) }
+// timeStamp is the timeStamp of a page written now, by the server's clock.
+func (s *Server) timeStamp() string { return s.cfg.Now().UTC().Format(time.RFC3339) }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -86,15 +85,12 @@ func (s *Server) listHazardAreas(c echo.Context) error {
 		return err
 	}
 	out := feature.Collection[feature.HazardProperties]{Type: "FeatureCollection", Features: make([]feature.Feature[feature.HazardProperties], 0, len(hs)),
-		NumberReturned: len(hs), TimeStamp: time.Now().UTC().Format(time.RFC3339)}
+		NumberReturned: len(hs), TimeStamp: s.timeStamp()}
 	for _, h := range hs {
 		out.Features = append(out.Features, feature.Hazard(h, rem))
 	}
 	out.Links = []feature.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
-	limit := f.Limit
-	if limit == 0 {
-		limit = 100
-	}
+	limit := landrelease.PageLimit(f.Limit)
 	if len(hs) == limit {
 		out.Links = append(out.Links, feature.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
 	}
@@ -212,11 +208,11 @@ func (s *Server) hazardAreaReleases(c echo.Context) error {
 	if _, err := s.cfg.Hazards.FindHazardArea(ctx, c.Param("id"), landrelease.Temporal{AsOf: t.AsOf}); err != nil {
 		return err
 	}
-	rs, err := s.cfg.Releases.FindLandReleases(ctx, landrelease.LandReleaseFilter{HazardArea: c.Param("id"), Temporal: t, Limit: 10000})
+	rs, err := s.cfg.Releases.FindLandReleases(ctx, landrelease.LandReleaseFilter{HazardArea: c.Param("id"), Temporal: t, Limit: landrelease.MaxPageSize})
 	if err != nil {
 		return err
 	}
-	return geoJSON(c, http.StatusOK, releaseCollection(rs))
+	return geoJSON(c, http.StatusOK, s.releaseCollection(rs))
 }
 
 // featureWithWarnings adds the non-blocking warnings of a write to the feature it returns.

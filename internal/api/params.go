@@ -80,8 +80,8 @@ func bbox(q url.Values) (*orb.Bound, error) {
 // page reads limit and after.
 func page(q url.Values) (limit int, after int64, err error) {
 	if s := q.Get("limit"); s != "" {
-		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > 10000 {
-			return 0, 0, badParam("limit", "must be a whole number from 1 to 10000, not %q", s)
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > landrelease.MaxPageSize {
+			return 0, 0, badParam("limit", "must be a whole number from 1 to %d, not %q", landrelease.MaxPageSize, s)
 		}
 	}
 	if s := q.Get("after"); s != "" {

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,9 +10,9 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
-func releaseCollection(rs []*landrelease.LandRelease) feature.Collection[feature.ReleaseProperties] {
+func (s *Server) releaseCollection(rs []*landrelease.LandRelease) feature.Collection[feature.ReleaseProperties] {
 	out := feature.Collection[feature.ReleaseProperties]{Type: "FeatureCollection", NumberReturned: len(rs),
-		Features: make([]feature.Feature[feature.ReleaseProperties], 0, len(rs)), TimeStamp: time.Now().UTC().Format(time.RFC3339)}
+		Features: make([]feature.Feature[feature.ReleaseProperties], 0, len(rs)), TimeStamp: s.timeStamp()}
 	for _, r := range rs {
 		out.Features = append(out.Features, feature.Release(r))
 	}
@@ -43,12 +42,9 @@ func (s *Server) listLandReleases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := releaseCollection(rs)
+	out := s.releaseCollection(rs)
 	out.Links = []feature.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
-	limit := f.Limit
-	if limit == 0 {
-		limit = 100
-	}
+	limit := landrelease.PageLimit(f.Limit)
 	if len(rs) == limit {
 		out.Links = append(out.Links, feature.Link{Href: nextLink(c, rs[len(rs)-1].ID), Rel: "next", Type: mediaGeoJSON})
 	}
@@ -124,5 +120,5 @@ func (s *Server) landReleaseHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return geoJSON(c, http.StatusOK, releaseCollection(rs))
+	return geoJSON(c, http.StatusOK, s.releaseCollection(rs))
 }

@@ -61,7 +61,7 @@ func article7Request(c echo.Context, now time.Time) (landrelease.Article7Request
 }
 
 func (s *Server) article7(c echo.Context) error {
-	req, err := article7Request(c, time.Now().UTC())
+	req, err := article7Request(c, s.cfg.Now().UTC())
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func disposition(format string) string {
 }
 
 func (s *Server) article4(c echo.Context) error {
-	on := time.Now().UTC()
+	on := s.cfg.Now().UTC()
 	if v := c.QueryParam("on"); v != "" {
 		d, err := time.Parse(time.DateOnly, v)
 		if err != nil || d.After(on) {

@@ -45,6 +45,8 @@ type Config struct {
 	// Audit reads the audit trail; Exports records the exports of the record in it.
 	Audit   landrelease.AuditService
 	Exports landrelease.ExportRecorder
+	// Now is the server's clock (default time.Now): today's date for reports, the timeStamp of pages.
+	Now func() time.Time
 	// RequestTimeout bounds a request's work, HeavyTimeout that of a heavy one (an upload checked or approved, a
 	// report), and HeavyConcurrency how many heavy ones are served at once (limits.go; 0: the defaults).
 	RequestTimeout   time.Duration
@@ -75,6 +77,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 256 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout

@@ -112,10 +112,7 @@ func btoi(b bool) int {
 
 // writeList pages hs (keyset on ID, except near's nearest-first order, which is cut at the limit) and writes them.
 func (s *Server) writeList(c echo.Context, hs []*landrelease.HazardArea, f landrelease.HazardAreaFilter, rem bool, dist map[int64]float64) error {
-	limit := f.Limit
-	if limit == 0 {
-		limit = 100
-	}
+	limit := landrelease.PageLimit(f.Limit)
 	if dist == nil && f.After > 0 {
 		i := 0
 		for i < len(hs) && hs[i].ID <= f.After {
@@ -131,7 +128,7 @@ func (s *Server) writeList(c echo.Context, hs []*landrelease.HazardArea, f landr
 	if more && dist == nil {
 		links = append(links, feature.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
 	}
-	ts := timeStampNow()
+	ts := s.timeStamp()
 	// The features come from the cache of encoded features (encode.go); should that fail, the reference
 	// encoding writes the same page, or fails as it always did.
 	if done, err := s.writeCollection(c, hs, rem, dist, links, ts); done {

@@ -11,12 +11,6 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
-// Page size bounds.
-const (
-	defaultLimit = 100
-	maxLimit     = 10000
-)
-
 // HazardAreaService implements landrelease.HazardAreaService.
 type HazardAreaService struct{ db *DB }
 
@@ -25,15 +19,8 @@ func NewHazardAreaService(db *DB) *HazardAreaService { return &HazardAreaService
 
 var _ landrelease.HazardAreaService = (*HazardAreaService)(nil)
 
-func limitOf(n int) int {
-	switch {
-	case n <= 0:
-		return defaultLimit
-	case n > maxLimit:
-		return maxLimit
-	}
-	return n
-}
+// limitOf is the page size of a list asked for with limit n (landrelease.PageLimit).
+func limitOf(n int) int { return landrelease.PageLimit(n) }
 
 func nullStr[T ~string](s T) *string {
 	if s == "" {
