@@ -26,8 +26,10 @@ func TestAuditTrail(t *testing.T) {
 		a.do("POST", "/api/v1/session", "", nil, map[string]string{"user": "manager", "password": pw})
 	}
 
-	if res := a.do("GET", "/api/v1/reports/article7?year=2022&format=json", dm, nil, nil); res.status != http.StatusOK {
-		t.Fatalf("report: %d", res.status)
+	for _, format := range []string{"json", "csv"} { // a page viewed, then a file downloaded
+		if res := a.raw("GET", "/api/v1/reports/article7?year=2022&format="+format, dm); res.status != http.StatusOK {
+			t.Fatalf("report %s: %d", format, res.status)
+		}
 	}
 	entries := func(query string) []map[string]any {
 		t.Helper()
@@ -47,7 +49,7 @@ func TestAuditTrail(t *testing.T) {
 		t.Errorf("the creation of AU-1: %v", created)
 	}
 	exports := entries("?action=export")
-	if len(exports) != 1 || exports[0]["actor"] != "manager" || exports[0]["local_id"] != "article7-2022-01-01-2022-12-31-level1.json" {
+	if len(exports) != 1 || exports[0]["actor"] != "manager" || exports[0]["local_id"] != "article7-2022-01-01-2022-12-31-level1.csv" {
 		t.Errorf("the export of Form F: %v", exports)
 	}
 	signIns := entries("?user=manager")

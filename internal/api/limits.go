@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/spool"
 )
 
 // Limits of the work one request may cost, with their defaults (Config overrides them).
@@ -32,8 +33,9 @@ const DefaultHeavyConcurrency = 4
 type weight int
 
 const (
-	light weight = iota // the index, one record, a page: bounded by DefaultRequestTimeout
-	heavy               // a whole upload checked, a report computed: few at once, a longer deadline
+	light  weight = iota // the index, one record, a page: bounded by DefaultRequestTimeout
+	heavy                // a whole upload checked, a report computed: few at once, a longer deadline
+	stream               // a stored upload body sent back: as long as the server's write timeout allows
 )
 
 // body says how a route reads its request body.
@@ -54,12 +56,25 @@ type routeOption func(*routeEntry)
 func (w weight) apply(r *routeEntry) { r.weight = w }
 func (b body) apply(r *routeEntry)   { r.body = b }
 
-// heavyWork, upload and tiny are the options of routes.go.
+// heavyWork, streamed, upload and tiny are the options of routes.go.
 var (
 	heavyWork routeOption = heavy.apply
+	streamed  routeOption = stream.apply
 	upload    routeOption = spooledBody.apply
 	tiny      routeOption = tinyBody.apply
 )
+
+// spooledKey holds, in a request of a spooledBody route, its body as spooled (spooledFrom reads it).
+const spooledKey = "spooled-body"
+
+// spooledFrom returns the body limit spooled for the request.
+func spooledFrom(c echo.Context) (*spool.File, error) {
+	f, ok := c.Get(spooledKey).(*spool.File)
+	if !ok {
+		return nil, landrelease.Errorf(landrelease.EINTERNAL, "The upload's body was not received.")
+	}
+	return f, nil
+}
 
 // workSlots bounds the heavy requests served at once.
 type workSlots chan struct{}
@@ -79,7 +94,8 @@ func (w workSlots) take(ctx context.Context) (func(), error) {
 }
 
 // limit wraps a route's handler with its limits: the body's size, a deadline on its work, and for heavy routes
-// a slot among Config.HeavyConcurrency.
+// a slot among Config.HeavyConcurrency. An upload's body is received (spooled, within Config.MaxUpload and the
+// server's read timeout) before its slot and its deadline are taken: a slow connection holds neither.
 func (s *Server) limit(r routeEntry) echo.MiddlewareFunc {
 	timeout := s.cfg.RequestTimeout
 	if r.weight == heavy {
@@ -93,6 +109,17 @@ func (s *Server) limit(r routeEntry) echo.MiddlewareFunc {
 					return landrelease.Errorf(landrelease.ETOOLARGE, "The body is %d bytes; the limit is %d.", req.ContentLength, max)
 				}
 				req.Body = http.MaxBytesReader(c.Response(), req.Body, max)
+			}
+			if r.body == spooledBody {
+				f, err := s.spool(c)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				c.Set(spooledKey, f)
+			}
+			if r.weight == stream {
+				return next(c)
 			}
 			if r.weight == heavy {
 				release, err := s.slots.take(req.Context())

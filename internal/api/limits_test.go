@@ -102,3 +102,56 @@ func TestLimits(t *testing.T) {
 		t.Errorf("a request past its deadline: %d, work cancelled %v; want 503 and cancelled", res.StatusCode, cancelled)
 	}
 }
+
+// TestSlowUploadHoldsNoSlot: an upload's body is received before its heavy slot is taken, so a client sending
+// its body slowly does not keep reports and other uploads waiting.
+func TestSlowUploadHoldsNoSlot(t *testing.T) {
+	s := New(Config{MaxUpload: 1 << 20, HeavyConcurrency: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e := echo.New()
+	e.HTTPErrorHandler = s.handleError
+	e.POST("/upload", func(c echo.Context) error {
+		f, err := spooledFrom(c)
+		if err != nil {
+			return err
+		}
+		return c.String(http.StatusOK, f.SHA256())
+	}, s.limit(routeEntry{weight: heavy, body: spooledBody}))
+	e.GET("/report", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, s.limit(routeEntry{weight: heavy}))
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+
+	pr, pw := io.Pipe()
+	slow := make(chan int, 1)
+	go func() {
+		res, err := http.Post(srv.URL+"/upload", "application/geo+json", pr)
+		if err != nil {
+			slow <- 0
+			return
+		}
+		res.Body.Close()
+		slow <- res.StatusCode
+	}()
+	if _, err := pw.Write([]byte(`{"type":"FeatureCollection",`)); err != nil { // part of the body, then a pause
+		t.Fatal(err)
+	}
+	for range 3 {
+		res, err := http.Get(srv.URL + "/report")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("a report while an upload is being received: %d", res.StatusCode)
+		}
+	}
+	if _, err := pw.Write([]byte(`"features":[]}`)); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if got := <-slow; got != http.StatusOK {
+		t.Errorf("the slow upload: %d", got)
+	}
+	if res, err := http.Post(srv.URL+"/upload", "text/plain", strings.NewReader("x")); err != nil || res.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("an upload of another media type: %v %v", res.StatusCode, err)
+	}
+}

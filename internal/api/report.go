@@ -78,7 +78,7 @@ func (s *Server) article7(c echo.Context) error {
 		return err
 	}
 	name := fmt.Sprintf("article7-%s-%s-level%d%s", r.From.Format(time.DateOnly), r.To.Format(time.DateOnly), r.Level, ext)
-	if s.cfg.Exports != nil {
+	if s.cfg.Exports != nil && disposition(format) == "attachment" { // a file downloaded, not a page viewed
 		if err := s.cfg.Exports.RecordExport(c.Request().Context(), "report", name,
 			map[string]any{"format": format, "as_of": r.AsOf.Format(time.RFC3339Nano)}); err != nil {
 			return err

@@ -47,7 +47,7 @@ func (s *Server) routes() {
 	s.handle(v1, p, post, "/uploads", s.createUpload, uploader, heavyWork, upload)
 	s.handle(v1, p, get, "/uploads", s.listUploads, uploader)
 	s.handle(v1, p, get, "/uploads/:id", s.getUpload, uploader, heavyWork) // re-checked against the registry
-	s.handle(v1, p, get, "/uploads/:id/body", s.uploadBody, uploader)
+	s.handle(v1, p, get, "/uploads/:id/body", s.uploadBody, uploader, streamed)
 	s.handle(v1, p, post, "/uploads/:id/approve", s.approveUpload, manager, heavyWork)
 	s.handle(v1, p, post, "/uploads/:id/reject", s.rejectUpload, manager)
 	s.handle(v1, p, get, "/schema/upload", s.uploadSchema, open)

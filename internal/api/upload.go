@@ -48,11 +48,10 @@ func (s *Server) createUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := s.spool(c)
+	body, err := spooledFrom(c) // received by the route's limits (limits.go), closed after the handler
 	if err != nil {
 		return err
 	}
-	defer body.Close()
 	if dry == "true" {
 		rep, err := s.cfg.Uploads.Check(ctx, body)
 		if err != nil {
