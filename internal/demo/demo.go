@@ -1,6 +1,6 @@
 // Package demo generates a deterministic, realistic history of cluster munition contamination in Lao PDR:
 // hazard areas clustered around strike sites, their land releases and their reclassifications. It feeds the
-// demo, the tests and the benchmarks.
+// demo, the tests and the benchmarks; a Loader writes the demo into the registry through its services.
 package demo
 
 import (
