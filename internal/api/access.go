@@ -81,6 +81,7 @@ type routeEntry struct {
 	access       access
 	weight       weight
 	body         body
+	precheck     func(echo.Context) error // of a spooledBody route: its parameters, checked before the body is received
 }
 
 // anyMethod registers a route for every method.

@@ -56,12 +56,14 @@ type routeOption func(*routeEntry)
 func (w weight) apply(r *routeEntry) { r.weight = w }
 func (b body) apply(r *routeEntry)   { r.body = b }
 
-// heavyWork, streamed, upload and tiny are the options of routes.go.
+// heavyWork, streamed, upload (with the check of its parameters) and tiny are the options of routes.go.
 var (
 	heavyWork routeOption = heavy.apply
 	streamed  routeOption = stream.apply
-	upload    routeOption = spooledBody.apply
-	tiny      routeOption = tinyBody.apply
+	upload                = func(check func(echo.Context) error) routeOption {
+		return func(r *routeEntry) { r.body, r.precheck = spooledBody, check }
+	}
+	tiny routeOption = tinyBody.apply
 )
 
 // spooledKey holds, in a request of a spooledBody route, its body as spooled (spooledFrom reads it).
@@ -111,6 +113,11 @@ func (s *Server) limit(r routeEntry) echo.MiddlewareFunc {
 				req.Body = http.MaxBytesReader(c.Response(), req.Body, max)
 			}
 			if r.body == spooledBody {
+				if r.precheck != nil { // the request's parameters, before its body is received
+					if err := r.precheck(c); err != nil {
+						return err
+					}
+				}
 				f, err := s.spool(c)
 				if err != nil {
 					return err

@@ -44,7 +44,7 @@ func (s *Server) routes() {
 	s.handle(v1, p, get, "/map/hazard-areas", s.mapHazardAreas, reader) // the map: a view simplified for its zoom (mapview.go)
 	s.handle(v1, p, get, "/map/land-releases", s.mapLandReleases, reader)
 
-	s.handle(v1, p, post, "/uploads", s.createUpload, uploader, heavyWork, upload)
+	s.handle(v1, p, post, "/uploads", s.createUpload, uploader, heavyWork, upload(uploadParams))
 	s.handle(v1, p, get, "/uploads", s.listUploads, uploader)
 	s.handle(v1, p, get, "/uploads/:id", s.getUpload, uploader, heavyWork) // re-checked against the registry
 	s.handle(v1, p, get, "/uploads/:id/body", s.uploadBody, uploader, streamed)

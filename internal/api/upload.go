@@ -38,13 +38,24 @@ func (s *Server) spool(c echo.Context) (*spool.File, error) {
 	return spool.Copy(http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxUpload), s.cfg.MaxUpload)
 }
 
+// dryRun reads the dry_run parameter of an upload: "true" checks only.
+func dryRun(c echo.Context) (string, error) {
+	return oneOf(c.QueryParams(), "dry_run", "true", "false")
+}
+
+// uploadParams checks an upload's parameters before its body is received.
+func uploadParams(c echo.Context) error {
+	_, err := dryRun(c)
+	return err
+}
+
 // createUpload answers POST /api/v1/uploads (dry_run=true checks only).
 func (s *Server) createUpload(c echo.Context) error {
 	ctx := c.Request().Context()
 	if _, err := landrelease.Require(ctx, landrelease.RoleFieldTeam, landrelease.RoleDataManager); err != nil {
 		return err
 	}
-	dry, err := oneOf(c.QueryParams(), "dry_run", "true", "false")
+	dry, err := dryRun(c)
 	if err != nil {
 		return err
 	}
