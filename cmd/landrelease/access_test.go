@@ -30,14 +30,12 @@ func TestRouteAccess(t *testing.T) {
 	}
 	// Records for the routes with ids: a hazard area, a release, and an upload of the field team.
 	const w, s, e, n = 103.20, 19.45, 103.2017, 19.4509
-	hz := feat(rect(w, s, e, n), map[string]any{"local_id": "AC-1", "kind": "SHA", "contamination": "cmr", "evidence": "indirect",
-		"evidence_category": "former_combat_zone", "devices": []string{"BLU-26"}, "marking": "none", "priority": "high",
-		"land_use": "agriculture", "identified_on": "2022-03-15", "organisation": "UXO Lao"})
+	hz := hazardFeature("AC-1", w, s, e, n)
 	if res := a.do("POST", "/api/v1/hazard-areas", tokens["data_manager"], nil, hz); res.status != http.StatusCreated {
 		t.Fatalf("create: %d %v", res.status, res.body)
 	}
 	rl := feat(rect(w, s, w+0.0005, n), map[string]any{"local_id": "AC-1-R1", "hazard_area": "AC-1", "method": "cancelled",
-		"completed_on": "2023-01-10", "organisation": "NPA", "criteria": "no evidence"})
+		"completed_on": "2024-03-01", "organisation": "NPA", "criteria": "no evidence"})
 	if res := a.do("POST", "/api/v1/land-releases", tokens["data_manager"], nil, rl); res.status != http.StatusCreated {
 		t.Fatalf("release: %d %v", res.status, res.body)
 	}

@@ -14,9 +14,7 @@ func TestAuditTrail(t *testing.T) {
 	a.cli("admin", "import", "../../testdata/admin1-LA.geojson", "--level", "1", "--code-field", "adm1_code", "--name-field", "name")
 	admin := strings.TrimSpace(a.cli("token", "create", "--user", "root", "--role", "administrator"))
 	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
-	hz := feat(rect(103.20, 19.45, 103.2017, 19.4509), map[string]any{"local_id": "AU-1", "kind": "SHA", "contamination": "cmr",
-		"evidence": "indirect", "evidence_category": "former_combat_zone", "devices": []string{"BLU-26"}, "marking": "none",
-		"priority": "high", "land_use": "agriculture", "identified_on": "2022-03-15", "organisation": "UXO Lao"})
+	hz := hazardFeature("AU-1", 103.20, 19.45, 103.2017, 19.4509)
 	if res := a.do("POST", "/api/v1/hazard-areas", dm, nil, hz); res.status != http.StatusCreated {
 		t.Fatalf("create: %d %v", res.status, res.body)
 	}

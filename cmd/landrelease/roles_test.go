@@ -88,9 +88,7 @@ func TestGrantCommand(t *testing.T) {
 	a := startOn(t, u.String())
 	a.cli("setting", "set", "public_read", "true")
 	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
-	hz := feat(rect(103.20, 19.45, 103.2017, 19.4509), map[string]any{"local_id": "RO-1", "kind": "SHA", "contamination": "cmr",
-		"evidence": "indirect", "evidence_category": "former_combat_zone", "devices": []string{"BLU-26"}, "marking": "none",
-		"priority": "high", "land_use": "agriculture", "identified_on": "2022-03-15", "organisation": "UXO Lao"})
+	hz := hazardFeature("RO-1", 103.20, 19.45, 103.2017, 19.4509)
 	if res := a.do("POST", "/api/v1/hazard-areas", dm, nil, hz); res.status != http.StatusCreated {
 		t.Fatalf("a write through the server as the service role: %d %v", res.status, res.body)
 	}
