@@ -95,7 +95,7 @@ func TestBrowserUsersAndAudit(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#new-user input[name="password"]`), "yan-password-1"),
 		chromedp.Click(chromedp.CSS(`#new-user button[type="submit"]`)),
 	)
-	b.waitFor("yan in the list", `!!document.querySelector('#users tr[data-name="yan"]')`)
+	b.waitFor("yan in the list", `document.querySelector("#msg").textContent === "User yan created."`)
 	b.do("create a token",
 		chromedp.SendKeys(chromedp.CSS(`#new-token input[name="user"]`), "yan"),
 		chromedp.SetValue(chromedp.CSS(`#new-token select[name="role"]`), "data_manager"),
@@ -107,9 +107,9 @@ func TestBrowserUsersAndAudit(t *testing.T) {
 		t.Errorf("the token made on the page reads: %d", got)
 	}
 	b.do("revoke it", chromedp.Click(chromedp.CSS(`#tokens tr[data-token] button`)))
-	b.waitFor("the token revoked", `document.querySelector("#msg").textContent.includes("revoked")`)
+	b.waitFor("the token revoked", `document.querySelector("#msg").textContent.includes("revoked")`) // said once the tables are drawn again
 	b.do("disable yan", chromedp.Click(chromedp.CSS(`#users tr[data-name="yan"] button`)))
-	b.waitFor("yan disabled", `document.querySelector('#users tr[data-name="yan"]').textContent.includes("disabled")`)
+	b.waitFor("yan disabled", `document.querySelector("#msg").textContent === "yan disabled." && document.querySelector('#users tr[data-name="yan"]').textContent.includes("disabled")`)
 	b.screenshot("users.png")
 
 	b.do("open the audit trail", chromedp.Navigate(a.base+"/audit.html"))

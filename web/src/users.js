@@ -19,8 +19,8 @@ function roleSelect(value) {
 async function change(name, body, done) {
   const r = await send("PATCH", `/api/v1/users/${encodeURIComponent(name)}`, body);
   if (!r.ok) return say(`${name}: ${errorText(r)}`, true);
+  await load(); // the tables are drawn again before the message says it is done
   say(done);
-  await load();
 }
 
 async function load() {
@@ -42,8 +42,8 @@ async function load() {
       revoke.addEventListener("click", async () => {
         const r = await send("DELETE", `/api/v1/tokens/${t.id}`);
         if (!r.ok) return say(`token ${t.id}: ${errorText(r)}`, true);
-        say(`Token ${t.id} of ${t.user} revoked.`);
         await load();
+        say(`Token ${t.id} of ${t.user} revoked.`);
       });
       return el("tr", { "data-token": t.id }, cell(t.id), cell(t.user), cell(ROLE_LABEL[t.role] || t.role), cell(fmtTime(t.created_at)),
         cell(t.expires_at ? fmtTime(t.expires_at) : "never"), cell(fmtTime(t.revoked_at)), el("td", {}, revoke));
@@ -60,9 +60,9 @@ $("#new-user").addEventListener("submit", async (e) => {
   if (!f.password) delete f.password;
   const r = await send("POST", "/api/v1/users", f);
   if (!r.ok) return say(errorText(r), true);
-  say(`User ${f.name} created.`);
   e.target.reset();
   await load();
+  say(`User ${f.name} created.`);
 });
 
 $("#new-token").addEventListener("submit", async (e) => {
@@ -70,10 +70,10 @@ $("#new-token").addEventListener("submit", async (e) => {
   const f = Object.fromEntries(new FormData(e.target));
   const r = await send("POST", "/api/v1/tokens", { user: f.user, role: f.role, expires_days: Number(f.expires_days) || 0 });
   if (!r.ok) return say(errorText(r), true);
+  await load();
   $("#secret-value").textContent = r.body.token;
   $("#secret").hidden = false;
   say(`Token created for ${f.user}.`);
-  await load();
 });
 
 initHeader().then(() => load().catch((err) => say(err.message, true)));
