@@ -29,6 +29,7 @@ func TestUsersAPI(t *testing.T) {
 	if res := a.do("PATCH", "/api/v1/users/zoe", admin, nil, map[string]string{"role": "reporting_officer"}); res.status != http.StatusNoContent {
 		t.Fatalf("set role: %d %v", res.status, res.body)
 	}
+	time.Sleep(1100 * time.Millisecond) // a server trusts a session it verified for a second
 	if got := a.withCookie("GET", "/api/v1/uploads", cookie); got != http.StatusForbidden {
 		t.Errorf("zoe, now a reporting officer, lists uploads: %d, want 403", got)
 	}
@@ -56,6 +57,7 @@ func TestUsersAPI(t *testing.T) {
 	if res := a.do("PATCH", "/api/v1/users/zoe", admin, nil, map[string]bool{"disabled": true}); res.status != http.StatusNoContent {
 		t.Fatalf("disable: %d %v", res.status, res.body)
 	}
+	time.Sleep(1100 * time.Millisecond)
 	if got := a.withCookie("GET", "/api/v1/hazard-areas", cookie); got != http.StatusUnauthorized {
 		t.Errorf("a disabled user's session: %d", got)
 	}

@@ -133,55 +133,74 @@ func trustedProxy(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
-// tokenTTL is how long a server trusts a bearer token it verified without asking the database again: a revoked
-// token or a disabled user is refused by every instance within it.
+// tokenTTL is how long a server trusts a bearer token or a session it verified without asking the database
+// again: a revoked token, an ended session or a disabled user is refused by every instance within it. A session
+// ended on this server (signing out, signing in over it) is dropped at once.
 const tokenTTL = time.Second
 
-// maxCachedTokens bounds the verified tokens a server keeps; past it, the expired ones go, then all.
+// maxCachedTokens bounds the verified credentials a server keeps, of each kind; past it, the expired ones go,
+// then all.
 const maxCachedTokens = 10000
 
-// tokenCache keeps the users of recently verified bearer tokens, by the tokens' SHA-256 (never the tokens), so
-// that an authenticated request costs no database round trip. Refused tokens are not kept.
-type tokenCache struct {
+// credentialCache keeps recently verified credentials (a token's user, a session), by the SHA-256 of their secret
+// (never the secret), so that an authenticated request costs no database round trip. Refused credentials are not
+// kept.
+type credentialCache[V any] struct {
 	mu  sync.Mutex
-	m   map[[sha256.Size]byte]cachedToken
+	m   map[[sha256.Size]byte]cached[V]
 	now func() time.Time
 }
 
-type cachedToken struct {
-	user  landrelease.User
+type cached[V any] struct {
+	v     V
 	until time.Time
 }
 
-func newTokenCache() *tokenCache {
-	return &tokenCache{m: map[[sha256.Size]byte]cachedToken{}, now: time.Now}
+// tokenCache keeps the users of bearer tokens; sessionCache the sessions of cookies.
+type (
+	tokenCache struct {
+		*credentialCache[landrelease.User]
+	}
+	sessionCache struct {
+		*credentialCache[landrelease.Session]
+	}
+)
+
+func newCredentialCache[V any]() *credentialCache[V] {
+	return &credentialCache[V]{m: map[[sha256.Size]byte]cached[V]{}, now: time.Now}
 }
 
-// authenticate returns the user of token, from the cache while it is fresh, else from users.
-func (c *tokenCache) authenticate(ctx context.Context, users landrelease.UserService, token string) (*landrelease.User, error) {
-	key := sha256.Sum256([]byte(token))
+func newTokenCache() *tokenCache { return &tokenCache{newCredentialCache[landrelease.User]()} }
+
+func newSessionCache() *sessionCache { return &sessionCache{newCredentialCache[landrelease.Session]()} }
+
+// lookup returns the credential of secret, from the cache while it is fresh, else from verify (kept until
+// tokenTTL from now, or until expires when that is sooner and not zero).
+func (c *credentialCache[V]) lookup(secret string, verify func() (V, time.Time, error)) (V, error) {
+	key := sha256.Sum256([]byte(secret))
 	now := c.now()
 	c.mu.Lock()
 	e, ok := c.m[key]
 	c.mu.Unlock()
 	if ok && now.Before(e.until) {
-		u := e.user
-		return &u, nil
+		return e.v, nil
 	}
-	u, err := users.Authenticate(ctx, token)
+	v, expires, err := verify()
 	if err != nil {
 		if ok {
-			c.mu.Lock()
-			delete(c.m, key)
-			c.mu.Unlock()
+			c.drop(secret)
 		}
-		return nil, err
+		return v, err
+	}
+	until := now.Add(tokenTTL)
+	if !expires.IsZero() && expires.Before(until) {
+		until = expires
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= maxCachedTokens {
-		for k, v := range c.m {
-			if !now.Before(v.until) {
+		for k, x := range c.m {
+			if !now.Before(x.until) {
 				delete(c.m, k)
 			}
 		}
@@ -189,6 +208,49 @@ func (c *tokenCache) authenticate(ctx context.Context, users landrelease.UserSer
 			clear(c.m)
 		}
 	}
-	c.m[key] = cachedToken{user: *u, until: now.Add(tokenTTL)}
-	return u, nil
+	c.m[key] = cached[V]{v: v, until: until}
+	return v, nil
+}
+
+// drop forgets the credential of secret.
+func (c *credentialCache[V]) drop(secret string) {
+	key := sha256.Sum256([]byte(secret))
+	c.mu.Lock()
+	delete(c.m, key)
+	c.mu.Unlock()
+}
+
+// authenticate returns the user of token, from the cache while it is fresh, else from users.
+func (c *tokenCache) authenticate(ctx context.Context, users landrelease.UserService, token string) (*landrelease.User, error) {
+	u, err := c.lookup(token, func() (landrelease.User, time.Time, error) {
+		u, err := users.Authenticate(ctx, token)
+		if err != nil {
+			return landrelease.User{}, time.Time{}, err
+		}
+		return *u, time.Time{}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// session returns the session of a cookie's secret, from the cache while it is fresh, else from users.
+func (c *sessionCache) session(ctx context.Context, users landrelease.UserService, secret string) (*landrelease.Session, error) {
+	sess, err := c.lookup(secret, func() (landrelease.Session, time.Time, error) {
+		s, err := users.SessionUser(ctx, secret)
+		if err != nil {
+			return landrelease.Session{}, time.Time{}, err
+		}
+		out := *s
+		u := *s.User
+		out.User = &u
+		return out, s.ExpiresAt, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	u := *sess.User // callers get copies
+	sess.User = &u
+	return &sess, nil
 }

@@ -71,3 +71,54 @@ func TestTokenCache(t *testing.T) {
 		t.Errorf("%d tokens kept, bound %d", len(c.m), maxCachedTokens)
 	}
 }
+
+// sessionUsers is a UserService whose sessions are its map's entries; it counts the lookups.
+type sessionUsers struct {
+	landrelease.UserService
+	sessions map[string]*landrelease.Session
+	lookups  int
+}
+
+func (u *sessionUsers) SessionUser(_ context.Context, secret string) (*landrelease.Session, error) {
+	u.lookups++
+	if s, ok := u.sessions[secret]; ok {
+		return s, nil
+	}
+	return nil, landrelease.Errorf(landrelease.EUNAUTHORIZED, "The session has ended: sign in again.")
+}
+
+// TestSessionCache: a verified session is trusted for tokenTTL at most, or until it expires if sooner; a session
+// ended here (dropped) is looked up again at once.
+func TestSessionCache(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	users := &sessionUsers{sessions: map[string]*landrelease.Session{
+		"lrs_a": {User: &landrelease.User{Name: "amy", Role: landrelease.RoleDataManager}, CSRFToken: "c", ExpiresAt: now.Add(time.Hour)},
+		"lrs_b": {User: &landrelease.User{Name: "bob", Role: landrelease.RoleFieldTeam}, CSRFToken: "d", ExpiresAt: now.Add(300 * time.Millisecond)},
+	}}
+	c := newSessionCache()
+	c.now = func() time.Time { return now }
+	ctx := context.Background()
+	for range 10 {
+		s, err := c.session(ctx, users, "lrs_a")
+		if err != nil || s.User.Name != "amy" || s.CSRFToken != "c" {
+			t.Fatalf("session: %+v %v", s, err)
+		}
+		s.User.Name = "changed by a caller"
+	}
+	if users.lookups != 1 {
+		t.Errorf("%d lookups for 10 requests within the TTL, want 1", users.lookups)
+	}
+	c.drop("lrs_a") // signed out here
+	delete(users.sessions, "lrs_a")
+	if _, err := c.session(ctx, users, "lrs_a"); landrelease.ErrorCode(err) != landrelease.EUNAUTHORIZED {
+		t.Errorf("a session ended here: %v", err)
+	}
+	if _, err := c.session(ctx, users, "lrs_b"); err != nil {
+		t.Fatal(err)
+	}
+	delete(users.sessions, "lrs_b")
+	now = now.Add(301 * time.Millisecond) // past bob's expiry, within the TTL
+	if _, err := c.session(ctx, users, "lrs_b"); landrelease.ErrorCode(err) != landrelease.EUNAUTHORIZED {
+		t.Errorf("an expired session trusted past its expiry: %v", err)
+	}
+}

@@ -66,6 +66,7 @@ type Server struct {
 	mapFeatures *mapCache     // map JSON of the index's hazard areas per scale (mapview.go)
 	publicRead  *publicRead   // the public_read setting, cached (access.go)
 	tokens      *tokenCache   // verified bearer tokens (auth.go)
+	sessions    *sessionCache // verified sessions (auth.go)
 	slots       workSlots     // heavy requests being served (limits.go)
 	table       []routeEntry  // every route with its access, as routes.go registers them
 }
@@ -101,6 +102,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInLimits), features: newFeatureCache(featureCacheBytes),
 		mapFeatures: newMapCache(mapCacheBytes)}
 	s.tokens = newTokenCache()
+	s.sessions = newSessionCache()
 	s.slots = make(workSlots, cfg.HeavyConcurrency)
 	s.publicRead = &publicRead{settings: cfg.Settings, log: func(msg string, args ...any) { cfg.Logger.Warn(msg, args...) }}
 	e.HTTPErrorHandler = s.handleError

@@ -103,6 +103,7 @@ func (s *Server) signIn(c echo.Context) error {
 		return err
 	}
 	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" && ck.Value != sess.Secret {
+		s.sessions.drop(ck.Value)
 		if err := s.cfg.Users.SignOut(c.Request().Context(), ck.Value); err != nil {
 			// The new session stands; the old one ends at its expiry.
 			s.cfg.Logger.Warn("sign-in: ending the previous session failed", "user", sess.User.Name, "err", err)
@@ -125,6 +126,7 @@ func (s *Server) session(c echo.Context) error {
 // signOut answers DELETE /api/v1/session.
 func (s *Server) signOut(c echo.Context) error {
 	if ck, err := c.Cookie(sessionCookie); err == nil {
+		s.sessions.drop(ck.Value)
 		if err := s.cfg.Users.SignOut(c.Request().Context(), ck.Value); err != nil {
 			return err
 		}
@@ -140,7 +142,7 @@ func (s *Server) cookieUser(c echo.Context, secret string) error {
 	if isSignIn(c) {
 		return nil
 	}
-	sess, err := s.cfg.Users.SessionUser(c.Request().Context(), secret)
+	sess, err := s.sessions.session(c.Request().Context(), s.cfg.Users, secret)
 	if landrelease.ErrorCode(err) == landrelease.EUNAUTHORIZED {
 		return nil // an ended session reads as anonymous; writes then ask to sign in
 	} else if err != nil {
