@@ -55,22 +55,63 @@ func TestDemoLoadResumes(t *testing.T) {
 	wantH, wantR, wantV := count(whole)
 
 	parts := pgtest.NewDatabase(t)
+	// The load is stopped deterministically, however fast it runs: once gateAfter hazard areas are committed, each
+	// further insert into hazard_area waits for an advisory lock that this test holds. When a writer waits there,
+	// the test cancels the load (as Ctrl-C does), then lets the writers go, so that each finishes the hazard area
+	// it started. The trigger is dropped before the load is run again.
+	const gateAfter, gateKey = 15, 8_172_017
+	gate, err := pgx.Connect(context.Background(), parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gate.Close(context.Background())
+	if _, err := gate.Exec(context.Background(), fmt.Sprintf(`
+CREATE FUNCTION test_demo_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF (SELECT count(*) FROM hazard_area) >= %d THEN
+		PERFORM pg_advisory_xact_lock_shared(%d);
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER test_demo_gate BEFORE INSERT ON hazard_area FOR EACH ROW EXECUTE FUNCTION test_demo_gate();
+SELECT pg_advisory_lock(%d);`, gateAfter, gateKey, gateKey)); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan error, 1)
 	go func() { _, err := cli(ctx, parts, args...); done <- err }()
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		if h, _, _ := count(parts); h >= 15 {
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		var waiting int
+		if err := gate.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks
+			WHERE locktype = 'advisory' AND NOT granted AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+			gateKey).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
 			break
 		}
+		select {
+		case err := <-done:
+			t.Fatalf("the load ended before it reached the gate after %d hazard areas: %v", gateAfter, err)
+		default:
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("no hazard areas loaded after a minute")
+			t.Fatalf("no writer waiting at the gate after %d hazard areas after two minutes", gateAfter)
 		}
 	}
 	cancel()
+	if _, err := gate.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, gateKey); err != nil {
+		t.Fatal(err)
+	}
 	if err := <-done; err == nil {
 		t.Fatal("the interrupted load returned no error")
 	}
+	if _, err := gate.Exec(context.Background(), `DROP TRIGGER test_demo_gate ON hazard_area; DROP FUNCTION test_demo_gate()`); err != nil {
+		t.Fatal(err)
+	}
 	h, _, _ := count(parts)
+	t.Logf("interrupted after %d of %d hazard areas", h, wantH)
 	if h == 0 || h >= wantH {
 		t.Fatalf("interrupted after %d of %d hazard areas: not half-way", h, wantH)
 	}
