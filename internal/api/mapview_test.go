@@ -159,6 +159,9 @@ func TestMapHazardAreas(t *testing.T) {
 	for _, zoom := range []string{"10", "16.5"} {
 		a, body := get("/api/v1/map/hazard-areas?status=all&zoom="+zoom+"&"+bbox(view), http.StatusOK)
 		want := svc.BBox(view, landrelease.HazardAreaFilter{Status: landrelease.StatusAll})
+		if len(want) != len(open) {
+			t.Fatalf("zoom %s: the index answers %d areas in the view around all %d", zoom, len(want), len(open))
+		}
 		if a.Type != "FeatureCollection" || a.NumberReturned != len(want) || len(a.Features) != len(want) ||
 			a.NumberMatched == nil || *a.NumberMatched != len(want) || a.Truncated {
 			t.Fatalf("zoom %s: %d features (numberReturned %d, matched %v, truncated %v), want %d", zoom, len(a.Features), a.NumberReturned, a.NumberMatched, a.Truncated, len(want))
@@ -187,7 +190,19 @@ func TestMapHazardAreas(t *testing.T) {
 		t.Errorf("zoom 10: %d bytes, zoom 18: %d; want fewer at zoom 10", len(low), len(high))
 	}
 	// Filters apply as on /hazard-areas.
+	wantCHA := 0
+	for _, h := range open {
+		if h.Kind == landrelease.KindCHA && h.Status == landrelease.StatusOpen {
+			wantCHA++
+		}
+	}
+	if wantCHA == 0 || wantCHA == len(open) {
+		t.Fatalf("%d open CHAs of %d areas: the kind filter needs some of each", wantCHA, len(open))
+	}
 	a, _ := get("/api/v1/map/hazard-areas?kind=CHA&zoom=12&"+bbox(view), http.StatusOK)
+	if len(a.Features) != wantCHA {
+		t.Errorf("kind=CHA: %d features, want the %d open CHAs", len(a.Features), wantCHA)
+	}
 	for _, f := range a.Features {
 		if f.Properties["kind"] != "CHA" || f.Properties["status"] != "open" {
 			t.Fatalf("kind=CHA (open by default) answered %v", f.Properties)
