@@ -31,6 +31,9 @@ func TestBulkLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(data.Hazards) != 200 || len(data.Releases) == 0 {
+		t.Fatalf("generated %d hazard areas and %d releases, want 200 and some", len(data.Hazards), len(data.Releases))
+	}
 	ctx := context.Background()
 	bulk := pgtest.Open(t)
 	pgtest.ImportLaoProvinces(t, bulk)
@@ -104,6 +107,10 @@ FROM (SELECT ST_GeomFromWKB($1, 4326) AS g) s`, hb, rels).Scan(&want)
 		}
 		sample = append(sample, h.LocalID)
 	}
+	if len(sample) != 50 {
+		t.Fatalf("a sample of %d hazard areas, want 50", len(sample))
+	}
+	sampleReleases := 0
 	for _, r := range data.Releases {
 		if got[r.HazardArea] == nil || !containsID(sample, r.HazardArea) {
 			continue
@@ -112,6 +119,10 @@ FROM (SELECT ST_GeomFromWKB($1, 4326) AS g) s`, hb, rels).Scan(&want)
 		if err := sr.CreateLandRelease(dm, &c); err != nil {
 			t.Fatalf("create %s: %v", r.LocalID, err)
 		}
+		sampleReleases++
+	}
+	if sampleReleases == 0 {
+		t.Fatal("the sample has no release: the release areas are not compared")
 	}
 	for _, id := range sample {
 		s, err := sh.FindHazardArea(ctx, id, landrelease.Temporal{})
@@ -144,6 +155,9 @@ FROM (SELECT ST_GeomFromWKB($1, 4326) AS g) s`, hb, rels).Scan(&want)
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
+		}
+		if len(m) != sampleReleases {
+			t.Fatalf("%d release versions through the services, want the sample's %d releases", len(m), sampleReleases)
 		}
 		for id, a := range m {
 			var b float64
