@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb"
 
@@ -189,7 +188,7 @@ func TestWithdrawal(t *testing.T) {
 	if _, err := r.releases.WithdrawLandRelease(r.ctx, rel.LocalID, 1, "duplicate"); err != nil {
 		t.Fatal(err)
 	}
-	before := time.Now()
+	before := r.dbNow(t)
 	w, err := r.hazards.WithdrawHazardArea(r.ctx, h.LocalID, 1, "duplicate of LA-CH-2021-0002")
 	if err != nil {
 		t.Fatal(err)

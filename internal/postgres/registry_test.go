@@ -123,7 +123,7 @@ func TestHazardAreaLifecycle(t *testing.T) {
 
 	// Partial clearance of the west 40 %, then cancellation of the east 60 %: the area closes.
 	west, east := split(b, 0.4)
-	afterCreate := time.Now()
+	afterCreate := r.dbNow(t)
 	c := release("LA-XK-2020-0001-R1", h.LocalID, landrelease.MethodCleared, west, "2021-06-30")
 	if err := r.releases.CreateLandRelease(r.ctx, c); err != nil {
 		t.Fatal(err)
@@ -151,7 +151,7 @@ func TestHazardAreaLifecycle(t *testing.T) {
 	}
 	near(t, "remaining as of before recording", known.RemainingAreaM2, want, 0.0001)
 
-	afterClearance := time.Now()
+	afterClearance := r.dbNow(t)
 	x := release("LA-XK-2020-0001-R2", h.LocalID, landrelease.MethodCancelled, east, "2022-02-01")
 	if err := r.releases.CreateLandRelease(r.ctx, x); err != nil {
 		t.Fatal(err)
