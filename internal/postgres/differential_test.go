@@ -83,7 +83,10 @@ func TestArticle7Differential(t *testing.T) {
 				}
 				h.check(t, reports, y, asOf2)
 			}
-			t.Logf("%d areas: %v", s.areas, h.stats)
+			t.Logf("%d areas: %v; %d units with open areas or releases compared, %d with releases", s.areas, h.stats, h.compared, h.released)
+			if h.compared == 0 || h.released == 0 {
+				t.Errorf("%d units with open areas or releases compared, %d with releases: the reports were not checked against anything", h.compared, h.released)
+			}
 		})
 	}
 }
@@ -115,6 +118,10 @@ type history struct {
 	stats map[string]int // "<kind>" done, "<kind>:refused" refused
 
 	explained bool // a failure was explained once
+
+	// compared counts the units check compared whose reference holds open areas or releases, and released
+	// those with releases: a test that compared nothing, or no flow, would pass by accident.
+	compared, released int
 }
 
 // areaModel is what the generator knows of one area while it plans its field history.
@@ -629,6 +636,12 @@ func (h *history) check(t *testing.T, reports *postgres.ReportService, year int,
 		u, r := got[code], ref[code]
 		if r == nil {
 			r = &unitRef{}
+		}
+		if r.nOpen > 0 || r.nReleases > 0 {
+			h.compared++
+		}
+		if r.nReleases > 0 {
+			h.released++
 		}
 		o := opening[code]
 		if o == nil {
