@@ -63,6 +63,10 @@ func bigData(t *testing.T) *demo.Data {
 	if bigErr != nil {
 		t.Fatal(bigErr)
 	}
+	// The tests that loop over this history check nothing when it is empty.
+	if len(big.Hazards) != bigN || len(big.Releases) == 0 || len(big.Reclassifications) == 0 {
+		t.Fatalf("%d hazard areas, %d releases, %d reclassifications; want %d and some of each", len(big.Hazards), len(big.Releases), len(big.Reclassifications), bigN)
+	}
 	return big
 }
 
@@ -605,6 +609,9 @@ func TestStreamSameAsGenerate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(d.Hazards) != opt.Hazards || len(d.Releases) == 0 {
+			t.Fatalf("%+v: %d hazard areas and %d releases generated, want %d and some", opt, len(d.Hazards), len(d.Releases), opt.Hazards)
+		}
 		var hs []*lr.HazardArea
 		var rs []*lr.LandRelease
 		var rcs []demo.Reclassification
@@ -653,6 +660,9 @@ func TestTodayEarly(t *testing.T) {
 	d, err := demo.Generate(laos(t), demo.Options{Hazards: 300, Seed: 11, MeanReleases: 3, Today: early.Add(15 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(d.Hazards) != 300 || len(d.Releases) == 0 || len(d.Reclassifications) == 0 {
+		t.Fatalf("%d hazard areas, %d releases, %d reclassifications; want 300 and some of each", len(d.Hazards), len(d.Releases), len(d.Reclassifications))
 	}
 	for _, h := range d.Hazards {
 		if h.IdentifiedOn.After(early) || h.Validate(early) != nil {

@@ -238,6 +238,9 @@ func TestLoad(t *testing.T) {
 	for _, rc := range d.Reclassifications {
 		rcs[rc.LocalID] = rc
 	}
+	if len(reg.events) != n || len(d.Reclassifications) == 0 {
+		t.Fatalf("writes to %d hazard areas, %d reclassifications generated; want %d and some", len(reg.events), len(d.Reclassifications), n)
+	}
 	updates := 0
 	for id, evs := range reg.events {
 		if evs[0].kind != "create" {
@@ -342,6 +345,9 @@ func TestLoadHazardsOnly(t *testing.T) {
 	}
 	if got, want := sorted(reg.order), sorted(whole.order); !reflect.DeepEqual(got, want) {
 		t.Errorf("hazard areas only: %d, not the %d of the whole demo", len(got), len(want))
+	}
+	if len(reg.events) != n {
+		t.Errorf("writes to %d hazard areas, want %d", len(reg.events), n)
 	}
 	for id, evs := range reg.events {
 		if len(evs) != 1 {
@@ -556,6 +562,9 @@ func TestLoadInterrupted(t *testing.T) {
 	checkLoaded(t, out.String(), len(laos(t)), n-h, len(whole.releases)-countReleases(reg, reg.order[:h]))
 	if !reflect.DeepEqual(sorted(reg.order), sorted(whole.order)) || len(reg.releases) != len(whole.releases) {
 		t.Errorf("after the second run: %d hazard areas, %d releases; a whole load gives %d, %d", len(reg.order), len(reg.releases), len(whole.order), len(whole.releases))
+	}
+	if len(whole.events) != n {
+		t.Fatalf("a whole load wrote to %d hazard areas, want %d", len(whole.events), n)
 	}
 	for id, evs := range whole.events {
 		if !reflect.DeepEqual(reg.events[id], evs) {
