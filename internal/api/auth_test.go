@@ -9,11 +9,12 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
-// countingUsers is a UserService whose tokens are its map's keys; it counts the lookups.
+// countingUsers is a UserService whose tokens and sessions are its maps' entries; it counts the lookups.
 type countingUsers struct {
 	landrelease.UserService
-	tokens  map[string]*landrelease.User
-	lookups int
+	tokens   map[string]*landrelease.User
+	sessions map[string]*landrelease.Session
+	lookups  int
 }
 
 func (u *countingUsers) Authenticate(_ context.Context, token string) (*landrelease.User, error) {
@@ -72,14 +73,7 @@ func TestTokenCache(t *testing.T) {
 	}
 }
 
-// sessionUsers is a UserService whose sessions are its map's entries; it counts the lookups.
-type sessionUsers struct {
-	landrelease.UserService
-	sessions map[string]*landrelease.Session
-	lookups  int
-}
-
-func (u *sessionUsers) SessionUser(_ context.Context, secret string) (*landrelease.Session, error) {
+func (u *countingUsers) SessionUser(_ context.Context, secret string) (*landrelease.Session, error) {
 	u.lookups++
 	if s, ok := u.sessions[secret]; ok {
 		return s, nil
@@ -91,7 +85,7 @@ func (u *sessionUsers) SessionUser(_ context.Context, secret string) (*landrelea
 // ended here (dropped) is looked up again at once.
 func TestSessionCache(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	users := &sessionUsers{sessions: map[string]*landrelease.Session{
+	users := &countingUsers{sessions: map[string]*landrelease.Session{
 		"lrs_a": {User: &landrelease.User{Name: "amy", Role: landrelease.RoleDataManager}, CSRFToken: "c", ExpiresAt: now.Add(time.Hour)},
 		"lrs_b": {User: &landrelease.User{Name: "bob", Role: landrelease.RoleFieldTeam}, CSRFToken: "d", ExpiresAt: now.Add(300 * time.Millisecond)},
 	}}
