@@ -25,10 +25,13 @@ SELECT $1, $2, $3, $4, $5, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_GeomFro
 ON CONFLICT (level, code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code,
 	properties = EXCLUDED.properties, geom = EXCLUDED.geom, imported_at = now()`
 
-// reassignAdminSQL re-assigns every hazard area version to its admin unit of level $1 by largest overlap.
-// The assignment is derived data: it follows the gazetteer, not the record.
-const reassignAdmin1SQL = `UPDATE hazard_area_version SET admin1_id = admin_unit_for(geom, 1::smallint)`
-const reassignAdmin2SQL = `UPDATE hazard_area_version SET admin2_id = admin_unit_for(geom, 2::smallint)`
+// reassignAdminSQL re-assigns every hazard area version to its admin units (AdminUnitsOf). The assignment is
+// derived data: it follows the gazetteer, not the record.
+const reassignAdminSQL = `
+WITH admin_todo AS NOT MATERIALIZED (SELECT id AS ord, geom AS g FROM hazard_area_version)
+UPDATE hazard_area_version v SET admin1_id = u.admin1_id, admin2_id = u.admin2_id
+FROM (` + AdminUnitsOf + `) u
+WHERE u.ord = v.id AND (v.admin1_id IS DISTINCT FROM u.admin1_id OR v.admin2_id IS DISTINCT FROM u.admin2_id)`
 
 const findAdminUnitsSQL = `
 SELECT level, code, name, coalesce(parent_code, ''), properties, CASE WHEN $2 THEN ST_AsBinary(geom) END
@@ -73,11 +76,7 @@ func (s *AdminUnitService) ImportAdminUnits(ctx context.Context, level int, unit
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return dbError(err, "import admin units")
 		}
-		sql := reassignAdmin1SQL
-		if level == 2 {
-			sql = reassignAdmin2SQL
-		}
-		if _, err := tx.Exec(ctx, sql); err != nil {
+		if _, err := tx.Exec(ctx, reassignAdminSQL); err != nil {
 			return dbError(err, "re-assign hazard areas to admin units")
 		}
 		return audit(ctx, tx, u.Name, "import", "admin_unit", "", 0, map[string]any{"level": level, "units": len(units)})

@@ -212,13 +212,6 @@ func insertHazardVersion(ctx context.Context, tx pgx.Tx, id int64, h *landreleas
 	return v, dbError(err, "insert hazard version")
 }
 
-// refreshRemaining recomputes the remaining polygon of hazard id; it returns the remaining area, the number of
-// releases counted and the latest completion date among them.
-func refreshRemaining(ctx context.Context, tx pgx.Tx, id int64) (area float64, n int, last *time.Time, err error) {
-	err = tx.QueryRow(ctx, refreshRemainingSQL, id).Scan(&area, &n, &last)
-	return area, n, last, dbError(err, "refresh remaining area")
-}
-
 // hazardState is what a write needs to know of a hazard's current version.
 type hazardState struct {
 	versionID     int64
@@ -291,48 +284,6 @@ func (s *HazardAreaService) UpdateHazardArea(ctx context.Context, localID string
 	return got, err
 }
 
-// settle recomputes the remaining polygon of hazard id and closes the area when its releases leave less than
-// CloseBelowM2, or reopens it when it was closed by release and the remaining area grew again.
-func settle(ctx context.Context, tx pgx.Tx, id int64, actor string) error {
-	remaining, n, last, err := refreshRemaining(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	st, err := currentHazardState(ctx, tx, id)
-	if err != nil || st.withdrawn {
-		return err
-	}
-	var (
-		status, statusReason = st.status, st.statusReason
-		validFrom            = st.validFrom
-		reason               string
-	)
-	switch {
-	case st.status == landrelease.StatusOpen && n > 0 && remaining < landrelease.CloseBelowM2:
-		status, statusReason = landrelease.StatusClosed, "released"
-		if last != nil && last.After(validFrom) {
-			validFrom = *last
-		}
-		reason = fmt.Sprintf("closed: remaining area %.1f m2 below %.0f m2 after land release", remaining, landrelease.CloseBelowM2)
-	case st.status == landrelease.StatusClosed && st.statusReason == "released" && remaining >= landrelease.CloseBelowM2:
-		status, statusReason = landrelease.StatusOpen, ""
-		reason = fmt.Sprintf("reopened: remaining area %.1f m2 after a release was corrected or withdrawn", remaining)
-	default:
-		return nil
-	}
-	if _, err := tx.Exec(ctx, supersedeHazardVersionsSQL, id, validFrom); err != nil {
-		return dbError(err, "supersede hazard versions")
-	}
-	var v int
-	if err := tx.QueryRow(ctx, bumpHazardVersionSQL, id).Scan(&v); err != nil {
-		return dbError(err, "bump hazard version")
-	}
-	if _, err := tx.Exec(ctx, copyHazardVersionSQL, st.versionID, v, validFrom, actor, reason, status, statusReason, st.releasesSince, false); err != nil {
-		return dbError(err, "insert hazard version")
-	}
-	return nil
-}
-
 // WithdrawHazardArea withdraws a hazard area; see landrelease.HazardAreaService.
 func (s *HazardAreaService) WithdrawHazardArea(ctx context.Context, localID string, ifVersion int, reason string) (*landrelease.HazardArea, error) {
 	u, err := landrelease.Require(ctx, landrelease.RoleDataManager)
@@ -399,7 +350,7 @@ func createHazard(ctx context.Context, tx pgx.Tx, h *landrelease.HazardArea, u *
 	if err != nil {
 		return err
 	}
-	if _, _, _, err := refreshRemaining(ctx, tx, id); err != nil {
+	if err := settle(ctx, tx, id, u.Name); err != nil {
 		return err
 	}
 	return audit(ctx, tx, u.Name, "create", "hazard_area", h.LocalID, v, nil)

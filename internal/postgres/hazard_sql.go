@@ -125,16 +125,17 @@ WHERE hazard_id = $1 AND superseded_at IS NULL AND (is_current OR $2::date IS NU
 
 const bumpHazardVersionSQL = `UPDATE hazard_area SET version = version + 1 WHERE id = $1 RETURNING version`
 
-// insertHazardVersionSQL inserts the new current version of hazard $1, computing its area on the spheroid
-// and its admin units by largest overlap.
+// insertHazardVersionSQL inserts the new current version of hazard $1 with geometry $20 (WKB), computing its
+// area (area_m2) and its admin units (AdminUnitsOf).
 const insertHazardVersionSQL = `
+WITH admin_todo AS NOT MATERIALIZED (SELECT 0 AS ord, ST_Multi(ST_GeomFromWKB($20, 4326)) AS g)
 INSERT INTO hazard_area_version (hazard_id, version, valid_from, is_current, recorded_by, reason,
 	kind, contamination, evidence_type, evidence_category, devices, marking, priority, land_use,
 	identified_on, organisation, status, status_reason, releases_since, notes,
 	geom, area_m2, admin1_id, admin2_id)
 SELECT $1, $2, $3, true, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-	g, ST_Area(g::geography), admin_unit_for(g, 1::smallint), admin_unit_for(g, 2::smallint)
-FROM (SELECT ST_Multi(ST_GeomFromWKB($20, 4326)) AS g) s`
+	t.g, area_m2(t.g), u.admin1_id, u.admin2_id
+FROM admin_todo t JOIN (` + AdminUnitsOf + `) u ON u.ord = t.ord`
 
 // copyHazardVersionSQL inserts a new current version of a hazard copied from version row $1, with
 // version $2, valid_from $3, recorded_by $4, reason $5, status $6, status_reason $7, releases_since $8, withdrawn $9.
@@ -148,26 +149,6 @@ SELECT hazard_id, $2, $3, true, $4, $5,
 	identified_on, organisation, $6, $7, $8, notes,
 	geom, area_m2, admin1_id, admin2_id, $9
 FROM hazard_area_version WHERE id = $1`
-
-// refreshRemainingSQL recomputes the remaining polygon of hazard $1: its current geometry less the releases known
-// now that count against it. It returns the remaining area, how many releases count and the latest completion date.
-const refreshRemainingSQL = `
-WITH cur AS (
-	SELECT geom, releases_since FROM hazard_area_version WHERE hazard_id = $1 AND is_current
-), rel AS (
-	SELECT ST_Union(r.geom) AS g, count(*) AS n, max(r.completed_on) AS last
-	FROM land_release_version r, cur
-	WHERE r.hazard_id = $1 AND r.superseded_at IS NULL AND NOT r.withdrawn
-	  AND (cur.releases_since IS NULL OR r.completed_on >= cur.releases_since)
-), rem AS (
-	SELECT CASE WHEN rel.g IS NULL THEN cur.geom
-	            ELSE ST_Multi(ST_CollectionExtract(ST_Difference(cur.geom, rel.g), 3)) END AS g,
-	       rel.n, rel.last
-	FROM cur, rel
-)
-UPDATE hazard_area h SET remaining_geom = rem.g, remaining_area_m2 = ST_Area(rem.g::geography)
-FROM rem WHERE h.id = $1
-RETURNING h.remaining_area_m2, rem.n, rem.last`
 
 const countLiveReleasesSQL = `
 SELECT count(*) FROM land_release_version WHERE hazard_id = $1 AND superseded_at IS NULL AND NOT withdrawn`

@@ -11,8 +11,8 @@ import (
 
 // New hazard areas of an upload are written set-based: copied into a staging table and checked and inserted
 // by a few statements, with the same rules and the same rows as createHazard (geometry valid by
-// ST_IsValidDetail, local_id free, version 1 valid from the identification, area on the spheroid, admin units
-// by largest overlap, remaining polygon the whole area, one audit row each). Everything else of an upload
+// ST_IsValidDetail, local_id free, version 1 valid from the identification, area by area_m2, admin units by
+// AdminUnitsOf, remaining polygon the whole area, one audit row each). Everything else of an upload
 // (updates, land releases) goes through the registry's per-record code.
 
 // stageBatch is the number of new hazard areas looked up and copied at a time.
@@ -34,7 +34,7 @@ CREATE TEMP TABLE upload_hg ON COMMIT DROP AS
 SELECT s.ord, s.local_id, s.kind, s.contamination, s.evidence_type, s.evidence_category, s.devices, s.marking,
 	s.priority, s.land_use, s.identified_on, s.organisation, s.status, s.status_reason, s.notes,
 	ST_Multi(s.g) AS g, d.valid, coalesce(d.reason, '') AS reason, ST_X(d.location) AS x, ST_Y(d.location) AS y,
-	CASE WHEN d.valid THEN ST_Area(s.g::geography) END AS area_m2, NULL::bigint AS admin1_id, NULL::bigint AS admin2_id
+	CASE WHEN d.valid THEN area_m2(s.g) END AS area_m2
 FROM (SELECT h.*, ST_GeomFromWKB(h.wkb, 4326) AS g FROM upload_incoming h) s
 CROSS JOIN LATERAL ST_IsValidDetail(s.g) d`
 
@@ -49,31 +49,12 @@ CREATE UNIQUE INDEX ON upload_hg (local_id);
 CREATE INDEX ON upload_hg USING gist (g);
 ANALYZE upload_hg`
 
-	// assignStagedAdminSQL gives each staged area the admin units admin_unit_for gives: of the units it
-	// intersects, the only one, else the one it overlaps most (ties to the lower id). Units drive the join, so
-	// that PostGIS prepares each unit's polygon once for all the areas in it.
-	assignStagedAdminSQL = `
-WITH cand AS (
-	SELECT s.ord, a.level, a.id, a.geom, count(*) OVER (PARTITION BY s.ord, a.level) AS n
-	FROM admin_unit a JOIN upload_hg s ON a.geom && s.g AND ST_Intersects(a.geom, s.g)
-	WHERE a.level IN (1, 2)
-), best AS (
-	SELECT DISTINCT ON (c.ord, c.level) c.ord, c.level, c.id
-	FROM cand c JOIN upload_hg s ON s.ord = c.ord
-	ORDER BY c.ord, c.level, CASE WHEN c.n = 1 THEN 0 ELSE -ST_Area(ST_Intersection(c.geom, s.g)::geography) END, c.id
-), per AS (
-	SELECT ord, max(id) FILTER (WHERE level = 1) AS a1, max(id) FILTER (WHERE level = 2) AS a2 FROM best GROUP BY ord
-)
-UPDATE upload_hg s SET admin1_id = per.a1, admin2_id = per.a2 FROM per WHERE per.ord = s.ord`
-
-	// assignStagedGapsSQL gives areas in a gap between the units of level $1 the nearest unit, as
-	// admin_unit_for does (when the level has units at all).
-	assignStagedGapsSQL = `
-UPDATE upload_hg s SET
-	admin1_id = CASE WHEN $1 = 1 THEN (SELECT id FROM admin_unit WHERE level = 1 ORDER BY geom <-> s.g LIMIT 1) ELSE s.admin1_id END,
-	admin2_id = CASE WHEN $1 = 2 THEN (SELECT id FROM admin_unit WHERE level = 2 ORDER BY geom <-> s.g LIMIT 1) ELSE s.admin2_id END
-WHERE CASE WHEN $1 = 1 THEN s.admin1_id ELSE s.admin2_id END IS NULL
-  AND EXISTS (SELECT FROM admin_unit WHERE level = $1)`
+	// stagedAdminSQL gives each staged area its admin units, by the registry's rule (AdminUnitsOf).
+	stagedAdminSQL = `
+CREATE TEMP TABLE upload_admin ON COMMIT DROP AS
+WITH admin_todo AS NOT MATERIALIZED (SELECT ord, g FROM upload_hg)` + AdminUnitsOf + `;
+CREATE UNIQUE INDEX ON upload_admin (ord);
+ANALYZE upload_admin`
 
 	// drawIDsSQL draws the ids of the staged areas (apart from upload_hg: nextval would keep the statements that
 	// make upload_hg from running in parallel).
@@ -105,8 +86,8 @@ INSERT INTO hazard_area_version (hazard_id, version, valid_from, is_current, rec
 SELECT i.id, 1, s.identified_on, true, $1, 'identified',
 	s.kind, s.contamination, s.evidence_type, s.evidence_category, s.devices, s.marking, s.priority, s.land_use,
 	s.identified_on, s.organisation, s.status, s.status_reason, NULL, s.notes,
-	s.g, s.area_m2, s.admin1_id, s.admin2_id
-FROM upload_hg s JOIN upload_ids i USING (ord) ORDER BY ord`
+	s.g, s.area_m2, a.admin1_id, a.admin2_id
+FROM upload_hg s JOIN upload_ids i USING (ord) JOIN upload_admin a USING (ord) ORDER BY ord`
 
 	auditStagedSQL = `
 INSERT INTO audit_log (actor, action, entity, local_id, version, detail)
@@ -119,7 +100,7 @@ SELECT $1, 'create', 'hazard_area', local_id, 1, '{}'::jsonb FROM upload_hg ORDE
 CREATE TEMP TABLE upload_hg ON COMMIT DROP AS
 SELECT ord, local_id, kind, contamination, evidence_type, evidence_category, devices, marking, priority,
 	land_use, identified_on, organisation, status, status_reason, notes, geom AS g, true AS valid,
-	area_m2, NULL::bigint AS admin1_id, NULL::bigint AS admin2_id
+	area_m2
 FROM upload_staged_hazard WHERE upload_id = $1`
 
 	// recordedSinceSQL lists staged areas whose local id the registry holds since the submission.
@@ -368,17 +349,8 @@ func (s *stager) insert(ctx context.Context, actor string, res *stagedResult) er
 	if err := s.seqscan(ctx, true); err != nil {
 		return err
 	}
-	for _, step := range []struct {
-		name, sql string
-		args      []any
-	}{
-		{"admin units", assignStagedAdminSQL, nil},
-		{"level 1 admin units in gaps", assignStagedGapsSQL, []any{1}},
-		{"level 2 admin units in gaps", assignStagedGapsSQL, []any{2}},
-	} {
-		if _, err := s.tx.Exec(ctx, step.sql, step.args...); err != nil {
-			return dbError(err, "upload: "+step.name)
-		}
+	if _, err := s.tx.Exec(ctx, stagedAdminSQL); err != nil {
+		return dbError(err, "upload: admin units")
 	}
 	if _, err := s.tx.Exec(ctx, drawIDsSQL); err != nil {
 		return dbError(err, "upload: draw ids")
@@ -475,4 +447,44 @@ func (s *stager) keep(ctx context.Context, id int64) error {
 	}
 	_, err := s.tx.Exec(ctx, keepStagedSQL, id)
 	return dbError(err, "upload: keep staged areas")
+}
+
+// CreateHazardAreas records new hazard areas set-based inside tx as actor, through the path an upload's
+// approval takes (the stager: geometries checked by PostGIS, areas by area_m2, admin units by AdminUnitsOf,
+// version 1 valid from the identification, one audit row each), without the per-record checks of an upload's
+// features (the records must have passed Validate). It is how the bulk loader of the tests writes hazard areas.
+// An invalid geometry or a local id the registry holds fails the whole call with EINVALID or ECONFLICT.
+func CreateHazardAreas(ctx context.Context, tx pgx.Tx, hs []*landrelease.HazardArea, actor string) error {
+	var taken []int
+	st := &stager{tx: tx, later: func(i int) { taken = append(taken, i) }}
+	for i, h := range hs {
+		if err := st.add(ctx, i, h); err != nil {
+			return err
+		}
+	}
+	if err := st.flush(ctx); err != nil {
+		return err
+	}
+	if len(taken) > 0 {
+		return landrelease.Errorf(landrelease.ECONFLICT, "Hazard area %s already exists.", hs[taken[0]].LocalID)
+	}
+	res := newStagedResult()
+	failed := func() error {
+		for i := range hs {
+			if ds := res.errors[i]; len(ds) > 0 {
+				return landrelease.Invalid(fmt.Sprintf("Hazard area %s: %s %s.", hs[i].LocalID, ds[0].Field, ds[0].Reason), ds...)
+			}
+		}
+		return nil
+	}
+	if err := st.check(ctx, res); err != nil {
+		return err
+	}
+	if err := failed(); err != nil {
+		return err
+	}
+	if err := st.insert(ctx, actor, res); err != nil {
+		return err
+	}
+	return failed()
 }

@@ -31,12 +31,13 @@ func body(t *testing.T, features ...any) *spool.File {
 }
 
 // TestUploadSetBased checks that new hazard areas written set-based by an upload hold what the per-record path
-// writes (admin units by largest overlap and nearest unit in gaps, as admin_unit_for gives them; area on the
+// writes (admin units by largest overlap and nearest unit in gaps, as the reference ref_admin_unit_for gives them; area on the
 // spheroid; the remaining polygon; version 1; the audit trail; the change log), that its geometry errors carry
 // PostGIS's reason and location, and that uploads mixing new areas, releases of them and updates of known
 // areas apply in order.
 func TestUploadSetBased(t *testing.T) {
 	r := newRegistry(t)
+	r.installReference(t)
 	r.importLaos(t)
 	admin := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "admin", Role: landrelease.RoleAdministrator})
 	districts := []*landrelease.AdminUnit{
@@ -104,8 +105,8 @@ func TestUploadSetBased(t *testing.T) {
 	var bad int
 	err = r.db.Pool.QueryRow(r.ctx, `
 SELECT count(*) FROM hazard_area_version v JOIN hazard_area h ON h.id = v.hazard_id
-WHERE v.admin1_id IS DISTINCT FROM admin_unit_for(v.geom, 1::smallint)
-   OR v.admin2_id IS DISTINCT FROM admin_unit_for(v.geom, 2::smallint)
+WHERE v.admin1_id IS DISTINCT FROM ref_admin_unit_for(v.geom, 1)
+   OR v.admin2_id IS DISTINCT FROM ref_admin_unit_for(v.geom, 2)
    OR v.area_m2 <> ST_Area(v.geom::geography)
    OR v.recorded_by <> 'dm' OR v.valid_from <> v.identified_on
    OR (h.local_id <> 'U-1' AND (NOT ST_Equals(h.remaining_geom, v.geom) OR h.remaining_area_m2 <> v.area_m2))`).Scan(&bad)
@@ -159,6 +160,7 @@ WHERE v.admin1_id IS DISTINCT FROM admin_unit_for(v.geom, 1::smallint)
 // registry took one of its local ids (fails, changes nothing), and staged rows dropped once decided.
 func TestUploadStaged(t *testing.T) {
 	r := newRegistry(t)
+	r.installReference(t)
 	r.importLaos(t)
 	uploads := postgres.NewUploadService(r.db, feature.Reader{})
 	known := hazard("S-0", square(103.40, 19.40, 103.41, 19.41), "2020-01-01")
@@ -256,7 +258,7 @@ func TestUploadStaged(t *testing.T) {
 	var bad int
 	err = r.db.Pool.QueryRow(r.ctx, `
 SELECT count(*) FROM hazard_area_version v JOIN hazard_area h ON h.id = v.hazard_id
-WHERE h.local_id IN ('S-1', 'S-2', 'S-3') AND (v.admin1_id IS DISTINCT FROM admin_unit_for(v.geom, 1::smallint)
+WHERE h.local_id IN ('S-1', 'S-2', 'S-3') AND (v.admin1_id IS DISTINCT FROM ref_admin_unit_for(v.geom, 1)
    OR v.area_m2 <> ST_Area(v.geom::geography) OR h.remaining_area_m2 <> v.area_m2 OR v.version <> 1 OR NOT v.is_current)`).Scan(&bad)
 	if err != nil || bad != 0 || stagedRows() != 0 {
 		t.Fatalf("%d versions differ from what the registry computes, %d staged rows left (%v)", bad, staged, err)
