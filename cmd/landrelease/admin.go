@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 )
@@ -34,7 +34,7 @@ func adminImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer f.Close()
-	units, err := feature.ReadAdminUnits(f, *level, feature.AdminFields{Code: *code, Name: *name, Parent: *parent})
+	units, err := geojson.ReadAdminUnits(f, *level, geojson.AdminFields{Code: *code, Name: *name, Parent: *parent})
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}

@@ -10,7 +10,7 @@ import (
 	"os"
 
 	"github.com/landrelease/landrelease/internal/demo"
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 )
@@ -51,7 +51,7 @@ func (d demoFlags) units() ([]*landrelease.AdminUnit, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return feature.ReadAdminUnits(f, 1, feature.AdminFields{Code: *d.code, Name: *d.name})
+	return geojson.ReadAdminUnits(f, 1, geojson.AdminFields{Code: *d.code, Name: *d.name})
 }
 
 func (d demoFlags) options() demo.Options {
@@ -136,7 +136,7 @@ func demoGenerate(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		sep()
-		if err := enc.Encode(feature.HazardInputFeature(h)); err != nil {
+		if err := enc.Encode(geojson.HazardInputFeature(h)); err != nil {
 			return err
 		}
 		if d.hazardsOnly() {
@@ -144,7 +144,7 @@ func demoGenerate(ctx context.Context, e *env, args []string) error {
 		}
 		for _, r := range rs {
 			sep()
-			if err := enc.Encode(feature.ReleaseInputFeature(r)); err != nil {
+			if err := enc.Encode(geojson.ReleaseInputFeature(r)); err != nil {
 				return err
 			}
 		}

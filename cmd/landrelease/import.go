@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/spool"
@@ -41,7 +41,7 @@ func importUpload(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	uploads := postgres.NewUploadService(db, feature.Reader{})
+	uploads := postgres.NewUploadService(db, geojson.Reader{})
 	cctx := cliContext(ctx, e)
 	start := time.Now()
 	writeReport := func(rep *landrelease.UploadReport) {

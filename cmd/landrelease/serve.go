@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/internal/api"
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/report"
@@ -96,7 +96,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		ReportFormat:     report.Format,
 		Ready:            ready,
 		Spatial:          index,
-		Uploads:          postgres.NewUploadService(db, feature.Reader{}),
+		Uploads:          postgres.NewUploadService(db, geojson.Reader{}),
 		MaxUpload:        *maxUpload,
 		Logger:           e.log,
 		MaxBody:          *maxBody,

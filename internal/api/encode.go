@@ -14,7 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/landrelease/landrelease/geo"
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -22,7 +22,7 @@ import (
 // marshaling) costs most of a spatial query's time, while the index hands out the same immutable
 // *landrelease.HazardArea values request after request: each feature's JSON is therefore encoded once, kept in
 // the Server's featureCache, and a page is written by joining the cached features inside a hand-written FeatureCollection
-// wrapper. The bytes are those of geoJSON(c, 200, feature.Collection{...}): encode_test.go compares them.
+// wrapper. The bytes are those of geoJSON(c, 200, geojson.Collection{...}): encode_test.go compares them.
 
 // featureCacheBytes bounds the memory of a Server's cache of encoded features.
 const featureCacheBytes = 256 << 20
@@ -69,7 +69,7 @@ func newFeatureCache(maxBytes int) *featureCache {
 	return c
 }
 
-// get returns feature.Hazard(h, rem) encoded as geoJSON encodes it (HTML characters not escaped), without the
+// get returns geojson.Hazard(h, rem) encoded as geoJSON encodes it (HTML characters not escaped), without the
 // trailing newline. The caller must not modify the result.
 func (c *featureCache) get(h *landrelease.HazardArea, rem bool) ([]byte, error) {
 	k := cacheKey{h.ID, rem}
@@ -118,7 +118,7 @@ func (c *featureCache) get(h *landrelease.HazardArea, rem bool) ([]byte, error) 
 	return b, nil
 }
 
-// sameHazard reports whether feature.Hazard(a, rem) and feature.Hazard(b, rem) are sure to encode to the same
+// sameHazard reports whether geojson.Hazard(a, rem) and geojson.Hazard(b, rem) are sure to encode to the same
 // bytes because every field it reads is identical: strings and numbers equal (floats bit for bit, so that -0 and
 // 0 differ), times of the same representation (location included), the drawn geometry vertex for vertex.
 // TestSameHazardCoversEveryField keeps it in step with landrelease.HazardArea.
@@ -188,7 +188,7 @@ func sameGeometry(a, b orb.MultiPolygon) bool {
 // encodeFeature encodes one hazard feature with the encoder of geoJSON.
 func encodeFeature(h *landrelease.HazardArea, rem bool) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := jsonEncoder(&buf).Encode(feature.Hazard(h, rem)); err != nil {
+	if err := jsonEncoder(&buf).Encode(geojson.Hazard(h, rem)); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
@@ -196,11 +196,11 @@ func encodeFeature(h *landrelease.HazardArea, rem bool) ([]byte, error) {
 
 // collection is the page writeList answers, built the reference way: encoded by geoJSON, it gives the bytes
 // appendCollection writes.
-func collection(hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []feature.Link, timeStamp string) feature.Collection[feature.HazardProperties] {
-	out := feature.Collection[feature.HazardProperties]{Type: "FeatureCollection", Features: make([]feature.Feature[feature.HazardProperties], 0, len(hs)),
+func collection(hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []geojson.Link, timeStamp string) geojson.Collection[geojson.HazardProperties] {
+	out := geojson.Collection[geojson.HazardProperties]{Type: "FeatureCollection", Features: make([]geojson.Feature[geojson.HazardProperties], 0, len(hs)),
 		NumberReturned: len(hs), TimeStamp: timeStamp, Links: links}
 	for _, h := range hs {
-		ft := feature.Hazard(h, rem)
+		ft := geojson.Hazard(h, rem)
 		if d, ok := dist[h.ID]; ok {
 			d = roundDistance(d)
 			ft.Properties.DistanceM = &d
@@ -221,7 +221,7 @@ func sharesPolygon(h *landrelease.HazardArea) bool {
 
 // appendCollection appends to buf the JSON of collection(hs, rem, dist, links, timeStamp) as geoJSON writes it,
 // trailing newline included, from the cached features. It fails where encoding/json would (a NaN, say).
-func (c *featureCache) appendCollection(buf []byte, hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []feature.Link, timeStamp string) ([]byte, error) {
+func (c *featureCache) appendCollection(buf []byte, hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []geojson.Link, timeStamp string) ([]byte, error) {
 	buf = append(buf, `{"type":"FeatureCollection","features":[`...)
 	for i, h := range hs {
 		if i > 0 {
@@ -322,7 +322,7 @@ var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b
 
 // writeCollection writes collection(hs, rem, dist, links, now) as geoJSON does, from cached features. When that
 // fails it leaves the response alone and reports false, for the caller to take the reference path.
-func (s *Server) writeCollection(c echo.Context, hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []feature.Link, timeStamp string) (bool, error) {
+func (s *Server) writeCollection(c echo.Context, hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []geojson.Link, timeStamp string) (bool, error) {
 	bp := bodies.Get().(*[]byte)
 	buf, err := s.features.appendCollection((*bp)[:0], hs, rem, dist, links, timeStamp)
 	if err != nil {

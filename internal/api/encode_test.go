@@ -18,19 +18,19 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/spatial"
 )
 
 // referencePage is the page writeList wrote before the cache of encoded features, encoded as geoJSON encodes it:
 // the fast path must give these bytes.
-func referencePage(t testing.TB, hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []feature.Link, timeStamp string) []byte {
+func referencePage(t testing.TB, hs []*landrelease.HazardArea, rem bool, dist map[int64]float64, links []geojson.Link, timeStamp string) []byte {
 	t.Helper()
-	out := feature.Collection[feature.HazardProperties]{Type: "FeatureCollection", Features: make([]feature.Feature[feature.HazardProperties], 0, len(hs)),
+	out := geojson.Collection[geojson.HazardProperties]{Type: "FeatureCollection", Features: make([]geojson.Feature[geojson.HazardProperties], 0, len(hs)),
 		NumberReturned: len(hs), TimeStamp: timeStamp}
 	for _, h := range hs {
-		ft := feature.Hazard(h, rem)
+		ft := geojson.Hazard(h, rem)
 		if d, ok := dist[h.ID]; ok {
 			d = float64(int64(d*100+0.5)) / 100
 			ft.Properties.DistanceM = &d
@@ -129,7 +129,7 @@ func handMade(n int, seed uint64) []*landrelease.HazardArea {
 	return hs
 }
 
-var testLinks = [][]feature.Link{
+var testLinks = [][]geojson.Link{
 	{{Href: "/api/v1/hazard-areas?point=102.1,19.2", Rel: "self", Type: mediaGeoJSON}},
 	{{Href: "/api/v1/hazard-areas?bbox=1,2,3,4&limit=2&kind=SHA", Rel: "self", Type: mediaGeoJSON},
 		{Href: "/api/v1/hazard-areas?after=7&bbox=1%2C2%2C3%2C4&kind=SHA&limit=2", Rel: "next", Type: mediaGeoJSON}},
@@ -448,9 +448,9 @@ func TestSpatialListPages(t *testing.T) {
 		return rec.Body.Bytes(), page.TimeStamp
 	}
 	const origin = "http://example.com" // httptest.NewRequest's host: links are absolute
-	self := func(target string) []feature.Link {
+	self := func(target string) []geojson.Link {
 		u, _ := url.Parse(target)
-		return []feature.Link{{Href: origin + u.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
+		return []geojson.Link{{Href: origin + u.RequestURI(), Rel: "self", Type: mediaGeoJSON}}
 	}
 	hits := 0
 	for i := range 200 {
@@ -482,7 +482,7 @@ func TestSpatialListPages(t *testing.T) {
 			want = all[:3]
 			q, _ := url.ParseQuery(target[strings.IndexByte(target, '?')+1:])
 			q.Set("after", fmt.Sprint(want[2].ID))
-			links = append(links, feature.Link{Href: origin + "/api/v1/hazard-areas?" + q.Encode(), Rel: "next", Type: mediaGeoJSON})
+			links = append(links, geojson.Link{Href: origin + "/api/v1/hazard-areas?" + q.Encode(), Rel: "next", Type: mediaGeoJSON})
 		}
 		samePage(t, target, body, referencePage(t, want, rem, nil, links, ts))
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -84,15 +84,15 @@ func (s *Server) listHazardAreas(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := feature.Collection[feature.HazardProperties]{Type: "FeatureCollection", Features: make([]feature.Feature[feature.HazardProperties], 0, len(hs)),
+	out := geojson.Collection[geojson.HazardProperties]{Type: "FeatureCollection", Features: make([]geojson.Feature[geojson.HazardProperties], 0, len(hs)),
 		NumberReturned: len(hs), TimeStamp: s.timeStamp()}
 	for _, h := range hs {
-		out.Features = append(out.Features, feature.Hazard(h, rem))
+		out.Features = append(out.Features, geojson.Hazard(h, rem))
 	}
-	out.Links = []feature.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
+	out.Links = []geojson.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
 	limit := landrelease.PageLimit(f.Limit)
 	if len(hs) == limit {
-		out.Links = append(out.Links, feature.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
+		out.Links = append(out.Links, geojson.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
 	}
 	return geoJSON(c, http.StatusOK, out)
 }
@@ -111,12 +111,12 @@ func (s *Server) getHazardArea(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("ETag", etag(h.Version))
-	return geoJSON(c, http.StatusOK, feature.Hazard(h, rem))
+	return geoJSON(c, http.StatusOK, geojson.Hazard(h, rem))
 }
 
 // decodeWrite checks that the caller may edit the registry, then reads the body as one feature of the given
 // record type.
-func (s *Server) decodeWrite(c echo.Context, record string) (*feature.Decoded, error) {
+func (s *Server) decodeWrite(c echo.Context, record string) (*geojson.Decoded, error) {
 	if _, err := landrelease.Require(c.Request().Context(), landrelease.RoleDataManager); err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Server) decodeWrite(c echo.Context, record string) (*feature.Decoded, e
 	if err != nil {
 		return nil, err
 	}
-	d, err := feature.Decode(body, feature.Options{Limits: s.cfg.Geometry, Record: record})
+	d, err := geojson.Decode(body, geojson.Options{Limits: s.cfg.Geometry, Record: record})
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func (s *Server) decodeWrite(c echo.Context, record string) (*feature.Decoded, e
 }
 
 func (s *Server) createHazardArea(c echo.Context) error {
-	d, err := s.decodeWrite(c, feature.RecordHazardArea)
+	d, err := s.decodeWrite(c, geojson.RecordHazardArea)
 	if err != nil {
 		return err
 	}
@@ -145,11 +145,11 @@ func (s *Server) createHazardArea(c echo.Context) error {
 	}
 	c.Response().Header().Set("ETag", etag(d.Hazard.Version))
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/hazard-areas/"+url.PathEscape(d.Hazard.LocalID))
-	return geoJSON(c, http.StatusCreated, withWarnings(feature.Hazard(d.Hazard, false), d.Warnings))
+	return geoJSON(c, http.StatusCreated, withWarnings(geojson.Hazard(d.Hazard, false), d.Warnings))
 }
 
 func (s *Server) updateHazardArea(c echo.Context) error {
-	d, err := s.decodeWrite(c, feature.RecordHazardArea)
+	d, err := s.decodeWrite(c, geojson.RecordHazardArea)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (s *Server) updateHazardArea(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("ETag", etag(h.Version))
-	return geoJSON(c, http.StatusOK, withWarnings(feature.Hazard(h, false), d.Warnings))
+	return geoJSON(c, http.StatusOK, withWarnings(geojson.Hazard(h, false), d.Warnings))
 }
 
 func (s *Server) withdrawHazardArea(c echo.Context) error {
@@ -184,7 +184,7 @@ func (s *Server) withdrawHazardArea(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("ETag", etag(h.Version))
-	return geoJSON(c, http.StatusOK, feature.Hazard(h, false))
+	return geoJSON(c, http.StatusOK, geojson.Hazard(h, false))
 }
 
 func (s *Server) hazardAreaHistory(c echo.Context) error {
@@ -192,9 +192,9 @@ func (s *Server) hazardAreaHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := feature.Collection[feature.HazardProperties]{Type: "FeatureCollection", NumberReturned: len(hs)}
+	out := geojson.Collection[geojson.HazardProperties]{Type: "FeatureCollection", NumberReturned: len(hs)}
 	for _, h := range hs {
-		out.Features = append(out.Features, feature.Hazard(h, false))
+		out.Features = append(out.Features, geojson.Hazard(h, false))
 	}
 	return geoJSON(c, http.StatusOK, out)
 }
@@ -217,10 +217,10 @@ func (s *Server) hazardAreaReleases(c echo.Context) error {
 
 // featureWithWarnings adds the non-blocking warnings of a write to the feature it returns.
 type featureWithWarnings[P any] struct {
-	feature.Feature[P]
+	geojson.Feature[P]
 	Warnings []landrelease.Detail `json:"warnings,omitempty"`
 }
 
-func withWarnings[P any](f feature.Feature[P], w []landrelease.Detail) featureWithWarnings[P] {
+func withWarnings[P any](f geojson.Feature[P], w []landrelease.Detail) featureWithWarnings[P] {
 	return featureWithWarnings[P]{Feature: f, Warnings: w}
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/landrelease/landrelease/internal/demo"
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/postgres/pgtest"
@@ -70,7 +70,7 @@ func BenchmarkMapView(b *testing.B) {
 		Hazards: postgres.NewHazardAreaService(db), Releases: postgres.NewLandReleaseService(db),
 		Admin: postgres.NewAdminUnitService(db), Users: postgres.NewUserService(db), Reports: reports,
 		Article4: postgres.NewArticle4Service(db, reports), ReportFormat: report.Format, Spatial: index,
-		Uploads: postgres.NewUploadService(db, feature.Reader{}), Web: web.Handler(), Settings: publicSettings{}, // the map of a public registry, read without credentials
+		Uploads: postgres.NewUploadService(db, geojson.Reader{}), Web: web.Handler(), Settings: publicSettings{}, // the map of a public registry, read without credentials
 		Ready:  func(context.Context) error { return nil },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError})),
 	})

@@ -6,15 +6,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
-func (s *Server) releaseCollection(rs []*landrelease.LandRelease) feature.Collection[feature.ReleaseProperties] {
-	out := feature.Collection[feature.ReleaseProperties]{Type: "FeatureCollection", NumberReturned: len(rs),
-		Features: make([]feature.Feature[feature.ReleaseProperties], 0, len(rs)), TimeStamp: s.timeStamp()}
+func (s *Server) releaseCollection(rs []*landrelease.LandRelease) geojson.Collection[geojson.ReleaseProperties] {
+	out := geojson.Collection[geojson.ReleaseProperties]{Type: "FeatureCollection", NumberReturned: len(rs),
+		Features: make([]geojson.Feature[geojson.ReleaseProperties], 0, len(rs)), TimeStamp: s.timeStamp()}
 	for _, r := range rs {
-		out.Features = append(out.Features, feature.Release(r))
+		out.Features = append(out.Features, geojson.Release(r))
 	}
 	return out
 }
@@ -43,10 +43,10 @@ func (s *Server) listLandReleases(c echo.Context) error {
 		return err
 	}
 	out := s.releaseCollection(rs)
-	out.Links = []feature.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
+	out.Links = []geojson.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
 	limit := landrelease.PageLimit(f.Limit)
 	if len(rs) == limit {
-		out.Links = append(out.Links, feature.Link{Href: nextLink(c, rs[len(rs)-1].ID), Rel: "next", Type: mediaGeoJSON})
+		out.Links = append(out.Links, geojson.Link{Href: nextLink(c, rs[len(rs)-1].ID), Rel: "next", Type: mediaGeoJSON})
 	}
 	return geoJSON(c, http.StatusOK, out)
 }
@@ -61,11 +61,11 @@ func (s *Server) getLandRelease(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("ETag", etag(r.Version))
-	return geoJSON(c, http.StatusOK, feature.Release(r))
+	return geoJSON(c, http.StatusOK, geojson.Release(r))
 }
 
 func (s *Server) createLandRelease(c echo.Context) error {
-	d, err := s.decodeWrite(c, feature.RecordLandRelease)
+	d, err := s.decodeWrite(c, geojson.RecordLandRelease)
 	if err != nil {
 		return err
 	}
@@ -74,11 +74,11 @@ func (s *Server) createLandRelease(c echo.Context) error {
 	}
 	c.Response().Header().Set("ETag", etag(d.Release.Version))
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/land-releases/"+url.PathEscape(d.Release.LocalID))
-	return geoJSON(c, http.StatusCreated, withWarnings(feature.Release(d.Release), d.Warnings))
+	return geoJSON(c, http.StatusCreated, withWarnings(geojson.Release(d.Release), d.Warnings))
 }
 
 func (s *Server) updateLandRelease(c echo.Context) error {
-	d, err := s.decodeWrite(c, feature.RecordLandRelease)
+	d, err := s.decodeWrite(c, geojson.RecordLandRelease)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *Server) updateLandRelease(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("ETag", etag(r.Version))
-	return geoJSON(c, http.StatusOK, withWarnings(feature.Release(r), d.Warnings))
+	return geoJSON(c, http.StatusOK, withWarnings(geojson.Release(r), d.Warnings))
 }
 
 func (s *Server) withdrawLandRelease(c echo.Context) error {
@@ -112,7 +112,7 @@ func (s *Server) withdrawLandRelease(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("ETag", etag(r.Version))
-	return geoJSON(c, http.StatusOK, feature.Release(r))
+	return geoJSON(c, http.StatusOK, geojson.Release(r))
 }
 
 func (s *Server) landReleaseHistory(c echo.Context) error {

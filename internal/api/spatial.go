@@ -10,7 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/landrelease/landrelease/geo"
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -124,9 +124,9 @@ func (s *Server) writeList(c echo.Context, hs []*landrelease.HazardArea, f landr
 	if more {
 		hs = hs[:limit]
 	}
-	links := []feature.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
+	links := []geojson.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
 	if more && dist == nil {
-		links = append(links, feature.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
+		links = append(links, geojson.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
 	}
 	ts := s.timeStamp()
 	// The features come from the cache of encoded features (encode.go); should that fail, the reference

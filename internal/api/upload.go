@@ -11,7 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/spool"
 )
@@ -193,6 +193,6 @@ func (s *Server) rejectUpload(c echo.Context) error { return s.review(c, s.cfg.U
 func (s *Server) uploadSchema(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentType, "application/schema+json")
 	c.Response().WriteHeader(http.StatusOK)
-	_, err := io.WriteString(c.Response(), feature.UploadSchema)
+	_, err := io.WriteString(c.Response(), geojson.UploadSchema)
 	return err
 }

@@ -3,7 +3,7 @@ package demo_test
 import (
 	"encoding/json"
 	"errors"
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"math"
 	"os"
 	"reflect"
@@ -39,7 +39,7 @@ func laos(t testing.TB) []*lr.AdminUnit {
 			return
 		}
 		defer f.Close()
-		units, unitsErr = feature.ReadAdminUnits(f, 1, feature.AdminFields{Code: "adm1_code", Name: "name"})
+		units, unitsErr = geojson.ReadAdminUnits(f, 1, geojson.AdminFields{Code: "adm1_code", Name: "name"})
 	})
 	if unitsErr != nil {
 		t.Fatal(unitsErr)

@@ -16,7 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/postgres/pgtest"
@@ -133,9 +133,9 @@ func TestGrantServiceRole(t *testing.T) {
 
 	// An upload stored by the owner before the grant (landrelease import run as the owner): its body is a
 	// large object of the owner's, which the service must be able to read to approve it.
-	ownerUploads := postgres.NewUploadService(owner, feature.Reader{})
+	ownerUploads := postgres.NewUploadService(owner, geojson.Reader{})
 	dm := landrelease.NewContextWithUser(ctx, &landrelease.User{Name: "dm", Role: landrelease.RoleDataManager})
-	byOwner, _, err := ownerUploads.Submit(dm, body(t, feature.HazardInputFeature(hazard("G-OWNER", square(103.30, 19.40, 103.31, 19.41), "2020-01-01"))), "")
+	byOwner, _, err := ownerUploads.Submit(dm, body(t, geojson.HazardInputFeature(hazard("G-OWNER", square(103.30, 19.40, 103.31, 19.41), "2020-01-01"))), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,11 +306,11 @@ func TestGrantServiceRole(t *testing.T) {
 	})
 
 	// Uploads: one submitted and approved by the service, and the owner's, approved by the service.
-	uploads := postgres.NewUploadService(svc, feature.Reader{})
+	uploads := postgres.NewUploadService(svc, geojson.Reader{})
 	up, _, err := uploads.Submit(dm, body(t,
-		feature.HazardInputFeature(hazard("G-2", square(103.40, 19.40, 103.41, 19.41), "2021-01-01")),
-		feature.HazardInputFeature(hazard("G-3", square(103.42, 19.40, 103.43, 19.41), "2021-01-01")),
-		feature.ReleaseInputFeature(release("G-2-R1", "G-2", landrelease.MethodCleared, square(103.40, 19.40, 103.405, 19.41), "2022-05-01")),
+		geojson.HazardInputFeature(hazard("G-2", square(103.40, 19.40, 103.41, 19.41), "2021-01-01")),
+		geojson.HazardInputFeature(hazard("G-3", square(103.42, 19.40, 103.43, 19.41), "2021-01-01")),
+		geojson.ReleaseInputFeature(release("G-2-R1", "G-2", landrelease.MethodCleared, square(103.40, 19.40, 103.405, 19.41), "2022-05-01")),
 	), "grant-test")
 	if err != nil {
 		t.Fatalf("submit an upload as the service: %v", err)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/postgres/pgtest"
@@ -118,8 +118,8 @@ func TestApproveOnPoolOfOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	west, _ := split(b, 0.5)
-	uploads := postgres.NewUploadService(r.db, feature.Reader{})
-	up, _, err := uploads.Submit(r.ctx, body(t, feature.ReleaseInputFeature(release("Q1-R1", "Q1", landrelease.MethodCancelled, west, "2021-03-01"))), "")
+	uploads := postgres.NewUploadService(r.db, geojson.Reader{})
+	up, _, err := uploads.Submit(r.ctx, body(t, geojson.ReleaseInputFeature(release("Q1-R1", "Q1", landrelease.MethodCancelled, west, "2021-03-01"))), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/spool"
@@ -18,12 +18,12 @@ import (
 func TestUploadKeyRace(t *testing.T) {
 	r := newRegistry(t)
 	r.importLaos(t)
-	uploads := postgres.NewUploadService(r.db, feature.Reader{})
+	uploads := postgres.NewUploadService(r.db, geojson.Reader{})
 	var fs []any
 	for i := range 200 {
 		lon := 103.3 + float64(i%20)*0.005
 		lat := 19.3 + float64(i/20)*0.005
-		fs = append(fs, feature.HazardInputFeature(hazard(fmt.Sprintf("KR-%03d", i), square(lon, lat, lon+0.002, lat+0.002), "2021-01-01")))
+		fs = append(fs, geojson.HazardInputFeature(hazard(fmt.Sprintf("KR-%03d", i), square(lon, lat, lon+0.002, lat+0.002), "2021-01-01")))
 	}
 	b1, b2 := body(t, fs...), body(t, fs...)
 	type answer struct {
@@ -70,11 +70,11 @@ func TestUploadKeyRace(t *testing.T) {
 func TestUploadStagingLost(t *testing.T) {
 	r := newRegistry(t)
 	r.importLaos(t)
-	uploads := postgres.NewUploadService(r.db, feature.Reader{})
+	uploads := postgres.NewUploadService(r.db, geojson.Reader{})
 	var fs []any
 	for i := range 30 {
 		lon := 103.6 + float64(i)*0.005
-		fs = append(fs, feature.HazardInputFeature(hazard(fmt.Sprintf("SL-%02d", i), square(lon, 19.6, lon+0.002, 19.602), "2021-01-01")))
+		fs = append(fs, geojson.HazardInputFeature(hazard(fmt.Sprintf("SL-%02d", i), square(lon, 19.6, lon+0.002, 19.602), "2021-01-01")))
 	}
 	up, _, err := uploads.Submit(r.ctx, body(t, fs...), "")
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/spool"
@@ -48,7 +48,7 @@ func TestUploadSetBased(t *testing.T) {
 	if err := r.admin.ImportAdminUnits(admin, 2, districts); err != nil {
 		t.Fatal(err)
 	}
-	uploads := postgres.NewUploadService(r.db, feature.Reader{})
+	uploads := postgres.NewUploadService(r.db, geojson.Reader{})
 
 	// The quirks of TestAdminAssignment, plus an area across the Mekong, in no province, and one with a hole.
 	cases := []struct {
@@ -68,9 +68,9 @@ func TestUploadSetBased(t *testing.T) {
 	}
 	var fs []any
 	for _, c := range cases {
-		fs = append(fs, feature.HazardInputFeature(hazard(c.id, c.geom, "2020-01-01")))
+		fs = append(fs, geojson.HazardInputFeature(hazard(c.id, c.geom, "2020-01-01")))
 	}
-	fs = append(fs, feature.ReleaseInputFeature(release("U-1-R1", "U-1", landrelease.MethodCancelled, square(103.01, 19.41, 103.015, 19.42), "2021-03-01")))
+	fs = append(fs, geojson.ReleaseInputFeature(release("U-1-R1", "U-1", landrelease.MethodCancelled, square(103.01, 19.41, 103.015, 19.42), "2021-03-01")))
 	up, _, err := uploads.Submit(r.ctx, body(t, fs...), "")
 	if err != nil {
 		t.Fatal(err)
@@ -135,9 +135,9 @@ WHERE v.admin1_id IS DISTINCT FROM ref_admin_unit_for(v.geom, 1)
 	bow := orb.MultiPolygon{{{{103.06, 19.46}, {103.07, 19.47}, {103.07, 19.46}, {103.06, 19.47}, {103.06, 19.46}}}}
 	changed := hazard("U-2", square(103.098, 19.41, 103.121, 19.42), "2020-01-01")
 	_, _, err = uploads.Submit(r.ctx, body(t,
-		feature.HazardInputFeature(hazard("U-9", square(103.02, 19.46, 103.03, 19.47), "2021-01-01")),
-		feature.HazardInputFeature(hazard("U-10", bow, "2021-01-01")),
-		feature.HazardInputFeature(changed)), "")
+		geojson.HazardInputFeature(hazard("U-9", square(103.02, 19.46, 103.03, 19.47), "2021-01-01")),
+		geojson.HazardInputFeature(hazard("U-10", bow, "2021-01-01")),
+		geojson.HazardInputFeature(changed)), "")
 	var re *landrelease.ReportError
 	if !asReportError(err, &re) || re.Report.Rejected != 1 {
 		t.Fatalf("bow-tie: %v", err)
@@ -162,16 +162,16 @@ func TestUploadStaged(t *testing.T) {
 	r := newRegistry(t)
 	r.installReference(t)
 	r.importLaos(t)
-	uploads := postgres.NewUploadService(r.db, feature.Reader{})
+	uploads := postgres.NewUploadService(r.db, geojson.Reader{})
 	known := hazard("S-0", square(103.40, 19.40, 103.41, 19.41), "2020-01-01")
 	if err := r.hazards.CreateHazardArea(r.ctx, known); err != nil {
 		t.Fatal(err)
 	}
 	fs := []any{
-		feature.HazardInputFeature(hazard("S-1", square(103.40, 19.40, 103.4101, 19.41), "2021-01-01")), // near-duplicate of S-0
-		feature.HazardInputFeature(hazard("S-2", square(103.50, 19.40, 103.52, 19.42), "2021-01-01")),
-		feature.HazardInputFeature(hazard("S-3", square(103.51, 19.41, 103.53, 19.43), "2021-01-01")), // overlaps S-2
-		feature.HazardInputFeature(hazard("S-4", square(103.60, 19.40, 103.61, 19.41), "2021-01-01")),
+		geojson.HazardInputFeature(hazard("S-1", square(103.40, 19.40, 103.4101, 19.41), "2021-01-01")), // near-duplicate of S-0
+		geojson.HazardInputFeature(hazard("S-2", square(103.50, 19.40, 103.52, 19.42), "2021-01-01")),
+		geojson.HazardInputFeature(hazard("S-3", square(103.51, 19.41, 103.53, 19.43), "2021-01-01")), // overlaps S-2
+		geojson.HazardInputFeature(hazard("S-4", square(103.60, 19.40, 103.61, 19.41), "2021-01-01")),
 	}
 	before := r.counts(t)
 	up, _, err := uploads.Submit(r.ctx, body(t, fs...), "")

@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 )
@@ -26,7 +26,7 @@ func LaoProvinces(tb testing.TB) []*landrelease.AdminUnit {
 		tb.Fatal(err)
 	}
 	defer f.Close()
-	units, err := feature.ReadAdminUnits(f, 1, feature.AdminFields{Code: "adm1_code", Name: "name"})
+	units, err := geojson.ReadAdminUnits(f, 1, geojson.AdminFields{Code: "adm1_code", Name: "name"})
 	if err != nil {
 		tb.Fatal(err)
 	}

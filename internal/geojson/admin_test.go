@@ -1,4 +1,4 @@
-package feature_test
+package geojson_test
 
 import (
 	"os"
@@ -9,10 +9,10 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 )
 
-var adm1Fields = feature.AdminFields{Code: "adm1_code", Name: "name"}
+var adm1Fields = geojson.AdminFields{Code: "adm1_code", Name: "name"}
 
 func TestReadAdminUnitsLaos(t *testing.T) {
 	f, err := os.Open(filepath.Join("..", "..", "testdata", "admin1-LA.geojson"))
@@ -20,7 +20,7 @@ func TestReadAdminUnitsLaos(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	units, err := feature.ReadAdminUnits(f, 1, adm1Fields)
+	units, err := geojson.ReadAdminUnits(f, 1, adm1Fields)
 	if err != nil {
 		t.Fatalf("ReadAdminUnits: %v", err)
 	}
@@ -90,7 +90,7 @@ func TestReadAdminUnits(t *testing.T) {
 		unitFeature(`{"ADM2_PCODE":"LA0102","ADM2_EN":"Sikhottabong","ADM1_PCODE":null}`, unitMulti),
 		unitFeature(`{"ADM2_PCODE":3291,"ADM2_EN":"Numeric","ADM1_PCODE":17}`, unitPolygon),
 	)
-	units, err := feature.ReadAdminUnits(strings.NewReader(data), 2, feature.AdminFields{Code: "ADM2_PCODE", Name: "ADM2_EN", Parent: "ADM1_PCODE"})
+	units, err := geojson.ReadAdminUnits(strings.NewReader(data), 2, geojson.AdminFields{Code: "ADM2_PCODE", Name: "ADM2_EN", Parent: "ADM1_PCODE"})
 	if err != nil {
 		t.Fatalf("ReadAdminUnits: %v", err)
 	}
@@ -121,7 +121,7 @@ func TestReadAdminUnits(t *testing.T) {
 }
 
 func TestReadAdminUnitsEmpty(t *testing.T) {
-	units, err := feature.ReadAdminUnits(strings.NewReader(`{"type":"FeatureCollection","features":[]}`), 1, adm1Fields)
+	units, err := geojson.ReadAdminUnits(strings.NewReader(`{"type":"FeatureCollection","features":[]}`), 1, adm1Fields)
 	if err != nil || len(units) != 0 {
 		t.Errorf("got %v, %v; want no units", units, err)
 	}
@@ -132,7 +132,7 @@ func TestReadAdminUnitsErrors(t *testing.T) {
 	cases := []struct {
 		name   string
 		data   string
-		fields feature.AdminFields
+		fields geojson.AdminFields
 		want   []string // substrings of the error
 	}{
 		{"missing code property", unitFC(ok, unitFeature(`{"name":"Two"}`, unitPolygon)), adm1Fields,
@@ -148,8 +148,8 @@ func TestReadAdminUnitsErrors(t *testing.T) {
 		{"name an object", unitFC(unitFeature(`{"adm1_code":"X2","name":{"en":"Two"}}`, unitPolygon)), adm1Fields,
 			[]string{"feature 0 (X2)", `"name"`, "not a string"}},
 		{"parent not a string", unitFC(unitFeature(`{"adm1_code":"X2","name":"Two","up":["X"]}`, unitPolygon)),
-			feature.AdminFields{Code: "adm1_code", Name: "name", Parent: "up"}, []string{"feature 0 (X2)", `"up"`, "not a string"}},
-		{"wrong field names", unitFC(ok), feature.AdminFields{Code: "ADM1_PCODE", Name: "ADM1_EN"},
+			geojson.AdminFields{Code: "adm1_code", Name: "name", Parent: "up"}, []string{"feature 0 (X2)", `"up"`, "not a string"}},
+		{"wrong field names", unitFC(ok), geojson.AdminFields{Code: "ADM1_PCODE", Name: "ADM1_EN"},
 			[]string{"feature 0", `"ADM1_PCODE"`, "missing"}},
 		{"Point geometry", unitFC(ok, unitFeature(`{"adm1_code":"X2","name":"Two"}`, `{"type":"Point","coordinates":[102.6,17.97]}`)), adm1Fields,
 			[]string{"feature 1 (X2)", "geometry is Point", "not Polygon or MultiPolygon"}},
@@ -164,7 +164,7 @@ func TestReadAdminUnitsErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			units, err := feature.ReadAdminUnits(strings.NewReader(c.data), 1, c.fields)
+			units, err := geojson.ReadAdminUnits(strings.NewReader(c.data), 1, c.fields)
 			if err == nil {
 				t.Fatalf("no error; got %d units", len(units))
 			}
@@ -184,7 +184,7 @@ func TestReadAdminUnitsErrors(t *testing.T) {
 }
 
 func TestReadAdminUnitsReadError(t *testing.T) {
-	_, err := feature.ReadAdminUnits(iotest.ErrReader(iotest.ErrTimeout), 1, adm1Fields)
+	_, err := geojson.ReadAdminUnits(iotest.ErrReader(iotest.ErrTimeout), 1, adm1Fields)
 	if err == nil || !strings.Contains(err.Error(), "read admin units") || !strings.Contains(err.Error(), iotest.ErrTimeout.Error()) {
 		t.Errorf("error %v, want a wrapped read error", err)
 	}
@@ -195,7 +195,7 @@ func TestReadAdminUnitsLargeNumericCode(t *testing.T) {
 	for _, code := range []string{"1000000", "1159315805"} {
 		t.Run(code, func(t *testing.T) {
 			data := unitFC(unitFeature(`{"id":`+code+`,"name":"N"}`, unitPolygon))
-			units, err := feature.ReadAdminUnits(strings.NewReader(data), 1, feature.AdminFields{Code: "id", Name: "name"})
+			units, err := geojson.ReadAdminUnits(strings.NewReader(data), 1, geojson.AdminFields{Code: "id", Name: "name"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,7 +1,7 @@
-// Package feature converts hazard areas and land releases to and from GeoJSON features (RFC 7946), with flat
+// Package geojson converts hazard areas and land releases to and from GeoJSON features (RFC 7946), with flat
 // properties that QGIS and GDAL read as columns. Decoding is strict: each problem is reported with the property
 // and a JSON pointer relative to the feature.
-package feature
+package geojson
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
+	orbjson "github.com/paulmach/orb/geojson"
 
 	"github.com/landrelease/landrelease/geo"
 	"github.com/landrelease/landrelease/internal/landrelease"
@@ -83,7 +83,7 @@ type ReleaseProperties struct {
 type Feature[P any] struct {
 	Type       string            `json:"type"`
 	ID         string            `json:"id,omitempty"`
-	Geometry   *geojson.Geometry `json:"geometry"`
+	Geometry   *orbjson.Geometry `json:"geometry"`
 	Properties P                 `json:"properties"`
 }
 
@@ -149,14 +149,14 @@ func Release(r *landrelease.LandRelease) Feature[ReleaseProperties] {
 }
 
 // geometry returns mp as a Polygon when it has one part, a MultiPolygon otherwise, and nil when empty.
-func geometry(mp orb.MultiPolygon) *geojson.Geometry {
+func geometry(mp orb.MultiPolygon) *orbjson.Geometry {
 	switch len(mp) {
 	case 0:
 		return nil
 	case 1:
-		return geojson.NewGeometry(mp[0])
+		return orbjson.NewGeometry(mp[0])
 	}
-	return geojson.NewGeometry(mp)
+	return orbjson.NewGeometry(mp)
 }
 
 // Collection is a GeoJSON FeatureCollection page.

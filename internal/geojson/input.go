@@ -1,4 +1,4 @@
-package feature
+package geojson
 
 import "github.com/landrelease/landrelease/internal/landrelease"
 

@@ -1,4 +1,4 @@
-package feature_test
+package geojson_test
 
 import (
 	"encoding/json"
@@ -14,7 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/landrelease/landrelease/geo"
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -113,7 +113,7 @@ func fieldsAndPointers(ds []landrelease.Detail) []fp {
 }
 
 func TestDecodeHazardFixture(t *testing.T) {
-	d, err := feature.Decode(readFixture(t, "hazard.geojson"), feature.Options{})
+	d, err := geojson.Decode(readFixture(t, "hazard.geojson"), geojson.Options{})
 	if err != nil {
 		t.Fatalf("Decode: %v (%+v)", err, landrelease.ErrorDetails(err))
 	}
@@ -132,7 +132,7 @@ func TestDecodeHazardFixture(t *testing.T) {
 		Notes:         "Reported by the village chief of Ban Phonsavan.",
 		Geometry:      orb.MultiPolygon{{polygonRing}},
 	}
-	if d.Record != feature.RecordHazardArea || d.Release != nil {
+	if d.Record != geojson.RecordHazardArea || d.Release != nil {
 		t.Errorf("Record %q, Release %v; want hazard_area and nil", d.Record, d.Release)
 	}
 	if !reflect.DeepEqual(d.Hazard, want) {
@@ -156,7 +156,7 @@ func TestDecodeHazardFixture(t *testing.T) {
 }
 
 func TestDecodeReleaseFixture(t *testing.T) {
-	d, err := feature.Decode(readFixture(t, "release.geojson"), feature.Options{})
+	d, err := geojson.Decode(readFixture(t, "release.geojson"), geojson.Options{})
 	if err != nil {
 		t.Fatalf("Decode: %v (%+v)", err, landrelease.ErrorDetails(err))
 	}
@@ -172,7 +172,7 @@ func TestDecodeReleaseFixture(t *testing.T) {
 		ItemsDestroyed: map[string]int{"BLU-26": 4, "BLU-63": 1},
 		Geometry:       orb.MultiPolygon{{ring(103.2, 19.45, 0.0005)}, {ring(103.201, 19.45, 0.0005)}},
 	}
-	if d.Record != feature.RecordLandRelease || d.Hazard != nil {
+	if d.Record != geojson.RecordLandRelease || d.Hazard != nil {
 		t.Errorf("Record %q, Hazard %v; want land_release and nil", d.Record, d.Hazard)
 	}
 	// The fixture's coordinates are decimal literals; compare them within rounding.
@@ -299,7 +299,7 @@ func TestDecodeHazardValues(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := feature.Decode(feat(t, c.props, polygonGeom), feature.Options{})
+			d, err := geojson.Decode(feat(t, c.props, polygonGeom), geojson.Options{})
 			if err != nil {
 				t.Fatalf("Decode: %v %+v", err, landrelease.ErrorDetails(err))
 			}
@@ -366,7 +366,7 @@ func TestDecodeReleaseValues(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := feature.Decode(feat(t, c.props, polygonGeom), feature.Options{})
+			d, err := geojson.Decode(feat(t, c.props, polygonGeom), geojson.Options{})
 			if err != nil {
 				t.Fatalf("Decode: %v %+v", err, landrelease.ErrorDetails(err))
 			}
@@ -381,7 +381,7 @@ func TestDecodeReleaseValues(t *testing.T) {
 // TestDecodeRFC3339Offset: the calendar date of an RFC 3339 time is the date written in it, in its own offset.
 func TestDecodeRFC3339Offset(t *testing.T) {
 	// Survey tools in Laos (UTC+7) export dates such as ODK's "2022-03-15T00:00:00.000+07:00".
-	d, err := feature.Decode(feat(t, with(hazardProps(), "identified_on", "2022-03-15T00:00:00.000+07:00"), polygonGeom), feature.Options{})
+	d, err := geojson.Decode(feat(t, with(hazardProps(), "identified_on", "2022-03-15T00:00:00.000+07:00"), polygonGeom), geojson.Options{})
 	if err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
@@ -399,14 +399,14 @@ func TestDecodeRecordOption(t *testing.T) {
 		want   string
 		hazard bool
 	}{
-		{"record absent, option hazard", feat(t, with(hazardProps(), "record", del{}), polygonGeom), feature.RecordHazardArea, feature.RecordHazardArea, true},
-		{"record absent, option release", feat(t, with(releaseProps(), "record", del{}), polygonGeom), feature.RecordLandRelease, feature.RecordLandRelease, false},
-		{"record wins over option", feat(t, releaseProps(), polygonGeom), feature.RecordHazardArea, feature.RecordLandRelease, false},
-		{"record trimmed", feat(t, with(hazardProps(), "record", " hazard_area "), polygonGeom), "", feature.RecordHazardArea, true},
+		{"record absent, option hazard", feat(t, with(hazardProps(), "record", del{}), polygonGeom), geojson.RecordHazardArea, geojson.RecordHazardArea, true},
+		{"record absent, option release", feat(t, with(releaseProps(), "record", del{}), polygonGeom), geojson.RecordLandRelease, geojson.RecordLandRelease, false},
+		{"record wins over option", feat(t, releaseProps(), polygonGeom), geojson.RecordHazardArea, geojson.RecordLandRelease, false},
+		{"record trimmed", feat(t, with(hazardProps(), "record", " hazard_area "), polygonGeom), "", geojson.RecordHazardArea, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := feature.Decode(c.data, feature.Options{Record: c.opt})
+			d, err := geojson.Decode(c.data, geojson.Options{Record: c.opt})
 			if err != nil {
 				t.Fatalf("Decode: %v %+v", err, landrelease.ErrorDetails(err))
 			}
@@ -470,7 +470,7 @@ func TestDecodeWarnings(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := feature.Decode(c.data, feature.Options{})
+			d, err := geojson.Decode(c.data, geojson.Options{})
 			if err != nil {
 				t.Fatalf("Decode: %v %+v", err, landrelease.ErrorDetails(err))
 			}
@@ -490,7 +490,7 @@ func TestDecodeWarnings(t *testing.T) {
 
 // TestDecodeWindingFixed checks that the decoded geometry is the cleaned one.
 func TestDecodeWindingFixed(t *testing.T) {
-	d, err := feature.Decode(feat(t, hazardProps(), clockwiseMulti), feature.Options{})
+	d, err := geojson.Decode(feat(t, hazardProps(), clockwiseMulti), geojson.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +554,7 @@ func TestDecodeFixPointerPolygon(t *testing.T) {
 			if err := json.Unmarshal(data, &doc); err != nil {
 				t.Fatal(err)
 			}
-			d, err := feature.Decode(data, feature.Options{})
+			d, err := geojson.Decode(data, geojson.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -564,7 +564,7 @@ func TestDecodeFixPointerPolygon(t *testing.T) {
 			ptr := d.Warnings[0].Pointer
 			if v, ok := resolve(doc, ptr); !ok || !isRing(v) {
 				if strings.HasPrefix(c.name, "Polygon") {
-					t.Errorf("warning pointer %s does not name a ring of the Polygon sent (it names %v): feature.Decode "+
+					t.Errorf("warning pointer %s does not name a ring of the Polygon sent (it names %v): geojson.Decode "+
 						"discards geo.Decode's isPolygon result and prefixes geo.Clean's MultiPolygon-form pointer "+
 						"/coordinates/P/R unchanged; for a Polygon it should be /geometry/coordinates/R", ptr, v)
 				}
@@ -581,7 +581,7 @@ func TestDecodeErrors(t *testing.T) {
 	cases := []struct {
 		name     string
 		data     []byte
-		opt      feature.Options
+		opt      geojson.Options
 		code     string
 		want     []fp
 		reason   string    // a substring of the first detail's reason, when set
@@ -649,7 +649,7 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "record unknown", data: feat(t, with(hz(), "record", "minefield"), polygonGeom), code: landrelease.EINVALID,
 			want: []fp{{"record", "/properties/record"}}},
 		{name: "record unknown despite option", data: feat(t, with(hz(), "record", "Hazard_Area"), polygonGeom),
-			opt: feature.Options{Record: feature.RecordHazardArea}, code: landrelease.EINVALID,
+			opt: geojson.Options{Record: geojson.RecordHazardArea}, code: landrelease.EINVALID,
 			want: []fp{{"record", "/properties/record"}}},
 		{name: "record a number", data: feat(t, with(hz(), "record", 1), polygonGeom), code: landrelease.EINVALID,
 			want: []fp{{"record", "/properties/record"}, {"record", "/properties/record"}}},
@@ -659,10 +659,10 @@ func TestDecodeErrors(t *testing.T) {
 			code: landrelease.EINVALID, want: []fp{{"type", "/type"}}, reason: `must be "Feature", not "FeatureCollection"`},
 		{name: "type missing", data: []byte(`{"geometry":` + polygonGeom + `,"properties":{"record":"hazard_area"}}`),
 			code: landrelease.EINVALID, want: []fp{{"type", "/type"}}},
-		{name: "properties missing", data: feat(t, nil, polygonGeom), opt: feature.Options{Record: feature.RecordHazardArea},
+		{name: "properties missing", data: feat(t, nil, polygonGeom), opt: geojson.Options{Record: geojson.RecordHazardArea},
 			code: landrelease.EINVALID, want: []fp{{"properties", "/properties"}}, reason: "is required"},
 		{name: "properties null", data: []byte(`{"type":"Feature","geometry":` + polygonGeom + `,"properties":null}`),
-			opt: feature.Options{Record: feature.RecordLandRelease}, code: landrelease.EINVALID, want: []fp{{"properties", "/properties"}}},
+			opt: geojson.Options{Record: geojson.RecordLandRelease}, code: landrelease.EINVALID, want: []fp{{"properties", "/properties"}}},
 		{name: "properties missing, no record", data: feat(t, nil, polygonGeom),
 			code: landrelease.EINVALID, want: []fp{{"properties", "/properties"}}},
 
@@ -689,7 +689,7 @@ func TestDecodeErrors(t *testing.T) {
 			code: landrelease.EINVALID, want: []fp{{"geometry", "/geometry/coordinates/0"}}},
 		{name: "ring collapses after removing repeats", data: feat(t, hz(), `{"type":"MultiPolygon","coordinates":[[[[0,0],[0,0],[1,1],[0,0]]]]}`),
 			code: landrelease.EINVALID, want: []fp{{"geometry", "/geometry/coordinates/0/0"}}, reason: "after removing 1 repeated"},
-		{name: "over the vertex limit", data: feat(t, hz(), polygonGeom), opt: feature.Options{Limits: geo.Limits{MaxVertices: 4}},
+		{name: "over the vertex limit", data: feat(t, hz(), polygonGeom), opt: geojson.Options{Limits: geo.Limits{MaxVertices: 4}},
 			code: landrelease.EINVALID, want: []fp{{"geometry", "/geometry/coordinates/0/4"}}},
 
 		// Several problems at once, in property order then geometry.
@@ -709,7 +709,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := feature.Decode(c.data, c.opt)
+			d, err := geojson.Decode(c.data, c.opt)
 			if got := landrelease.ErrorCode(err); got != c.code {
 				t.Fatalf("ErrorCode = %q, want %q (err %v, details %+v)", got, c.code, err, landrelease.ErrorDetails(err))
 			}
@@ -764,7 +764,7 @@ func mustJSON(t testing.TB, v any) []byte {
 func TestDecodeTrailingDelimiter(t *testing.T) {
 	for _, tail := range []string{"}", "]", " ]]"} {
 		t.Run(tail, func(t *testing.T) {
-			_, err := feature.Decode(append(feat(t, hazardProps(), polygonGeom), tail...), feature.Options{})
+			_, err := geojson.Decode(append(feat(t, hazardProps(), polygonGeom), tail...), geojson.Options{})
 			if landrelease.ErrorCode(err) != landrelease.EBADREQUEST {
 				t.Errorf("a feature followed by %q decodes (err %v): Decode checks for trailing data with "+
 					"json.Decoder.More, which reports false before a '}' or ']', so such trailing data is accepted", tail, err)
@@ -788,7 +788,7 @@ func TestDecodeNotAnObjectContract(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := feature.Decode([]byte(c.data), feature.Options{})
+			_, err := geojson.Decode([]byte(c.data), geojson.Options{})
 			got := landrelease.ErrorCode(err)
 			if got != c.code || (c.want != nil && !reflect.DeepEqual(fieldsAndPointers(landrelease.ErrorDetails(err)), c.want)) {
 				t.Errorf("%s gives %s with details %+v; Decode's doc promises EBADREQUEST only when data is not a JSON "+
@@ -822,8 +822,8 @@ func TestDecodeRoundTrip(t *testing.T) {
 	}
 	for _, h := range hazards {
 		t.Run(h.LocalID, func(t *testing.T) {
-			data := mustJSON(t, feature.HazardInputFeature(h))
-			d, err := feature.Decode(data, feature.Options{})
+			data := mustJSON(t, geojson.HazardInputFeature(h))
+			d, err := geojson.Decode(data, geojson.Options{})
 			if err != nil {
 				t.Fatalf("Decode(%s): %v %+v", data, err, landrelease.ErrorDetails(err))
 			}
@@ -850,8 +850,8 @@ func TestDecodeRoundTrip(t *testing.T) {
 	}
 	for _, r := range releases {
 		t.Run(r.LocalID, func(t *testing.T) {
-			data := mustJSON(t, feature.ReleaseInputFeature(r))
-			d, err := feature.Decode(data, feature.Options{})
+			data := mustJSON(t, geojson.ReleaseInputFeature(r))
+			d, err := geojson.Decode(data, geojson.Options{})
 			if err != nil {
 				t.Fatalf("Decode(%s): %v %+v", data, err, landrelease.ErrorDetails(err))
 			}
@@ -911,7 +911,7 @@ func geometryType(doc map[string]any) any {
 
 func TestHazardOutput(t *testing.T) {
 	h := sampleHazard()
-	f := feature.Hazard(h, false)
+	f := geojson.Hazard(h, false)
 	if f.Type != "Feature" || f.ID != h.LocalID {
 		t.Errorf("Type %q, ID %q", f.Type, f.ID)
 	}
@@ -975,7 +975,7 @@ func TestHazardOutputGeometry(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := sampleHazard()
 			h.Geometry, h.Remaining = c.geometry, c.remaining
-			f := feature.Hazard(h, c.withRemaining)
+			f := geojson.Hazard(h, c.withRemaining)
 			doc, _ := propsOf(t, f)
 			if got := geometryType(doc); got != c.wantType {
 				t.Errorf("geometry type %v, want %v", got, c.wantType)
@@ -999,7 +999,7 @@ func TestHazardOutputGeometry(t *testing.T) {
 func TestHazardOutputEmpty(t *testing.T) {
 	// A minimal hazard area: nil devices become [], no admin units and no releases_since are null.
 	h := &landrelease.HazardArea{LocalID: "X", Geometry: orb.MultiPolygon{{ring(0, 0, 1)}}}
-	_, p := propsOf(t, feature.Hazard(h, false))
+	_, p := propsOf(t, geojson.Hazard(h, false))
 	if d, ok := p["devices"].([]any); !ok || len(d) != 0 {
 		t.Errorf("devices = %#v, want []", p["devices"])
 	}
@@ -1023,7 +1023,7 @@ func TestReleaseOutput(t *testing.T) {
 		ID:             3, Version: 2, RecordedAt: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), RecordedBy: "dm",
 		Reason: "corrected", AreaM2: 5432.109,
 	}
-	f := feature.Release(r)
+	f := geojson.Release(r)
 	if f.Type != "Feature" || f.ID != r.LocalID {
 		t.Errorf("Type %q, ID %q", f.Type, f.ID)
 	}
@@ -1042,7 +1042,7 @@ func TestReleaseOutput(t *testing.T) {
 	}
 
 	r.DepthCM, r.ItemsDestroyed, r.Geometry = nil, nil, r.Geometry[:1]
-	doc, p = propsOf(t, feature.Release(r))
+	doc, p = propsOf(t, geojson.Release(r))
 	if v, ok := p["depth_cm"]; !ok || v != nil {
 		t.Errorf("depth_cm = %#v, want null", v)
 	}
@@ -1058,7 +1058,7 @@ func TestReleaseOutput(t *testing.T) {
 // ignored without warnings and the rest decodes to the same values.
 func TestOutputSentBack(t *testing.T) {
 	h := sampleHazard()
-	d, err := feature.Decode(mustJSON(t, feature.Hazard(h, false)), feature.Options{})
+	d, err := geojson.Decode(mustJSON(t, geojson.Hazard(h, false)), geojson.Options{})
 	if err != nil {
 		t.Fatalf("Decode: %v %+v", err, landrelease.ErrorDetails(err))
 	}
@@ -1079,7 +1079,7 @@ func TestOutputSentBack(t *testing.T) {
 	r := &landrelease.LandRelease{LocalID: "R1", HazardArea: "H1", Method: landrelease.MethodCleared, CompletedOn: date(2023, 1, 2),
 		Organisation: "o", DepthCM: &depth, ItemsDestroyed: map[string]int{"M42": 2}, Geometry: orb.MultiPolygon{{ring(1, 1, 1)}},
 		Version: 4, RecordedAt: time.Now(), RecordedBy: "x", Reason: "y", Withdrawn: true, AreaM2: 12}
-	d, err = feature.Decode(mustJSON(t, feature.Release(r)), feature.Options{})
+	d, err = geojson.Decode(mustJSON(t, geojson.Release(r)), geojson.Options{})
 	if err != nil {
 		t.Fatalf("Decode: %v %+v", err, landrelease.ErrorDetails(err))
 	}
@@ -1097,8 +1097,8 @@ func TestOutputSentBack(t *testing.T) {
 }
 
 func TestCollectionJSON(t *testing.T) {
-	c := feature.Collection[feature.ReleaseProperties]{Type: "FeatureCollection",
-		Features: []feature.Feature[feature.ReleaseProperties]{}, NumberReturned: 0}
+	c := geojson.Collection[geojson.ReleaseProperties]{Type: "FeatureCollection",
+		Features: []geojson.Feature[geojson.ReleaseProperties]{}, NumberReturned: 0}
 	var doc map[string]any
 	if err := json.Unmarshal(mustJSON(t, c), &doc); err != nil {
 		t.Fatal(err)
@@ -1125,7 +1125,7 @@ func TestDecodeMemberNames(t *testing.T) {
 		{"duplicate type", `{"type":"FeatureCollection","type":"Feature","geometry":` + polygonGeom + `,"properties":` + props + `}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := feature.Decode([]byte(c.data), feature.Options{})
+			d, err := geojson.Decode([]byte(c.data), geojson.Options{})
 			if err == nil {
 				t.Errorf("%s decodes as a valid %s: Decode reads the feature with encoding/json into a struct, "+
 					"which matches member names case-insensitively and keeps the last of repeated members", c.data, d.Record)

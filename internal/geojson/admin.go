@@ -1,4 +1,4 @@
-package feature
+package geojson
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
+	orbjson "github.com/paulmach/orb/geojson"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
@@ -25,7 +25,7 @@ func ReadAdminUnits(r io.Reader, level int, f AdminFields) ([]*landrelease.Admin
 	if err != nil {
 		return nil, fmt.Errorf("read admin units: %w", err)
 	}
-	fc, err := geojson.UnmarshalFeatureCollection(data)
+	fc, err := orbjson.UnmarshalFeatureCollection(data)
 	if err != nil {
 		return nil, fmt.Errorf("read admin units: not a GeoJSON FeatureCollection: %w", err)
 	}
@@ -60,7 +60,7 @@ func ReadAdminUnits(r io.Reader, level int, f AdminFields) ([]*landrelease.Admin
 	return units, nil
 }
 
-func prop(f *geojson.Feature, name string, required bool) (string, error) {
+func prop(f *orbjson.Feature, name string, required bool) (string, error) {
 	v, ok := f.Properties[name]
 	if !ok || v == nil {
 		if required {

@@ -1,4 +1,4 @@
-package feature_test
+package geojson_test
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/landrelease/landrelease/geo"
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -29,8 +29,8 @@ func FuzzDecode(f *testing.F) {
 	lim := geo.Limits{MaxVertices: 512, MaxRings: 32}
 	now := time.Now()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, record := range []string{"", feature.RecordHazardArea, feature.RecordLandRelease} {
-			d, err := feature.Decode(data, feature.Options{Limits: lim, Record: record})
+		for _, record := range []string{"", geojson.RecordHazardArea, geojson.RecordLandRelease} {
+			d, err := geojson.Decode(data, geojson.Options{Limits: lim, Record: record})
 			if err != nil {
 				checkDecodeError(t, d, err)
 				continue
@@ -40,7 +40,7 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-func checkDecodeError(t *testing.T, d *feature.Decoded, err error) {
+func checkDecodeError(t *testing.T, d *geojson.Decoded, err error) {
 	t.Helper()
 	var le *landrelease.Error
 	if !errors.As(err, &le) {
@@ -77,14 +77,14 @@ func checkDecodeError(t *testing.T, d *feature.Decoded, err error) {
 	}
 }
 
-func checkDecoded(t *testing.T, d *feature.Decoded, now time.Time, lim geo.Limits) {
+func checkDecoded(t *testing.T, d *geojson.Decoded, now time.Time, lim geo.Limits) {
 	t.Helper()
 	var (
 		mp    orb.MultiPolygon
 		valid error
 	)
 	switch d.Record {
-	case feature.RecordHazardArea:
+	case geojson.RecordHazardArea:
 		if d.Hazard == nil || d.Release != nil {
 			t.Fatalf("record %q with hazard %v, release %v", d.Record, d.Hazard != nil, d.Release != nil)
 		}
@@ -92,7 +92,7 @@ func checkDecoded(t *testing.T, d *feature.Decoded, now time.Time, lim geo.Limit
 		if d.Hazard.Status == "" || d.Hazard.Marking == "" {
 			t.Fatalf("defaults not applied: status %q, marking %q", d.Hazard.Status, d.Hazard.Marking)
 		}
-	case feature.RecordLandRelease:
+	case geojson.RecordLandRelease:
 		if d.Release == nil || d.Hazard != nil {
 			t.Fatalf("record %q with hazard %v, release %v", d.Record, d.Hazard != nil, d.Release != nil)
 		}
@@ -150,14 +150,14 @@ func checkDecoded(t *testing.T, d *feature.Decoded, now time.Time, lim geo.Limit
 	var data []byte
 	var err error
 	if d.Hazard != nil {
-		data, err = json.Marshal(feature.HazardInputFeature(d.Hazard))
+		data, err = json.Marshal(geojson.HazardInputFeature(d.Hazard))
 	} else {
-		data, err = json.Marshal(feature.ReleaseInputFeature(d.Release))
+		data, err = json.Marshal(geojson.ReleaseInputFeature(d.Release))
 	}
 	if err != nil {
 		t.Fatalf("Marshal: %v", err)
 	}
-	again, err := feature.Decode(data, feature.Options{Limits: lim})
+	again, err := geojson.Decode(data, geojson.Options{Limits: lim})
 	if err != nil {
 		t.Fatalf("round trip of %s: %v %+v", data, err, landrelease.ErrorDetails(err))
 	}

@@ -1,4 +1,4 @@
-package feature_test
+package geojson_test
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/landrelease/landrelease/geo"
-	"github.com/landrelease/landrelease/internal/feature"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -24,29 +24,29 @@ func TestReadCollection(t *testing.T) {
 	tests := []struct {
 		name     string
 		body     string
-		lim      feature.CollectionLimits
+		lim      geojson.CollectionLimits
 		code     string // "" when it reads
 		pointer  string
 		features int
 	}{
-		{"two features", fc(hz("A"), hz("B")), feature.CollectionLimits{}, "", "", 2},
-		{"crs CRS84", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"features":[]}`, feature.CollectionLimits{}, "", "", 0},
-		{"crs EPSG:4326", `{"features":[],"crs":{"type":"name","properties":{"name":"EPSG:4326"}},"type":"FeatureCollection"}`, feature.CollectionLimits{}, "", "", 0},
-		{"crs UTM", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::32648"}},"features":[]}`, feature.CollectionLimits{}, landrelease.EINVALID, "/crs", 0},
-		{"a Feature", `{"type":"Feature","geometry":null,"properties":{}}`, feature.CollectionLimits{}, landrelease.EINVALID, "/type", 0},
-		{"an array", `[]`, feature.CollectionLimits{}, landrelease.EINVALID, "", 0},
-		{"no features", `{"type":"FeatureCollection"}`, feature.CollectionLimits{}, landrelease.EINVALID, "/features", 0},
-		{"features not an array", `{"type":"FeatureCollection","features":{}}`, feature.CollectionLimits{}, landrelease.EINVALID, "/features", 0},
-		{"truncated", `{"type":"FeatureCollection","features":[` + hz("A"), feature.CollectionLimits{}, landrelease.EBADREQUEST, "", 1},
-		{"trailing data", fc(hz("A")) + `]`, feature.CollectionLimits{}, landrelease.EBADREQUEST, "", 1},
-		{"too many features", fc(hz("A"), hz("B"), hz("C")), feature.CollectionLimits{MaxFeatures: 2}, landrelease.ETOOLARGE, "/features/2", 2},
-		{"too many vertices", fc(hz("A"), hz("B")), feature.CollectionLimits{MaxVertices: 8}, landrelease.ETOOLARGE, "/features/1", 1},
-		{"a huge geometry", fc(`{"type":"Feature","geometry":` + poly + `,"properties":{}}`), feature.CollectionLimits{Geometry: geo.Limits{MaxVertices: 4}}, "", "", 1},
-		{"deep nesting", `{"type":"FeatureCollection","features":[` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `]}`, feature.CollectionLimits{}, landrelease.EBADREQUEST, "", 0},
+		{"two features", fc(hz("A"), hz("B")), geojson.CollectionLimits{}, "", "", 2},
+		{"crs CRS84", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"features":[]}`, geojson.CollectionLimits{}, "", "", 0},
+		{"crs EPSG:4326", `{"features":[],"crs":{"type":"name","properties":{"name":"EPSG:4326"}},"type":"FeatureCollection"}`, geojson.CollectionLimits{}, "", "", 0},
+		{"crs UTM", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::32648"}},"features":[]}`, geojson.CollectionLimits{}, landrelease.EINVALID, "/crs", 0},
+		{"a Feature", `{"type":"Feature","geometry":null,"properties":{}}`, geojson.CollectionLimits{}, landrelease.EINVALID, "/type", 0},
+		{"an array", `[]`, geojson.CollectionLimits{}, landrelease.EINVALID, "", 0},
+		{"no features", `{"type":"FeatureCollection"}`, geojson.CollectionLimits{}, landrelease.EINVALID, "/features", 0},
+		{"features not an array", `{"type":"FeatureCollection","features":{}}`, geojson.CollectionLimits{}, landrelease.EINVALID, "/features", 0},
+		{"truncated", `{"type":"FeatureCollection","features":[` + hz("A"), geojson.CollectionLimits{}, landrelease.EBADREQUEST, "", 1},
+		{"trailing data", fc(hz("A")) + `]`, geojson.CollectionLimits{}, landrelease.EBADREQUEST, "", 1},
+		{"too many features", fc(hz("A"), hz("B"), hz("C")), geojson.CollectionLimits{MaxFeatures: 2}, landrelease.ETOOLARGE, "/features/2", 2},
+		{"too many vertices", fc(hz("A"), hz("B")), geojson.CollectionLimits{MaxVertices: 8}, landrelease.ETOOLARGE, "/features/1", 1},
+		{"a huge geometry", fc(`{"type":"Feature","geometry":` + poly + `,"properties":{}}`), geojson.CollectionLimits{Geometry: geo.Limits{MaxVertices: 4}}, "", "", 1},
+		{"deep nesting", `{"type":"FeatureCollection","features":[` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `]}`, geojson.CollectionLimits{}, landrelease.EBADREQUEST, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := feature.ReadCollection(strings.NewReader(tt.body), tt.lim, "", func(int, *feature.Decoded, error) error { return nil })
+			n, err := geojson.ReadCollection(strings.NewReader(tt.body), tt.lim, "", func(int, *geojson.Decoded, error) error { return nil })
 			if landrelease.ErrorCode(err) != tt.code {
 				t.Fatalf("error %v (code %q), want %q", err, landrelease.ErrorCode(err), tt.code)
 			}
@@ -63,8 +63,8 @@ func TestReadCollection(t *testing.T) {
 	// A feature's own defects reach fn with pointers relative to the feature; fn can stop the reading.
 	stop := errors.New("stop")
 	var got []string
-	_, err := feature.ReadCollection(strings.NewReader(fc(hz("A"), `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"record":"hazard_area"}}`, hz("C"))),
-		feature.CollectionLimits{}, "", func(i int, d *feature.Decoded, err error) error {
+	_, err := geojson.ReadCollection(strings.NewReader(fc(hz("A"), `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"record":"hazard_area"}}`, hz("C"))),
+		geojson.CollectionLimits{}, "", func(i int, d *geojson.Decoded, err error) error {
 			if err != nil {
 				got = append(got, landrelease.FeatureError(err, i)[0].Pointer)
 				return stop
@@ -85,8 +85,8 @@ func FuzzReadCollection(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		next := 0
-		_, err := feature.ReadCollection(strings.NewReader(string(data)), feature.CollectionLimits{MaxFeatures: 50, MaxVertices: 5000},
-			"", func(i int, d *feature.Decoded, err error) error {
+		_, err := geojson.ReadCollection(strings.NewReader(string(data)), geojson.CollectionLimits{MaxFeatures: 50, MaxVertices: 5000},
+			"", func(i int, d *geojson.Decoded, err error) error {
 				if i != next {
 					t.Fatalf("feature %d after %d", i, next-1)
 				}
