@@ -32,10 +32,3 @@ func jsonEncoder(w io.Writer) *json.Encoder {
 	enc.SetEscapeHTML(false)
 	return enc
 }
-
-// members reads the top-level members of a JSON object without decoding them.
-func members(b []byte) (map[string]json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	err := json.Unmarshal(b, &m)
-	return m, err
-}

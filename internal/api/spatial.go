@@ -157,7 +157,7 @@ func (s *Server) intersecting(c echo.Context) error {
 		return err
 	}
 	g, pointer := body, "/"
-	if obj, err := members(body); err == nil && string(obj["type"]) == `"Feature"` {
+	if obj, err := geojson.Members(body); err == nil && string(obj["type"]) == `"Feature"` {
 		g, pointer = obj["geometry"], "/geometry"
 	}
 	mp, _, err := geo.Decode(g, s.cfg.Geometry)

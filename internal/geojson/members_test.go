@@ -39,3 +39,31 @@ func FuzzMembers(f *testing.F) {
 		}
 	})
 }
+
+// TestMembers checks Members against encoding/json's reading of an object into a map of raw members: the same
+// verdict and the same members, the last of a repeated name winning.
+func TestMembers(t *testing.T) {
+	for _, data := range []string{
+		`{}`, ` {"type" : "Feature" , "geometry":{"type":"Polygon"}} `, `{"a":1,"a":2}`, `{"k\u0065y":[1, 2 ],"n":-0.5e3}`,
+		`{"type":"Feature"}x`, `{"type":"Feature"`, `[{"type":"Feature"}]`, `"Feature"`, ``, `{"a":}`, `{"\xff":true}`,
+	} {
+		got, gerr := Members([]byte(data))
+		var want map[string]json.RawMessage
+		werr := json.Unmarshal([]byte(data), &want)
+		if (gerr == nil) != (werr == nil) {
+			t.Errorf("%q: Members error %v, encoding/json error %v", data, gerr, werr)
+			continue
+		}
+		if gerr != nil {
+			continue
+		}
+		if len(got) != len(want) {
+			t.Errorf("%q: Members %q, encoding/json %q", data, got, want)
+		}
+		for k, v := range want {
+			if !bytes.Equal(got[k], v) {
+				t.Errorf("%q: member %q is %q, encoding/json reads %q", data, k, got[k], v)
+			}
+		}
+	}
+}
