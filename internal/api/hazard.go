@@ -84,17 +84,12 @@ func (s *Server) listHazardAreas(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := geojson.Collection[geojson.HazardProperties]{Type: "FeatureCollection", Features: make([]geojson.Feature[geojson.HazardProperties], 0, len(hs)),
-		NumberReturned: len(hs), TimeStamp: s.timeStamp()}
-	for _, h := range hs {
-		out.Features = append(out.Features, geojson.Hazard(h, rem))
+	ts := s.timeStamp()
+	links := []geojson.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
+	if len(hs) == landrelease.PageLimit(f.Limit) {
+		links = append(links, geojson.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
 	}
-	out.Links = []geojson.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
-	limit := landrelease.PageLimit(f.Limit)
-	if len(hs) == limit {
-		out.Links = append(out.Links, geojson.Link{Href: nextLink(c, hs[len(hs)-1].ID), Rel: "next", Type: mediaGeoJSON})
-	}
-	return geoJSON(c, http.StatusOK, out)
+	return geoJSON(c, http.StatusOK, geojson.HazardCollection(hs, rem, nil, links, ts))
 }
 
 func (s *Server) getHazardArea(c echo.Context) error {
@@ -212,7 +207,7 @@ func (s *Server) hazardAreaReleases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return geoJSON(c, http.StatusOK, s.releaseCollection(rs))
+	return geoJSON(c, http.StatusOK, geojson.ReleaseCollection(rs, nil, s.timeStamp()))
 }
 
 // featureWithWarnings adds the non-blocking warnings of a write to the feature it returns.

@@ -103,10 +103,7 @@ func BenchmarkMapView(b *testing.B) {
 			target := "/api/v1/map/hazard-areas?status=all&zoom=" + z + "&" + box
 			for b.Loop() {
 				b.StopTimer()
-				srv.mapFeatures.mu.Lock()
-				clear(srv.mapFeatures.m)
-				srv.mapFeatures.bytes = 0
-				srv.mapFeatures.mu.Unlock()
+				srv.mapFeatures = geojson.NewMapCache(mapCacheBytes)
 				b.StartTimer()
 				rec := httptest.NewRecorder()
 				srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))

@@ -4,83 +4,17 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 
+	"github.com/landrelease/landrelease/internal/geojson/geojsontest"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/spatial"
 )
-
-// circle is a ring of n vertices around (x, y), radius r degrees.
-func circle(x, y, r float64, n int) orb.Ring {
-	ring := make(orb.Ring, 0, n+1)
-	for i := range n {
-		a := 2 * math.Pi * float64(i) / float64(n)
-		ring = append(ring, orb.Point{x + r*math.Cos(a), y + r*math.Sin(a)})
-	}
-	return append(ring, ring[0])
-}
-
-func TestScaleAt(t *testing.T) {
-	for _, c := range []struct {
-		zoom, decimals int
-	}{{4, 3}, {10, 5}, {12, 5}, {16, 6}, {20, 7}} {
-		sc := scaleAt(c.zoom, 18)
-		px := 360 / (256 * math.Exp2(float64(c.zoom)))
-		if sc.tol <= 0.4*px || sc.tol > 0.5*px {
-			t.Errorf("zoom %d: tolerance %g for a pixel of %g degrees, want about half a pixel", c.zoom, sc.tol, px)
-		}
-		if sc.decimals != c.decimals || (sc.decimals < 7 && math.Pow10(-sc.decimals) > sc.tol/10) {
-			t.Errorf("zoom %d: %d decimals (tolerance %g), want %d", c.zoom, sc.decimals, sc.tol, c.decimals)
-		}
-	}
-}
-
-func TestSimplifyForMap(t *testing.T) {
-	big := orb.Polygon{circle(103, 18, 0.05, 200), circle(103, 18, 0.01, 100)} // about 11 km across, with a hole
-	tiny := orb.Polygon{circle(103.2, 18, 0.0002, 60)}                         // about 40 m across
-	mp := orb.MultiPolygon{big, tiny}
-	orig := mp.Clone()
-	sc := scaleAt(10, 18)
-	got := simplifyForMap(mp, sc)
-	if !orb.Equal(mp, orig) {
-		t.Fatal("simplifyForMap modified its input")
-	}
-	if len(got) != 2 {
-		t.Fatalf("%d polygons, want 2 (none may vanish)", len(got))
-	}
-	// The big one keeps its hole, with far fewer vertices, each within the tolerance of the original boundary and
-	// every original vertex within the tolerance (and the rounding) of the simplified one.
-	if len(got[0]) != 2 {
-		t.Fatalf("big polygon: %d rings, want the outer ring and its hole", len(got[0]))
-	}
-	for i, r := range got[0] {
-		if len(r) >= len(big[i])/3 || len(r) < 4 || r[0] != r[len(r)-1] {
-			t.Errorf("ring %d: %d vertices of %d, want a closed ring and far fewer", i, len(r), len(big[i]))
-		}
-		slack := sc.tol + math.Pow10(-sc.decimals)
-		for _, p := range big[i] {
-			if d := planar.DistanceFrom(orb.LineString(r), p); d > slack {
-				t.Errorf("ring %d: original vertex %v is %g degrees from the simplified ring, more than %g", i, p, d, slack)
-				break
-			}
-		}
-	}
-	// The tiny one, below a pixel, is drawn as its bounding box rather than dropped.
-	if r := got[1][0]; len(r) != 5 || !r.Bound().Pad(1e-4).Contains(tiny[0].Bound().Center()) {
-		t.Errorf("tiny polygon drawn as %v, want its bounding box", r)
-	}
-	// From zoom 20 nothing is simplified: every vertex kept, rounded to 7 decimals.
-	if full := simplifyForMap(mp, scaleAt(20, 18)); len(full[0][0]) != len(big[0]) {
-		t.Errorf("zoom 20: %d vertices of %d", len(full[0][0]), len(big[0]))
-	}
-}
 
 func TestLargestFirst(t *testing.T) {
 	var hs []*landrelease.HazardArea
@@ -117,7 +51,7 @@ type mapAnswer struct {
 }
 
 func TestMapHazardAreas(t *testing.T) {
-	hs := handMade(400, 8)
+	hs := geojsontest.HazardAreas(400, 8)
 	var open []*landrelease.HazardArea
 	for _, h := range hs {
 		if !h.Withdrawn {

@@ -5,8 +5,8 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
-	"github.com/paulmach/orb/geojson"
 
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -37,22 +37,7 @@ func (s *Server) listAdminUnits(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fc := geojson.NewFeatureCollection()
-	for _, u := range units {
-		var f *geojson.Feature
-		if withGeom {
-			f = geojson.NewFeature(u.Geometry)
-		} else {
-			f = &geojson.Feature{Type: "Feature", Properties: geojson.Properties{}}
-		}
-		f.ID = u.Code
-		f.Properties["level"] = u.Level
-		f.Properties["code"] = u.Code
-		f.Properties["name"] = u.Name
-		f.Properties["parent_code"] = u.ParentCode
-		fc.Append(f)
-	}
-	return geoJSON(c, http.StatusOK, fc)
+	return geoJSON(c, http.StatusOK, geojson.AdminUnits(units, withGeom))
 }
 
 func (s *Server) notFound(c echo.Context) error {

@@ -271,7 +271,7 @@ func FuzzMapView(f *testing.F) {
 			t.Fatalf("mapView accepts zoom=%q, which mapZoom refuses: %v", zoomS, zerr)
 		}
 		checkBound(t, "bbox="+strconv.Quote(bboxS), *b)
-		if sc.zoom != z || !(sc.tol > 0) || math.IsInf(sc.tol, 0) || sc.decimals < 1 || sc.decimals > 7 {
+		if sc.Zoom != z || !(sc.Tol > 0) || math.IsInf(sc.Tol, 0) || sc.Decimals < 1 || sc.Decimals > 7 {
 			t.Fatalf("bbox=%q zoom=%q: scale %+v", bboxS, zoomS, sc)
 		}
 		if band < -90 || band > 90 || math.Mod(band, 5) != 0 || band < b.Min[1]-5 || band > b.Max[1]+5 {

@@ -10,15 +10,6 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
-func (s *Server) releaseCollection(rs []*landrelease.LandRelease) geojson.Collection[geojson.ReleaseProperties] {
-	out := geojson.Collection[geojson.ReleaseProperties]{Type: "FeatureCollection", NumberReturned: len(rs),
-		Features: make([]geojson.Feature[geojson.ReleaseProperties], 0, len(rs)), TimeStamp: s.timeStamp()}
-	for _, r := range rs {
-		out.Features = append(out.Features, geojson.Release(r))
-	}
-	return out
-}
-
 func (s *Server) listLandReleases(c echo.Context) error {
 	q := c.QueryParams()
 	var f landrelease.LandReleaseFilter
@@ -42,13 +33,12 @@ func (s *Server) listLandReleases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := s.releaseCollection(rs)
-	out.Links = []geojson.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
-	limit := landrelease.PageLimit(f.Limit)
-	if len(rs) == limit {
-		out.Links = append(out.Links, geojson.Link{Href: nextLink(c, rs[len(rs)-1].ID), Rel: "next", Type: mediaGeoJSON})
+	ts := s.timeStamp()
+	links := []geojson.Link{{Href: selfLink(c), Rel: "self", Type: mediaGeoJSON}}
+	if len(rs) == landrelease.PageLimit(f.Limit) {
+		links = append(links, geojson.Link{Href: nextLink(c, rs[len(rs)-1].ID), Rel: "next", Type: mediaGeoJSON})
 	}
-	return geoJSON(c, http.StatusOK, out)
+	return geoJSON(c, http.StatusOK, geojson.ReleaseCollection(rs, links, ts))
 }
 
 func (s *Server) getLandRelease(c echo.Context) error {
@@ -120,5 +110,5 @@ func (s *Server) landReleaseHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return geoJSON(c, http.StatusOK, s.releaseCollection(rs))
+	return geoJSON(c, http.StatusOK, geojson.ReleaseCollection(rs, nil, s.timeStamp()))
 }

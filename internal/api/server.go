@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/landrelease/landrelease/geo"
+	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -62,13 +64,14 @@ type Server struct {
 	cfg         Config
 	echo        *echo.Echo
 	signIns     *throttle
-	features    *featureCache // encoded features of the index path (encode.go)
-	mapFeatures *mapCache     // map JSON of the index's hazard areas per scale (mapview.go)
-	publicRead  *publicRead   // the public_read setting, cached (access.go)
-	tokens      *tokenCache   // verified bearer tokens (auth.go)
-	sessions    *sessionCache // verified sessions (auth.go)
-	slots       workSlots     // heavy requests being served (limits.go)
-	table       []routeEntry  // every route with its access, as routes.go registers them
+	features    *geojson.FeatureCache // encoded features of the index path (encode.go)
+	bodies      *sync.Pool            // response buffers of the index path (encode.go)
+	mapFeatures *geojson.MapCache     // map JSON of the index's hazard areas per scale (mapview.go)
+	publicRead  *publicRead           // the public_read setting, cached (access.go)
+	tokens      *tokenCache           // verified bearer tokens (auth.go)
+	sessions    *sessionCache         // verified sessions (auth.go)
+	slots       workSlots             // heavy requests being served (limits.go)
+	table       []routeEntry          // every route with its access, as routes.go registers them
 }
 
 // New returns a Server with every route registered.
@@ -99,8 +102,8 @@ func New(cfg Config) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInLimits), features: newFeatureCache(featureCacheBytes),
-		mapFeatures: newMapCache(mapCacheBytes)}
+	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInLimits), features: geojson.NewFeatureCache(featureCacheBytes),
+		bodies: newBodies(), mapFeatures: geojson.NewMapCache(mapCacheBytes)}
 	s.tokens = newTokenCache()
 	s.sessions = newSessionCache()
 	s.slots = make(workSlots, cfg.HeavyConcurrency)

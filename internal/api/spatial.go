@@ -134,7 +134,7 @@ func (s *Server) writeList(c echo.Context, hs []*landrelease.HazardArea, f landr
 	if done, err := s.writeCollection(c, hs, rem, dist, links, ts); done {
 		return err
 	}
-	return geoJSON(c, http.StatusOK, collection(hs, rem, dist, links, ts))
+	return geoJSON(c, http.StatusOK, geojson.HazardCollection(hs, rem, dist, links, ts))
 }
 
 // intersecting answers POST /hazard-areas/intersecting: the open areas a GeoJSON polygon (a geometry or a

@@ -79,3 +79,24 @@ func prop(f *orbjson.Feature, name string, required bool) (string, error) {
 	}
 	return "", fmt.Errorf("property %q is not a string", name)
 }
+
+// AdminUnits returns units as a FeatureCollection: each unit a feature with its code as id and the properties
+// level, code, name and parent_code; its geometry when withGeometry, else null.
+func AdminUnits(units []*landrelease.AdminUnit, withGeometry bool) *orbjson.FeatureCollection {
+	fc := orbjson.NewFeatureCollection()
+	for _, u := range units {
+		var f *orbjson.Feature
+		if withGeometry {
+			f = orbjson.NewFeature(u.Geometry)
+		} else {
+			f = &orbjson.Feature{Type: "Feature", Properties: orbjson.Properties{}}
+		}
+		f.ID = u.Code
+		f.Properties["level"] = u.Level
+		f.Properties["code"] = u.Code
+		f.Properties["name"] = u.Name
+		f.Properties["parent_code"] = u.ParentCode
+		fc.Append(f)
+	}
+	return fc
+}

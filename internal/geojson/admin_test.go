@@ -1,6 +1,8 @@
 package geojson_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/landrelease/landrelease/internal/geojson"
+	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
 var adm1Fields = geojson.AdminFields{Code: "adm1_code", Name: "name"}
@@ -204,5 +207,35 @@ func TestReadAdminUnitsLargeNumericCode(t *testing.T) {
 					"switches to exponent form once the exponent reaches 6, so any numeric code of 7 or more digits is mangled", code, got)
 			}
 		})
+	}
+}
+
+// TestAdminUnits checks the admin units' FeatureCollection, with and without geometries, byte for byte (orb
+// writes the members in its own order and escapes HTML characters in properties, whatever the encoder says).
+func TestAdminUnits(t *testing.T) {
+	units := []*landrelease.AdminUnit{
+		{Level: 1, Code: "LA-XK", Name: "Xiangkhouang", Geometry: orb.MultiPolygon{{{{103, 19}, {104, 19}, {104, 20}, {103, 19}}}}},
+		{Level: 2, Code: "LA-XK-01", Name: "Pek <ເມືອງແປກ>", ParentCode: "LA-XK", Geometry: orb.MultiPolygon{{{{103, 19}, {103.5, 19}, {103.5, 19.5}, {103, 19}}}}},
+	}
+	for _, c := range []struct {
+		withGeometry bool
+		want         string
+	}{
+		{true, `{"features":[` +
+			`{"id":"LA-XK","type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[[[103,19],[104,19],[104,20],[103,19]]]]},"properties":{"code":"LA-XK","level":1,"name":"Xiangkhouang","parent_code":""}},` +
+			`{"id":"LA-XK-01","type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[[[103,19],[103.5,19],[103.5,19.5],[103,19]]]]},"properties":{"code":"LA-XK-01","level":2,"name":"Pek \u003cເມືອງແປກ\u003e","parent_code":"LA-XK"}}],"type":"FeatureCollection"}`},
+		{false, `{"features":[` +
+			`{"id":"LA-XK","type":"Feature","geometry":null,"properties":{"code":"LA-XK","level":1,"name":"Xiangkhouang","parent_code":""}},` +
+			`{"id":"LA-XK-01","type":"Feature","geometry":null,"properties":{"code":"LA-XK-01","level":2,"name":"Pek \u003cເມືອງແປກ\u003e","parent_code":"LA-XK"}}],"type":"FeatureCollection"}`},
+	} {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(geojson.AdminUnits(units, c.withGeometry)); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSuffix(buf.String(), "\n"); got != c.want {
+			t.Errorf("with geometry %v:\n got %s\nwant %s", c.withGeometry, got, c.want)
+		}
 	}
 }

@@ -1,6 +1,8 @@
-// Package geojson converts hazard areas and land releases to and from GeoJSON features (RFC 7946), with flat
-// properties that QGIS and GDAL read as columns. Decoding is strict: each problem is reported with the property
-// and a JSON pointer relative to the feature.
+// Package geojson is how the registry reads and writes GeoJSON (RFC 7946): hazard areas and land releases as
+// features with flat properties that QGIS and GDAL read as columns (feature.go), decoded strictly, each problem
+// reported with the property and a JSON pointer relative to the feature (decode.go, collection.go for uploads);
+// pages of them, written from a cache of encoded features (cache.go, write.go); the map's simplified features
+// (mapfeature.go, mapcache.go); admin units (admin.go); the upload's JSON Schema (schema.go).
 package geojson
 
 import (
@@ -49,7 +51,7 @@ type HazardProperties struct {
 	Reason           string   `json:"reason"`
 	ReleasesSince    *string  `json:"releases_since"`
 	Withdrawn        bool     `json:"withdrawn"`
-	// DistanceM is the distance from the query point of a near query.
+	// DistanceM is the distance from the query point of a near query (HazardCollection sets it).
 	DistanceM *float64 `json:"distance_m,omitempty"`
 }
 
@@ -167,3 +169,33 @@ type Link struct {
 	Rel  string `json:"rel"`
 	Type string `json:"type,omitempty"`
 }
+
+// HazardCollection returns the page of hazard areas hs: each drawn as Hazard(h, withRemaining) draws it, with the
+// property distance_m (rounded by roundDistance) where dist holds the area's ID, as a near query answers.
+// Encoded by encoding/json (HTML characters not escaped), it gives the bytes FeatureCache.AppendCollection writes.
+func HazardCollection(hs []*landrelease.HazardArea, withRemaining bool, dist map[int64]float64, links []Link, timeStamp string) Collection[HazardProperties] {
+	out := Collection[HazardProperties]{Type: "FeatureCollection", Features: make([]Feature[HazardProperties], 0, len(hs)),
+		NumberReturned: len(hs), TimeStamp: timeStamp, Links: links}
+	for _, h := range hs {
+		ft := Hazard(h, withRemaining)
+		if d, ok := dist[h.ID]; ok {
+			d = roundDistance(d)
+			ft.Properties.DistanceM = &d
+		}
+		out.Features = append(out.Features, ft)
+	}
+	return out
+}
+
+// ReleaseCollection returns the page of land releases rs, each drawn as Release draws it.
+func ReleaseCollection(rs []*landrelease.LandRelease, links []Link, timeStamp string) Collection[ReleaseProperties] {
+	out := Collection[ReleaseProperties]{Type: "FeatureCollection", NumberReturned: len(rs),
+		Features: make([]Feature[ReleaseProperties], 0, len(rs)), TimeStamp: timeStamp, Links: links}
+	for _, r := range rs {
+		out.Features = append(out.Features, Release(r))
+	}
+	return out
+}
+
+// roundDistance rounds a near query's distance to the centimetre.
+func roundDistance(d float64) float64 { return float64(int64(d*100+0.5)) / 100 }
