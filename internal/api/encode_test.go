@@ -20,10 +20,9 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// TestSpatialListPages serves point, bbox, near and intersecting queries from an index and compares each body with
-// the reference encoding of the same areas.
-func TestSpatialListPages(t *testing.T) {
-	hs := geojsontest.HazardAreas(400, 8)
+// indexServer returns a Server of a public registry that answers from an index of the areas of hs not
+// withdrawn, with that index and those areas.
+func indexServer(hs []*landrelease.HazardArea) (*Server, *spatial.Service, []*landrelease.HazardArea) {
 	var open []*landrelease.HazardArea
 	for _, h := range hs {
 		if !h.Withdrawn {
@@ -32,7 +31,13 @@ func TestSpatialListPages(t *testing.T) {
 	}
 	svc := spatial.NewService()
 	svc.Load(open)
-	srv := New(Config{Spatial: svc, Settings: publicSettings{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return New(Config{Spatial: svc, Settings: publicSettings{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), svc, open
+}
+
+// TestSpatialListPages serves point, bbox, near and intersecting queries from an index and compares each body with
+// the reference encoding of the same areas.
+func TestSpatialListPages(t *testing.T) {
+	srv, svc, open := indexServer(geojsontest.HazardAreas(400, 8))
 	r := rand.New(rand.NewPCG(4, 5))
 	get := func(target string) ([]byte, string) {
 		t.Helper()

@@ -2,8 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/landrelease/landrelease/internal/geojson/geojsontest"
 	"github.com/landrelease/landrelease/internal/landrelease"
-	"github.com/landrelease/landrelease/internal/spatial"
 )
 
 func TestLargestFirst(t *testing.T) {
@@ -51,16 +48,7 @@ type mapAnswer struct {
 }
 
 func TestMapHazardAreas(t *testing.T) {
-	hs := geojsontest.HazardAreas(400, 8)
-	var open []*landrelease.HazardArea
-	for _, h := range hs {
-		if !h.Withdrawn {
-			open = append(open, h)
-		}
-	}
-	svc := spatial.NewService()
-	svc.Load(open)
-	srv := New(Config{Spatial: svc, Settings: publicSettings{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, svc, open := indexServer(geojsontest.HazardAreas(400, 8))
 	get := func(target string, want int) (mapAnswer, []byte) {
 		t.Helper()
 		rec := httptest.NewRecorder()
