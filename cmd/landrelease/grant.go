@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/landrelease/landrelease/internal/postgres"
 )
 
 // grant gives the service's role exactly the privileges it needs on the registry (postgres.DB.Grant), connected
@@ -45,10 +47,15 @@ func grant(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	printGrant(e, *role, rep)
+	return nil
+}
+
+// printGrant tells what Grant gave role, and its warnings.
+func printGrant(e *env, role string, rep *postgres.GrantReport) {
 	fmt.Fprintf(e.stdout, "granted %s on schema %s: %d tables, %d sequences, %d functions, %d upload bodies stored by others; audit_log: SELECT, INSERT only\n",
-		*role, rep.Schema, rep.Tables, rep.Sequences, rep.Functions, rep.UploadBodies)
+		role, rep.Schema, rep.Tables, rep.Sequences, rep.Functions, rep.UploadBodies)
 	for _, w := range rep.Warnings {
 		fmt.Fprintln(e.stderr, "warning:", w)
 	}
-	return nil
 }

@@ -21,6 +21,8 @@ Commands:
   serve           serve the web application and the API
   migrate         apply the database migrations
   grant           give the service's database role only what it needs (as the owner, after migrate)
+  backup          write a backup of the whole database with pg_dump, while the service serves (as the owner)
+  restore         restore a backup into an empty database, then migrate it (as the owner)
   admin import    load admin units (provinces, districts) from GeoJSON
   token create    create an API token for a user (expires after 90 days unless --expires says otherwise)
   token list      list API tokens (never their secrets)
@@ -58,6 +60,8 @@ var commands = []command{
 	{"serve", serve},
 	{"migrate", migrate},
 	{"grant", grant},
+	{"backup", backup},
+	{"restore", restore},
 	{"admin import", adminImport},
 	{"token create", tokenCreate},
 	{"token list", tokenList},
