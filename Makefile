@@ -17,6 +17,10 @@
 # uses it for everything, unless DATABASE_OWNER_URL is set too: then it
 # migrates, grants (to the user of DATABASE_URL) and loads the demo as
 # DATABASE_OWNER_URL and serves as DATABASE_URL. Tests run as the owner.
+#
+# Backups: `bin/landrelease backup --out FILE` (as the owner, while the server
+# serves) and `restore`; docs/DEPLOYMENT.md ("Backups") sets up a nightly one
+# with systemd or cron, keeping 14 days.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
