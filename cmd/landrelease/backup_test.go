@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -535,4 +536,100 @@ func TestRestoreRefusesAndMigrates(t *testing.T) {
 			t.Errorf("a failed backup left %v", left)
 		}
 	})
+}
+
+// TestRestoreAsOwner restores as a DBA sets a server up (docs/DEPLOYMENT.md): into a database a superuser made
+// for an owner that is no superuser, with PostGIS created beforehand. The restored objects are the owner's, and
+// --grant gives the service role the registry and the upload bodies.
+func TestRestoreAsOwner(t *testing.T) {
+	ctx := context.Background()
+	srcURL := pgtest.NewDatabase(t)
+	upload, err := json.Marshal(collection(hazardFeature("LA-BK-2024-0101", 102.5, 18.0, 102.502, 18.001)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "upload.geojson"), upload, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cliAt(srcURL, "import", filepath.Join(dir, "upload.geojson"), "--approve"); err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	file := filepath.Join(dir, "landrelease.backup")
+	if out, err := cliAt(srcURL, "backup", "--out", file); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+
+	// The DBA's part: two roles, a database of the owner's, PostGIS.
+	super := mustConnect(t, pgtest.URL(t))
+	suffix := fmt.Sprintf("%d_%d", os.Getpid(), time.Now().UnixNano())
+	owner, svc, name := "lr_test_bk_owner_"+suffix, "lr_test_bk_app_"+suffix, "lr_test_bk_"+suffix
+	for _, role := range []string{owner, svc} {
+		if _, err := super.Exec(ctx, `CREATE ROLE `+pgx.Identifier{role}.Sanitize()+` LOGIN PASSWORD 'restore-test-0123456789'`); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			c, err := pgx.Connect(context.Background(), pgtest.URL(t))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close(context.Background())
+			if _, err := c.Exec(context.Background(), `DROP ROLE `+pgx.Identifier{role}.Sanitize()); err != nil {
+				t.Errorf("drop role %s: %v", role, err)
+			}
+		})
+	}
+	if _, err := super.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+` OWNER `+pgx.Identifier{owner}.Sanitize()+` TEMPLATE template0`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // before the roles are dropped: cleanups run last first
+		c, err := pgx.Connect(context.Background(), pgtest.URL(t))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), `DROP DATABASE `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	// as returns the URL of the new database as role, or as the superuser when role is "".
+	as := func(role string) string {
+		u, err := url.Parse(pgtest.URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if role != "" {
+			u.User = url.UserPassword(role, "restore-test-0123456789")
+		}
+		u.Path = "/" + name
+		return u.String()
+	}
+	if _, err := mustConnect(t, as("")).Exec(ctx, `CREATE EXTENSION postgis`); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := cliAt(as(owner), "restore", "--grant", svc, file)
+	if err != nil {
+		t.Fatalf("restore as %s: %v\n%s", owner, err, out)
+	}
+	if !strings.Contains(out, "granted "+svc) {
+		t.Errorf("restore --grant said %q", out)
+	}
+	var tableOwner string
+	if err := mustConnect(t, as(owner)).QueryRow(ctx, `SELECT tableowner FROM pg_tables WHERE tablename = 'hazard_area'`).Scan(&tableOwner); err != nil || tableOwner != owner {
+		t.Errorf("restored hazard_area belongs to %q (%v), want %s", tableOwner, err, owner)
+	}
+	var want, got []byte
+	var n, m int
+	if err := mustConnect(t, srcURL).QueryRow(ctx, `SELECT (SELECT count(*) FROM hazard_area), (SELECT lo_get(body_oid) FROM upload)`).Scan(&n, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := mustConnect(t, as(svc)).QueryRow(ctx, `SELECT (SELECT count(*) FROM hazard_area), (SELECT lo_get(body_oid) FROM upload)`).Scan(&m, &got); err != nil {
+		t.Fatalf("the service role reads the restored registry: %v", err)
+	}
+	if m != n || n != 1 || !bytes.Equal(got, want) || len(want) == 0 {
+		t.Errorf("the service role reads %d hazard areas and a body of %d bytes; backed up: %d and %d bytes", m, len(got), n, len(want))
+	}
 }
