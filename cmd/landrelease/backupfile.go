@@ -13,7 +13,6 @@ import (
 // archive in custom format and nothing else, so that PostgreSQL's own tools read it without landrelease; its
 // schema version is the content of its schema_migrations table, dumped in the same snapshot as the registry.
 type backupFile struct {
-	path       string
 	migrations []string // the migrations applied to the database backed up, in order
 	created    string   // when pg_dump started, as it wrote it (its machine's time zone)
 	blobs      int      // large objects: upload bodies
@@ -34,7 +33,7 @@ func (b *backupFile) schema() string {
 
 // readBackupFile reads the table of contents and the schema_migrations table of the archive at path.
 func readBackupFile(ctx context.Context, pg *pgTool, path string) (*backupFile, error) {
-	b := &backupFile{path: path}
+	b := &backupFile{}
 	var list bytes.Buffer
 	if err := pg.run(ctx, "pg_restore", []string{"--list", "--file=-", "--", path}, &list); err != nil {
 		return nil, fmt.Errorf("%s is not a backup made by landrelease backup (a pg_dump archive in custom format): %w", path, err)
