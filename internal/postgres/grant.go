@@ -11,33 +11,35 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ServiceTablePrivileges are the privileges the service's role holds on each table of the registry, read from
+// ServiceTablePrivileges returns the privileges the service's role holds on each table of the registry, read from
 // the code (internal/postgres): what it reads, inserts, updates (UPDATE, INSERT ... ON CONFLICT DO UPDATE,
 // SELECT ... FOR UPDATE) and deletes. No TRUNCATE, REFERENCES or TRIGGER anywhere; audit_log and change_log
 // are only appended to; schema_migrations is only read (serve and demo load check that the schema is up to
 // date). A table of the schema missing here gets DefaultTablePrivileges (a test fails until it is listed).
-var ServiceTablePrivileges = map[string][]string{
-	"admin_unit":           {"SELECT", "INSERT", "UPDATE"},
-	"api_token":            {"SELECT", "INSERT", "UPDATE"},
-	"app_user":             {"SELECT", "INSERT", "UPDATE"},
-	"article4_deadline":    {"SELECT", "INSERT"},
-	"audit_log":            {"SELECT", "INSERT"},
-	"change_log":           {"SELECT", "INSERT"},
-	"hazard_area":          {"SELECT", "INSERT", "UPDATE"},
-	"hazard_area_version":  {"SELECT", "INSERT", "UPDATE"},
-	"land_release":         {"SELECT", "INSERT", "UPDATE"},
-	"land_release_version": {"SELECT", "INSERT", "UPDATE"},
-	"schema_migrations":    {"SELECT"},
-	"setting":              {"SELECT", "INSERT", "UPDATE"},
-	"upload":               {"SELECT", "INSERT", "UPDATE"},
-	"upload_incoming":      {"SELECT", "INSERT", "DELETE"},
-	"upload_staged_hazard": {"SELECT", "INSERT", "DELETE"},
-	"user_session":         {"SELECT", "INSERT", "UPDATE"},
-	"workplan_target":      {"SELECT", "INSERT", "UPDATE"},
+func ServiceTablePrivileges() map[string][]string {
+	return map[string][]string{
+		"admin_unit":           {"SELECT", "INSERT", "UPDATE"},
+		"api_token":            {"SELECT", "INSERT", "UPDATE"},
+		"app_user":             {"SELECT", "INSERT", "UPDATE"},
+		"article4_deadline":    {"SELECT", "INSERT"},
+		"audit_log":            {"SELECT", "INSERT"},
+		"change_log":           {"SELECT", "INSERT"},
+		"hazard_area":          {"SELECT", "INSERT", "UPDATE"},
+		"hazard_area_version":  {"SELECT", "INSERT", "UPDATE"},
+		"land_release":         {"SELECT", "INSERT", "UPDATE"},
+		"land_release_version": {"SELECT", "INSERT", "UPDATE"},
+		"schema_migrations":    {"SELECT"},
+		"setting":              {"SELECT", "INSERT", "UPDATE"},
+		"upload":               {"SELECT", "INSERT", "UPDATE"},
+		"upload_incoming":      {"SELECT", "INSERT", "DELETE"},
+		"upload_staged_hazard": {"SELECT", "INSERT", "DELETE"},
+		"user_session":         {"SELECT", "INSERT", "UPDATE"},
+		"workplan_target":      {"SELECT", "INSERT", "UPDATE"},
+	}
 }
 
-// DefaultTablePrivileges are granted on a table ServiceTablePrivileges does not list.
-var DefaultTablePrivileges = []string{"SELECT", "INSERT", "UPDATE", "DELETE"}
+// DefaultTablePrivileges returns the privileges granted on a table ServiceTablePrivileges does not list.
+func DefaultTablePrivileges() []string { return []string{"SELECT", "INSERT", "UPDATE", "DELETE"} }
 
 // GrantReport says what Grant granted.
 type GrantReport struct {
@@ -170,16 +172,17 @@ func (db *DB) Grant(ctx context.Context, role string) (*GrantReport, error) {
 		if err != nil {
 			return fmt.Errorf("list the schema's objects: %w", err)
 		}
+		privileges := ServiceTablePrivileges()
 		for _, o := range objects {
 			name := pgx.Identifier{schema, o.name}.Sanitize()
 			switch o.kind {
 			case "table", "view": // views, materialized views and foreign tables too
-				privs, ok := ServiceTablePrivileges[o.name]
+				privs, ok := privileges[o.name]
 				switch {
 				case !ok && o.kind == "view":
 					privs = []string{"SELECT"}
 				case !ok:
-					privs = DefaultTablePrivileges
+					privs = DefaultTablePrivileges()
 					rep.Unlisted = append(rep.Unlisted, o.name)
 				}
 				stmts = append(stmts, `REVOKE ALL ON TABLE `+name+` FROM `+id,
@@ -231,7 +234,7 @@ func (db *DB) Grant(ctx context.Context, role string) (*GrantReport, error) {
 	}
 	slices.Sort(rep.Unlisted)
 	if len(rep.Unlisted) > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("tables not in ServiceTablePrivileges, given %s: %s", strings.Join(DefaultTablePrivileges, ", "), strings.Join(rep.Unlisted, ", ")))
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("tables not in ServiceTablePrivileges, given %s: %s", strings.Join(DefaultTablePrivileges(), ", "), strings.Join(rep.Unlisted, ", ")))
 	}
 	return rep, nil
 }
