@@ -40,16 +40,9 @@ func cliAt(dbURL string, args ...string) (string, error) {
 // getRaw returns the body of a successful GET with token.
 func (a *app) getRaw(path, token string) []byte {
 	a.t.Helper()
-	req, _ := http.NewRequest("GET", a.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil || res.StatusCode != http.StatusOK {
-		a.t.Fatalf("GET %s: %d %v %s", path, res.StatusCode, err, b)
+	status, b := a.fetch(path, token)
+	if status != http.StatusOK {
+		a.t.Fatalf("GET %s: %d %s", path, status, b)
 	}
 	return b
 }

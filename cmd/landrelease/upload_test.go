@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -244,7 +245,8 @@ func TestUploads(t *testing.T) {
 	}
 }
 
-func (a *app) getAuth(path, token string) string {
+// fetch sends GET path with token and returns the status and the body.
+func (a *app) fetch(path, token string) (int, []byte) {
 	a.t.Helper()
 	req, _ := http.NewRequest("GET", a.base+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -253,17 +255,18 @@ func (a *app) getAuth(path, token string) string {
 		a.t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var b strings.Builder
-	_, _ = fmt.Fprint(&b, "")
-	buf := make([]byte, 1<<16)
-	for {
-		n, err := res.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		a.t.Fatalf("GET %s: %v", path, err)
 	}
-	return b.String()
+	return res.StatusCode, b
+}
+
+// getAuth returns the body of GET path with token, whatever the status.
+func (a *app) getAuth(path, token string) string {
+	a.t.Helper()
+	_, b := a.fetch(path, token)
+	return string(b)
 }
 
 func TestUploadLimitAndClosedParent(t *testing.T) {

@@ -2,8 +2,6 @@ package pgtest
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -22,22 +20,5 @@ func NewEmptyDatabase(t testing.TB) string {
 		t.Fatalf("pgtest: connect: %v", err)
 	}
 	defer conn.Close(context.Background())
-	name := fmt.Sprintf("lr_test_empty_%d_%d", os.Getpid(), time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+` TEMPLATE template0`); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Logf("pgtest: drop %s: %v", name, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
-			t.Logf("pgtest: drop %s: %v", name, err)
-		}
-	})
-	return withDatabase(base, name)
+	return createDatabase(ctx, t, conn, base, "lr_test_empty", "template0")
 }

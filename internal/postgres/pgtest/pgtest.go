@@ -50,7 +50,14 @@ func NewDatabase(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("pgtest: template: %v", err)
 	}
-	name := fmt.Sprintf("lr_test_%d_%d", os.Getpid(), time.Now().UnixNano())
+	return createDatabase(ctx, t, conn, base, "lr_test", tmpl)
+}
+
+// createDatabase creates a database named after prefix, the process and the time from template tmpl on conn,
+// drops it when t ends, and returns its URL.
+func createDatabase(ctx context.Context, t testing.TB, conn *pgx.Conn, base, prefix, tmpl string) string {
+	t.Helper()
+	name := fmt.Sprintf("%s_%d_%d", prefix, os.Getpid(), time.Now().UnixNano())
 	if _, err := conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+` TEMPLATE `+pgx.Identifier{tmpl}.Sanitize()); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
