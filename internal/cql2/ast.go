@@ -232,12 +232,13 @@ func (e *IsNull) String() string { return e.X.String() + " IS" + not(e.Not) + " 
 
 func (e *Spatial) String() string { return e.Op + "(" + e.A.String() + ", " + e.B.String() + ")" }
 
-// String writes the name bare when it is an identifier that is no keyword, in double quotes otherwise.
+// String writes the name bare when it is an identifier that is no keyword, in double quotes otherwise (a double
+// quote in it written twice).
 func (e *Property) String() string {
 	if isBareName(e.Name) {
 		return e.Name
 	}
-	return `"` + e.Name + `"`
+	return `"` + strings.ReplaceAll(e.Name, `"`, `""`) + `"`
 }
 
 func isBareName(name string) bool {

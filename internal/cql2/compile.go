@@ -268,8 +268,8 @@ func (c *compiler) operand(e Expr) (operand, error) {
 			return operand{}, errorf(e.Pos, "unknown property '%s' (the queryables are %s)", e.Name, c.queryableList())
 		}
 		k, ok := kindOfType[qb.Type]
-		if !ok {
-			return operand{}, errorf(e.Pos, "the property '%s' has no type", e.Name)
+		if !ok || qb.Column == "" {
+			return operand{}, errorf(e.Pos, "the property '%s' has no column or no type among the queryables", e.Name)
 		}
 		return operand{qb.Column, k, "the property '" + e.Name + "' (" + kindNames[k] + ")"}, nil
 	case *StringLit:

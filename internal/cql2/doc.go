@@ -9,7 +9,8 @@
 // Conformance classes implemented:
 //   - basic-cql2: AND, OR, NOT (NOT binds tighter than AND, AND tighter than OR), =, <>, <, >, <=, >=, IS [NOT]
 //     NULL, TRUE and FALSE, strings (a quote in one written twice), numbers (signed, decimal, scientific),
-//     DATE('...') and TIMESTAMP('...Z'), property names bare or in double quotes, keywords in any case;
+//     DATE('...') and TIMESTAMP('...Z'), property names bare or in double quotes (a double quote in one
+//     written twice), keywords in any case;
 //   - advanced-comparison-operators: [NOT] LIKE (% any run of characters, _ one character, \ escapes the next),
 //     [NOT] BETWEEN (of numbers, and here of dates and timestamps too), [NOT] IN (...);
 //   - case-insensitive-comparison: CASEI(x), compiled to lower(x);

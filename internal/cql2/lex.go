@@ -157,22 +157,28 @@ func (l *lexer) str(p Pos) (token, error) {
 	}
 }
 
-// quotedIdent reads a property name in double quotes: any characters but a double quote, at least one.
+// quotedIdent reads a property name in double quotes: at least one character, a double quote in it written
+// twice.
 func (l *lexer) quotedIdent(p Pos) (token, error) {
 	l.advance()
-	start := l.off
-	for l.off < len(l.src) && l.peekRune() != '"' {
-		l.advance()
+	var b strings.Builder
+	for {
+		if l.off >= len(l.src) {
+			return token{}, errorf(p, "the property name starting here has no closing double quote")
+		}
+		r := l.advance()
+		if r == '"' {
+			if l.peekRune() != '"' {
+				break
+			}
+			l.advance()
+		}
+		b.WriteRune(r)
 	}
-	if l.off >= len(l.src) {
-		return token{}, errorf(p, "the property name starting here has no closing double quote")
-	}
-	name := l.src[start:l.off]
-	l.advance()
-	if name == "" {
+	if b.Len() == 0 {
 		return token{}, errorf(p, "a property name in double quotes cannot be empty")
 	}
-	return token{kind: tQuotedIdent, text: name}, nil
+	return token{kind: tQuotedIdent, text: b.String()}, nil
 }
 
 // number reads [+-] (digits [. [digits]] | . digits) [(e|E) [+-] digits].

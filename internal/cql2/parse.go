@@ -14,8 +14,8 @@ const (
 	// MaxLength is the longest filter, in bytes.
 	MaxLength = 64 << 10
 	// MaxDepth is the deepest nesting: of parentheses, CASEI and GEOMETRYCOLLECTION while parsing, and of
-	// AND, OR and NOT in the tree.
-	MaxDepth = 32
+	// AND, OR and NOT in the tree. QGIS parenthesises each AND and OR it sends, one level a term.
+	MaxDepth = 100
 	// MaxTerms is the most predicates plus values in IN lists.
 	MaxTerms = 512
 	// MaxVertices is the most vertices of all geometry literals together.

@@ -60,6 +60,15 @@ var validFilters = []struct{ in, want string }{
 	{`"name" = 'a'`, `name = 'a'`},
 	{`"AND" = 'x'`, ``},
 	{`"a b" = 1`, ``},
+	{`"say ""hi""" = 1`, ``},
+	{`"cleared_on" = DATE('2024-01-01')`, `cleared_on = DATE('2024-01-01')`},
+	// as QGIS 3.32 writes them
+	{`(("status" = 'confirmed') AND ("n" > 3))`, `status = 'confirmed' AND n > 3`},
+	{`(NOT (("name" IS NULL)))`, `NOT (name IS NULL)`},
+	{`(("updated" >= TIMESTAMP('2024-01-01T10:20:30.000Z')) OR ("name" IN ('a','b')))`,
+		`updated >= TIMESTAMP('2024-01-01T10:20:30Z') OR name IN ('a', 'b')`},
+	{`(CASEI("name") LIKE CASEI('xi%'))`, `CASEI(name) LIKE CASEI('xi%')`},
+	{`S_INTERSECTS("geometry",BBOX(102.1,17.9,102.8,18.2))`, `S_INTERSECTS(geometry, BBOX(102.1, 17.9, 102.8, 18.2))`},
 	{`admin:unit = 'x'`, ``},
 	{`a.b = 1`, ``},
 	{`área = 1`, ``},
@@ -216,13 +225,32 @@ var invalidFilters = []struct {
 	{"a = 1\nAND b = 'é\nx", 2, 9, "no closing quote"},
 	{"a = '\xff'", 0, 1, "not valid UTF-8"},
 	{"a = 1\x00", 0, 6, "NUL character"},
-	{strings.Repeat("(", 40) + "a = 1" + strings.Repeat(")", 40), 0, 33, "nested more than 32 deep"},
-	{"a = " + strings.Repeat("CASEI(", 33) + "'x'" + strings.Repeat(")", 33), 0, 202, "nested more than 32 deep"},
+	{strings.Repeat("(", 101) + "a = 1" + strings.Repeat(")", 101), 0, 101, "nested more than 100 deep"},
+	{"a = " + strings.Repeat("CASEI(", 101) + "'x'" + strings.Repeat(")", 101), 0, 610, "nested more than 100 deep"},
+	{nestedAnds(101), 0, 101, "nested more than 100 deep"},
+	{"b = 1 OR " + strings.Repeat("NOT (", 100) + "a = 1" + strings.Repeat(")", 100), 0, 505,
+		"AND, OR and NOT are nested more than 100 deep"},
 	{strings.Repeat("a = 1 AND ", cql2.MaxTerms) + "a = 1", 0, 10*cql2.MaxTerms + 1, "more than 512 terms"},
 	{"a IN (" + strings.Repeat("1, ", cql2.MaxTerms) + "1)", 0, 7 + 3*(cql2.MaxTerms-1), "more than 512 terms"},
 	{"S_INTERSECTS(geometry, LINESTRING(" + strings.Repeat("1 2, ", cql2.MaxVertices) + "1 2))", 0,
 		35 + 5*cql2.MaxVertices, "more than 10000 vertices"},
 	{"name = '" + strings.Repeat("x", cql2.MaxLength) + "'", 0, 1, "longer than 65536 bytes"},
+}
+
+// nestedAnds returns n terms ANDed as QGIS writes them, each AND in parentheses: (((a = 1) AND (a = 1)) AND ...).
+func nestedAnds(n int) string {
+	s := "(a = 1)"
+	for range n - 1 {
+		s = "(" + s + " AND (a = 1))"
+	}
+	return s
+}
+
+// TestParseNestedAnds: QGIS's parentheses, one level a term, pass up to MaxDepth terms.
+func TestParseNestedAnds(t *testing.T) {
+	if _, err := cql2.Parse(nestedAnds(cql2.MaxDepth)); err != nil {
+		t.Error(err)
+	}
 }
 
 // TestParseInvalid: each invalid filter gets an *Error at the expected position with the expected reason.
