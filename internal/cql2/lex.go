@@ -127,6 +127,8 @@ func lex(src string) ([]token, error) {
 				l.advance()
 			}
 			t = token{kind: tIdent, text: l.src[start:l.off]}
+		case r == '!' && strings.HasPrefix(l.src[l.off:], "!="):
+			return nil, errorf(p, "'!=' is not CQL2: write <> for 'not equal'")
 		default:
 			return nil, errorf(p, "unexpected character %q", r)
 		}

@@ -201,6 +201,7 @@ var invalidFilters = []struct {
 	{`a = 1e`, 0, 5, "the exponent of the number \"1e\" has no digits"},
 	{`a = 1e999`, 0, 5, "the number 1e999 is out of range"},
 	{`a = 'x' !`, 0, 9, "unexpected character '!'"},
+	{`a != 'x'`, 0, 3, "'!=' is not CQL2: write <> for 'not equal'"},
 	{`foo(a) = 1`, 0, 1, "unknown function 'foo'"},
 	{`T_BEFORE(a, b)`, 0, 1, "temporal functions such as T_BEFORE are not supported"},
 	{`A_CONTAINS(a, b)`, 0, 1, "array functions such as A_CONTAINS are not supported"},
