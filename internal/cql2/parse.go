@@ -143,10 +143,21 @@ func (p *parser) next() token {
 func (p *parser) expect(k tokenKind, where string) (token, error) {
 	t := p.next()
 	if t.kind != k {
-		want := map[tokenKind]string{tLParen: "'('", tRParen: "')'", tComma: "','"}[k]
-		return t, errorf(t.pos, "expected %s %s, found %s", want, where, t.describe())
+		return t, errorf(t.pos, "expected %s %s, found %s", punctuation(k), where, t.describe())
 	}
 	return t, nil
+}
+
+// punctuation names the token kinds expect is asked for.
+func punctuation(k tokenKind) string {
+	switch k {
+	case tLParen:
+		return "'('"
+	case tRParen:
+		return "')'"
+	default:
+		return "','"
+	}
 }
 
 // isWord reports whether t is the keyword w (in capitals), in any case.
@@ -259,16 +270,6 @@ func (p *parser) primary() (Expr, error) {
 	}
 	return p.predicate()
 }
-
-// String writes a position as it appears in messages: the column on the first line, the line and column after.
-func (p Pos) String() string {
-	if p.Line > 1 {
-		return "line " + itoa(p.Line) + ", column " + itoa(p.Column)
-	}
-	return itoa(p.Column)
-}
-
-func itoa(n int) string { return formatNumber(float64(n)) }
 
 // spatial parses S_xxx "(" geomExpression "," geomExpression ")".
 func (p *parser) spatial() (Expr, error) {

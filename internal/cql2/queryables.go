@@ -33,8 +33,10 @@ func (t Type) String() string {
 
 // Queryable is what a property name of a filter stands for.
 type Queryable struct {
-	// Column is the SQL expression of the property: a column name, or an expression in parentheses. It is
-	// written into the SQL as it is, so it must come from the program, never from a request.
+	// Column is the SQL expression of the property: a column name, or an expression in parentheses, of the SQL
+	// type that Type stands for (text, a numeric type, date, timestamptz, boolean, geometry in EPSG:4326: cast
+	// an enum to text). It is written into the SQL as it is, so it must come from the program, never from a
+	// request.
 	Column string
 	Type   Type
 	// Title and Description are for the JSON Schema of the queryables.
