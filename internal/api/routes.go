@@ -12,7 +12,8 @@ func (s *Server) routes() {
 
 	const p = "/api/v1"
 	v1 := e.Group(p)
-	s.handle(v1, p, get, "", s.index, reader) // the landing page of OGC API - Features (ogc.go)
+	s.handle(v1, p, get, "", s.index, reader)        // the landing page of OGC API - Features (ogc.go)
+	s.handle(v1, p, get, "/api", s.openAPIDoc, open) // the OpenAPI document (ogc_openapi.go)
 	s.handle(v1, p, get, "/conformance", s.conformance, reader)
 	s.handle(v1, p, get, "/collections", s.listCollections, reader)
 	s.handle(v1, p, get, "/collections/:collection", s.getCollection, reader)
