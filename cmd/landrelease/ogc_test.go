@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestOGCAPIFeatures reads the registry as OGC API - Features clients do: landing page, conformance, collections,
@@ -113,4 +117,73 @@ func toStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestOGCGDAL reads every collection with GDAL's OAPIF driver as data: the admin-units layer holds the
+// gazetteer, and GDAL reads the OpenAPI document without a warning and, finding the items' parameters in it,
+// sends an attribute filter to the server instead of filtering what it downloaded.
+func TestOGCGDAL(t *testing.T) {
+	ogr2ogr, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("GDAL's ogr2ogr is not installed: make test installs it (.ci/gdal)")
+		}
+		t.Skip("GDAL's ogr2ogr is not installed")
+	}
+	a := ogcFixture(t)
+	read := func(layer string, args ...string) (geoPage, string) {
+		t.Helper()
+		cmd := exec.Command(ogr2ogr, append(append([]string{"-f", "GeoJSON", "/vsistdout/"}, args...), "OAPIF:"+a.base+"/api/v1", layer)...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("ogr2ogr %s: %v\n%s", layer, err, stderr.String())
+		}
+		var p geoPage
+		if err := json.Unmarshal(out, &p); err != nil {
+			t.Fatalf("ogr2ogr %s: %v\n%s", layer, err, out)
+		}
+		return p, stderr.String()
+	}
+	var units int
+	conn, err := pgx.Connect(context.Background(), a.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM admin_unit`).Scan(&units); err != nil || units == 0 {
+		t.Fatalf("%d admin units: %v", units, err)
+	}
+	admin, _ := read("admin-units")
+	if len(admin.Features) != units {
+		t.Errorf("admin-units: %d features, the gazetteer has %d", len(admin.Features), units)
+	}
+	for _, f := range admin.Features {
+		code, _ := f.Properties["code"].(string)
+		if f.Properties["id"] != "1-"+code || f.Properties["level"] != float64(1) || f.Properties["name"] == "" || len(f.Geometry) == 0 {
+			t.Fatalf("admin unit %v", f.Properties)
+		}
+	}
+	if p, _ := read("hazard-areas"); len(p.Features) != 2 {
+		t.Errorf("hazard-areas: %d features", len(p.Features))
+	}
+	if p, _ := read("land-releases"); len(p.Features) != 0 {
+		t.Errorf("land-releases: %d features", len(p.Features))
+	}
+	p, debug := read("hazard-areas", "--debug", "on", "-where", "kind = 'CHA' AND status = 'open'")
+	if len(p.Features) != 2 {
+		t.Errorf("-where kind = 'CHA': %d features", len(p.Features))
+	}
+	if !strings.Contains(debug, "Fetch("+a.base+"/api/v1/api)") {
+		t.Errorf("GDAL did not read the OpenAPI document:\n%s", debug)
+	}
+	if !strings.Contains(debug, "kind=CHA&status=open") || strings.Contains(debug, "evaluated on client side") {
+		t.Errorf("GDAL did not send the filter to the server:\n%s", debug)
+	}
+	for _, line := range strings.Split(debug, "\n") {
+		if strings.HasPrefix(line, "Warning") || strings.HasPrefix(line, "ERROR") {
+			t.Errorf("GDAL: %s", line)
+		}
+	}
 }
