@@ -58,7 +58,7 @@ web: ## build the front-end into web/dist (npm ci && npm run build; no-op withou
 chromium: ## ensure a headless Chromium for the browser tests (installs Debian's chromium when missing)
 	@bash .ci/chromium >/dev/null
 
-gdal: ## ensure GDAL's ogrinfo for the GIS-client tests (installs Debian's gdal-bin when missing)
+gdal: ## ensure GDAL's ogr2ogr for the GIS-client tests (installs Debian's gdal-bin when missing)
 	@bash .ci/gdal >/dev/null
 
 build: web ## build bin/landrelease
