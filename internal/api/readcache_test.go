@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/landrelease/landrelease/internal/geojson/geojsontest"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/spatial"
 )
@@ -22,7 +23,7 @@ import (
 // new value, whatever the Server cached from the first reads.
 func TestReadsAfterIndexChange(t *testing.T) {
 	var open []*landrelease.HazardArea
-	for _, h := range handMade(40, 3) {
+	for _, h := range geojsontest.HazardAreas(40, 3) {
 		if !h.Withdrawn {
 			open = append(open, h)
 		}
