@@ -56,7 +56,7 @@ func findHazards(ctx context.Context, q querier, f landrelease.HazardAreaFilter)
 		w, sth, e, n = &f.BBox.Min[0], &f.BBox.Min[1], &f.BBox.Max[0], &f.BBox.Max[1]
 	}
 	args := []any{f.After, ids, w, sth, e, n, nullStr(f.Kind), nullStr(status), nullStr(f.Contamination), nullStr(f.Admin), limitOf(f.Limit)}
-	sql := findCurrentHazardsSQL
+	sql, order := findCurrentHazardsSQL, currentHazardsOrderSQL
 	if f.Temporal.IsZero() {
 		var x, y *float64
 		if f.Point != nil {
@@ -67,7 +67,7 @@ func findHazards(ctx context.Context, q querier, f landrelease.HazardAreaFilter)
 		if f.Point != nil {
 			return nil, landrelease.Invalid("A point query answers the current state: leave out at and as_of.", landrelease.Detail{Field: "point", Reason: "cannot be combined with at or as_of"})
 		}
-		sql = findTemporalHazardsSQL
+		sql, order = findTemporalHazardsSQL, temporalHazardsRestSQL
 		var at *time.Time
 		if f.At != nil {
 			d := landrelease.Day(*f.At)
@@ -75,6 +75,11 @@ func findHazards(ctx context.Context, q querier, f landrelease.HazardAreaFilter)
 		}
 		args = append(args, at, f.AsOf)
 	}
+	where, args, err := andWhere(f.Where, args)
+	if err != nil {
+		return nil, err
+	}
+	sql += where + order
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, dbError(err, "find hazard areas")
