@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -169,8 +171,8 @@ func toStrings(v any) []string {
 }
 
 // TestOGCGDAL reads every collection with GDAL's OAPIF driver as data: the admin-units layer holds the
-// gazetteer, and GDAL reads the OpenAPI document without a warning and, finding the items' parameters in it,
-// sends an attribute filter to the server instead of filtering what it downloaded.
+// gazetteer, and GDAL reads the OpenAPI document without a warning and, finding filter-lang and the items'
+// parameters in it, sends an attribute filter to the server as CQL text instead of filtering what it downloaded.
 func TestOGCGDAL(t *testing.T) {
 	ogr2ogr, err := exec.LookPath("ogr2ogr")
 	if err != nil {
@@ -227,12 +229,123 @@ func TestOGCGDAL(t *testing.T) {
 	if !strings.Contains(debug, "Fetch("+a.base+"/api/v1/api)") {
 		t.Errorf("GDAL did not read the OpenAPI document:\n%s", debug)
 	}
-	if !strings.Contains(debug, "kind=CHA&status=open") || strings.Contains(debug, "evaluated on client side") {
-		t.Errorf("GDAL did not send the filter to the server:\n%s", debug)
+	if sent := sentFilters(t, debug); !slices.Equal(sent, []string{"(kind = 'CHA') AND (status = 'open')"}) || strings.Contains(debug, "client side") {
+		t.Errorf("GDAL did not send the filter to the server (%q):\n%s", sent, debug)
 	}
 	for _, line := range strings.Split(debug, "\n") {
 		if strings.HasPrefix(line, "Warning") || strings.HasPrefix(line, "ERROR") {
 			t.Errorf("GDAL: %s", line)
 		}
 	}
+}
+
+// TestOGCGDALFilter copies hazard areas with GDAL's -where and compares each copy with the registry's answer,
+// which the test derives from the whole list: GDAL 3.6 finds filter-lang cql-text in the OpenAPI document and
+// the queryables among the items' parameters, and sends its -where as a CQL text filter, dates as '2024-01-01T'.
+func TestOGCGDALFilter(t *testing.T) {
+	ogr2ogr, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("GDAL's ogr2ogr is not installed: make test installs it (.ci/gdal)")
+		}
+		t.Skip("GDAL's ogr2ogr is not installed")
+	}
+	a := start(t)
+	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
+	areas := []struct{ id, kind, identified string }{
+		{"LA-F-1", "SHA", "2023-06-01"}, {"LA-F-2", "CHA", "2024-01-01"}, {"LA-F-3", "CHA", "2024-02-01"},
+		{"LA-F-4", "SHA", "2024-03-15"}, {"LA-F-5", "CHA", "2023-12-31"},
+	}
+	for i, h := range areas {
+		x := 103.1 + 0.01*float64(i)
+		res := a.do("POST", "/api/v1/hazard-areas", dm, nil, feat(rect(x, 19.4, x+0.005, 19.405), map[string]any{
+			"local_id": h.id, "kind": h.kind, "contamination": "cmr", "evidence": "direct", "evidence_category": "items_seen",
+			"identified_on": h.identified, "organisation": "MAG"}))
+		if res.status != http.StatusCreated {
+			t.Fatalf("create %s: %d %v", h.id, res.status, res.body)
+		}
+	}
+	// LA-F-4 is closed: a filter on status lists both open and closed areas.
+	if res := a.do("PUT", "/api/v1/hazard-areas/LA-F-4", dm, map[string]string{"If-Match": `"1"`}, feat(rect(103.13, 19.4, 103.135, 19.405), map[string]any{
+		"local_id": "LA-F-4", "kind": "SHA", "contamination": "cmr", "evidence": "direct", "evidence_category": "items_seen",
+		"identified_on": "2024-03-15", "organisation": "MAG", "status": "closed", "status_reason": "cancelled by survey",
+		"changed_on": "2024-04-01", "reason": "closed"})); res.status != http.StatusOK {
+		t.Fatalf("close LA-F-4: %d %v", res.status, res.body)
+	}
+	all := a.do("GET", "/api/v1/hazard-areas?status=all", "", nil, nil)
+	registry := func(keep func(p map[string]any) bool) []string {
+		var ids []string
+		for _, f := range all.body["features"].([]any) {
+			p := f.(map[string]any)["properties"].(map[string]any)
+			if keep(p) {
+				ids = append(ids, p["local_id"].(string))
+			}
+		}
+		return ids
+	}
+	for _, tc := range []struct {
+		where string
+		sent  string // in the filter GDAL sent
+		want  []string
+	}{
+		{"identified_on >= '2024-01-01'", "identified_on >= '2024-01-01T'",
+			registry(func(p map[string]any) bool {
+				return p["identified_on"].(string) >= "2024-01-01" && p["status"] == "open"
+			})},
+		{"identified_on = '2024-02-01'", "identified_on = '2024-02-01T'",
+			registry(func(p map[string]any) bool { return p["identified_on"] == "2024-02-01" && p["status"] == "open" })},
+		{"kind = 'CHA' AND identified_on < '2024-01-15'", "(kind = 'CHA') AND (identified_on < '2024-01-15T')",
+			registry(func(p map[string]any) bool {
+				return p["kind"] == "CHA" && p["identified_on"].(string) < "2024-01-15" && p["status"] == "open"
+			})},
+		{"status = 'closed'", "status = 'closed'",
+			registry(func(p map[string]any) bool { return p["status"] == "closed" })},
+	} {
+		cmd := exec.Command(ogr2ogr, "-f", "GeoJSON", "/vsistdout/", "--debug", "on", "-where", tc.where, "OAPIF:"+a.base+"/api/v1", "hazard-areas")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("ogr2ogr -where %q: %v\n%s", tc.where, err, stderr.String())
+		}
+		var p geoPage
+		if err := json.Unmarshal(out, &p); err != nil {
+			t.Fatalf("ogr2ogr -where %q: %v\n%s", tc.where, err, out)
+		}
+		var got []string
+		for _, f := range p.Features {
+			got = append(got, f.Properties["local_id"].(string))
+		}
+		debug := stderr.String()
+		if !slices.Equal(got, tc.want) || len(tc.want) == 0 {
+			t.Errorf("-where %q: %v, the registry %v\n%s", tc.where, got, tc.want, debug)
+		}
+		if sent := sentFilters(t, debug); !slices.Equal(sent, []string{tc.sent}) || strings.Contains(debug, "client side") {
+			t.Errorf("-where %q: GDAL sent the filters %q, not %q:\n%s", tc.where, sent, tc.sent, debug)
+		}
+	}
+}
+
+// sentFilters reads the filters GDAL sent for items from its debug output, refusing any datetime parameter.
+func sentFilters(t *testing.T, debug string) []string {
+	t.Helper()
+	var out []string
+	for _, line := range strings.Split(debug, "\n") {
+		_, u, ok := strings.Cut(line, "HTTP: Fetch(")
+		if !ok || !strings.Contains(u, "/items?") {
+			continue
+		}
+		_, query, _ := strings.Cut(strings.TrimSuffix(u, ")"), "?")
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			t.Fatalf("GDAL's query %q: %v", query, err)
+		}
+		if q.Has("datetime") {
+			t.Errorf("GDAL sent datetime=%s", q.Get("datetime"))
+		}
+		if q.Has("filter") {
+			out = append(out, q.Get("filter"))
+		}
+	}
+	return out
 }

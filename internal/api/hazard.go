@@ -40,6 +40,9 @@ func hazardFilter(q url.Values) (landrelease.HazardAreaFilter, error) {
 	return f, err
 }
 
+// hazardParams are the queryables the hazard areas' list reads as parameters of its own.
+var hazardParams = []string{"kind", "status", "contamination"}
+
 // withRemaining reports whether the client asked for the remaining (unreleased) polygons.
 func withRemaining(q url.Values) (bool, error) {
 	s, err := oneOf(q, "geometry", "full", "remaining")
@@ -76,6 +79,14 @@ func (s *Server) listHazardAreas(c echo.Context) error {
 	}
 	if f.Point, err = lonLat(q, "point"); err != nil {
 		return err
+	}
+	filter, err := readFilter(q, hazardQueryables, hazardParams...)
+	if err != nil {
+		return err
+	}
+	f.Where = filter.where()
+	if filter != nil && f.Status == "" && filter.names("status") {
+		f.Status = landrelease.StatusAll // the filter says which
 	}
 	if done, err := s.spatialList(c, f, rem); done {
 		return err

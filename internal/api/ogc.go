@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/landrelease/landrelease/internal/cql2"
 	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
@@ -24,7 +25,22 @@ var conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+	"http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/property-property",
 }
+
+// relQueryables is the link relation of a collection's queryables.
+const relQueryables = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
 // Media types of the OGC resources beyond JSON and GeoJSON.
 const (
@@ -37,15 +53,16 @@ type collectionInfo struct {
 	id, title, description string
 	temporal               bool // its records have field time: datetime selects their versions
 	list, item             func(s *Server) echo.HandlerFunc
+	queryables             cql2.Queryables // what its filters may name (ogc_queryables.go); nil: it takes none
 }
 
 var collections = []collectionInfo{
 	{"hazard-areas", "Hazard areas", "Suspected (SHA) and confirmed (CHA) hazardous areas; open ones unless status=closed or all", true,
-		func(s *Server) echo.HandlerFunc { return s.listHazardAreas }, func(s *Server) echo.HandlerFunc { return s.getHazardArea }},
+		func(s *Server) echo.HandlerFunc { return s.listHazardAreas }, func(s *Server) echo.HandlerFunc { return s.getHazardArea }, hazardQueryables},
 	{"land-releases", "Land releases", "Land cancelled, reduced or cleared, each a part of a hazard area", true,
-		func(s *Server) echo.HandlerFunc { return s.listLandReleases }, func(s *Server) echo.HandlerFunc { return s.getLandRelease }},
+		func(s *Server) echo.HandlerFunc { return s.listLandReleases }, func(s *Server) echo.HandlerFunc { return s.getLandRelease }, releaseQueryables},
 	{"admin-units", "Admin units", "The gazetteer: provinces (level 1) and districts (level 2); level=1 or 2 selects one level", false,
-		func(s *Server) echo.HandlerFunc { return s.adminItems }, func(s *Server) echo.HandlerFunc { return s.adminItem }},
+		func(s *Server) echo.HandlerFunc { return s.adminItems }, func(s *Server) echo.HandlerFunc { return s.adminItem }, nil},
 }
 
 type link struct {
@@ -110,7 +127,7 @@ type collectionDoc struct {
 
 func collectionJSON(c echo.Context, ci collectionInfo, crs []string) collectionDoc {
 	path := "/api/v1/collections/" + ci.id
-	return collectionDoc{ID: ci.id, Title: ci.title, Description: ci.description, ItemType: "feature",
+	doc := collectionDoc{ID: ci.id, Title: ci.title, Description: ci.description, ItemType: "feature",
 		CRS: crs, StorageCRS: crs84URI,
 		Links: []link{
 			{absolute(c, path), "self", mediaJSON, ci.title},
@@ -118,6 +135,10 @@ func collectionJSON(c echo.Context, ci collectionInfo, crs []string) collectionD
 			{absolute(c, path+"/items"), "items", mediaGeoJSON, ci.title},
 			{absolute(c, path+"/items?f=html"), "items", mediaHTML, ci.title + " as HTML"},
 		}}
+	if ci.queryables != nil {
+		doc.Links = append(doc.Links, link{absolute(c, queryablesPath(ci.id)), relQueryables, mediaJSONSchema, "what a filter may name"})
+	}
+	return doc
 }
 
 type collectionsDoc struct {

@@ -10,6 +10,9 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
+// releaseParams are the queryables the land releases' list reads as parameters of its own.
+var releaseParams = []string{"method", "hazard_area"}
+
 func (s *Server) listLandReleases(c echo.Context) error {
 	q := c.QueryParams()
 	var f landrelease.LandReleaseFilter
@@ -29,6 +32,11 @@ func (s *Server) listLandReleases(c echo.Context) error {
 	if f.Limit, f.After, err = page(q); err != nil {
 		return err
 	}
+	filter, err := readFilter(q, releaseQueryables, releaseParams...)
+	if err != nil {
+		return err
+	}
+	f.Where = filter.where()
 	rs, err := s.cfg.Releases.FindLandReleases(c.Request().Context(), f)
 	if err != nil {
 		return err

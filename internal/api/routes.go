@@ -17,6 +17,7 @@ func (s *Server) routes() {
 	s.handle(v1, p, get, "/conformance", s.conformance, reader)
 	s.handle(v1, p, get, "/collections", s.listCollections, reader)
 	s.handle(v1, p, get, "/collections/:collection", s.getCollection, reader)
+	s.handle(v1, p, get, "/collections/:collection/queryables", s.queryables, reader) // ogc_queryables.go
 	s.handle(v1, p, get, "/collections/:collection/items", s.collectionItems, reader)
 	s.handle(v1, p, get, "/collections/:collection/items/:id", s.collectionItem, reader)
 
