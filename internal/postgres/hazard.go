@@ -240,6 +240,14 @@ func currentHazardState(ctx context.Context, tx pgx.Tx, id int64) (*hazardState,
 	return &st, dbError(err, "read hazard state")
 }
 
+// staleVersion is the EPRECONDITION of a write that names version asked of a record at version current; its
+// detail gives the current version.
+func staleVersion(record, localID string, current, asked int) error {
+	return &landrelease.Error{Code: landrelease.EPRECONDITION,
+		Message: fmt.Sprintf("%s %s is at version %d, not %d: someone changed it since you read it. Reload it and try again.", record, localID, current, asked),
+		Details: []landrelease.Detail{{Field: "version", Pointer: "/properties/version", Reason: fmt.Sprintf("is %d; the current version is %d", asked, current)}}}
+}
+
 // lockHazard locks hazard localID for a write and checks ifVersion (0: no check) against its version.
 func lockHazard(ctx context.Context, tx pgx.Tx, localID string, ifVersion int) (int64, *hazardState, error) {
 	var id int64
@@ -250,8 +258,7 @@ func lockHazard(ctx context.Context, tx pgx.Tx, localID string, ifVersion int) (
 		return 0, nil, dbError(err, "lock hazard area")
 	}
 	if ifVersion != 0 && ifVersion != version {
-		return 0, nil, landrelease.Errorf(landrelease.EPRECONDITION,
-			"Hazard area %s is at version %d, not %d: someone changed it since you read it. Reload it and try again.", localID, version, ifVersion)
+		return 0, nil, staleVersion("Hazard area", localID, version, ifVersion)
 	}
 	st, err := currentHazardState(ctx, tx, id)
 	if err != nil {

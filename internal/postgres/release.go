@@ -283,8 +283,7 @@ func lockRelease(ctx context.Context, tx pgx.Tx, localID string, ifVersion int) 
 		return 0, 0, "", nil, dbError(err, "lock land release")
 	}
 	if ifVersion != version {
-		return 0, 0, "", nil, landrelease.Errorf(landrelease.EPRECONDITION,
-			"Land release %s is at version %d, not %d: someone changed it since you read it. Reload it and try again.", localID, version, ifVersion)
+		return 0, 0, "", nil, staleVersion("Land release", localID, version, ifVersion)
 	}
 	hid, st, err = lockHazard(ctx, tx, hazard, 0)
 	return rid, hid, hazard, st, err
