@@ -12,7 +12,8 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
-// The registry as OGC API - Features: Part 1 (core, GeoJSON, HTML, OpenAPI 3.0) and Part 2 (CRS by reference).
+// The registry as OGC API - Features: Part 1 (core, GeoJSON, HTML, OpenAPI 3.0), Part 2 (CRS by reference),
+// Part 3 (queryables and CQL2 filters: ogc_queryables.go, ogc_filter.go) and Part 4 (writes: ogc_write.go).
 // The landing page /api/v1, /api/v1/api (the OpenAPI document, ogc_openapi.go), /api/v1/conformance,
 // /api/v1/collections and each collection's items, which are the registry's own lists and records: an OGC
 // request is translated into the registry's (datetime into at, bbox-crs into a CRS84 bbox, limit clamped;
@@ -37,6 +38,8 @@ var conformance = []string{
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
 	"http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 	"http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
 }
 
 // relQueryables is the link relation of a collection's queryables.
