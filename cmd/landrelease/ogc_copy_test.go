@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -21,13 +20,7 @@ import (
 // collection lists (open hazard areas, known releases, the gazetteer). A bbox (-spat) copies the hazard areas the
 // registry's own bbox list answers.
 func TestOGCGDALCopy(t *testing.T) {
-	ogr2ogr, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("GDAL's ogr2ogr is not installed: make test installs it (.ci/gdal)")
-		}
-		t.Skip("GDAL's ogr2ogr is not installed")
-	}
+	ogr2ogr := needOgr2ogr(t)
 	a := start(t)
 	a.cli("demo", "load", "--hazards", "300", "--seed", "3", "--admin", "../../testdata/admin1-LA.geojson")
 	gdal := func(args ...string) []byte {

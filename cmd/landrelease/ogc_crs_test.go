@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -206,13 +205,7 @@ func TestOGCCRS(t *testing.T) {
 		t.Errorf("crs 2154: %d %v", bad.status, bad.body)
 	}
 
-	ogr2ogr, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("GDAL's ogr2ogr is not installed: make test installs it (.ci/gdal)")
-		}
-		t.Skip("GDAL's ogr2ogr is not installed")
-	}
+	ogr2ogr := needOgr2ogr(t)
 	// GDAL reads the service's answer in UTM 48N (crs) and reprojects the CRS84 layer itself (-t_srs): both are
 	// PostGIS's transform within a millimetre.
 	for name, args := range map[string][]string{

@@ -174,13 +174,7 @@ func toStrings(v any) []string {
 // gazetteer, and GDAL reads the OpenAPI document without a warning and, finding filter-lang and the items'
 // parameters in it, sends an attribute filter to the server as CQL text instead of filtering what it downloaded.
 func TestOGCGDAL(t *testing.T) {
-	ogr2ogr, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("GDAL's ogr2ogr is not installed: make test installs it (.ci/gdal)")
-		}
-		t.Skip("GDAL's ogr2ogr is not installed")
-	}
+	ogr2ogr := needOgr2ogr(t)
 	a := ogcFixture(t)
 	read := func(layer string, args ...string) (geoPage, string) {
 		t.Helper()
@@ -243,13 +237,7 @@ func TestOGCGDAL(t *testing.T) {
 // which the test derives from the whole list: GDAL 3.6 finds filter-lang cql-text in the OpenAPI document and
 // the queryables among the items' parameters, and sends its -where as a CQL text filter, dates as '2024-01-01T'.
 func TestOGCGDALFilter(t *testing.T) {
-	ogr2ogr, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("GDAL's ogr2ogr is not installed: make test installs it (.ci/gdal)")
-		}
-		t.Skip("GDAL's ogr2ogr is not installed")
-	}
+	ogr2ogr := needOgr2ogr(t)
 	a := start(t)
 	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
 	areas := []struct{ id, kind, identified string }{
@@ -348,4 +336,18 @@ func sentFilters(t *testing.T, debug string) []string {
 		}
 	}
 	return out
+}
+
+// needOgr2ogr returns the path of GDAL's ogr2ogr, failing t under CI (make test installs it) and skipping it
+// elsewhere when it is missing.
+func needOgr2ogr(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("GDAL's ogr2ogr is not installed: make test installs it (.ci/gdal)")
+		}
+		t.Skip("GDAL's ogr2ogr is not installed")
+	}
+	return path
 }

@@ -225,23 +225,30 @@ func (s *Server) ogcQuery(c echo.Context, ci collectionInfo) error {
 	return nil
 }
 
-func (s *Server) collectionItems(c echo.Context) error {
+// ogcAnswer parses what an OGC items or item request adds to the registry's own (the collection, f, crs), runs
+// the registry's handler that handler picks for the collection, and returns what it wrote.
+func (s *Server) ogcAnswer(c echo.Context, handler func(collectionInfo) func(*Server) echo.HandlerFunc) (collectionInfo, string, crsRef, *captured, error) {
 	ci, err := collectionOf(c)
 	if err != nil {
-		return err
+		return ci, "", crsRef{}, nil, err
 	}
 	f, err := format(c)
 	if err != nil {
-		return err
+		return ci, "", crsRef{}, nil, err
 	}
 	out, err := s.crsParam(c, "crs")
 	if err != nil {
-		return err
+		return ci, "", crsRef{}, nil, err
 	}
 	if err := s.ogcQuery(c, ci); err != nil {
-		return err
+		return ci, "", crsRef{}, nil, err
 	}
-	w, err := capture(c, ci.list(s))
+	w, err := capture(c, handler(ci)(s))
+	return ci, f, out, w, err
+}
+
+func (s *Server) collectionItems(c echo.Context) error {
+	ci, f, out, w, err := s.ogcAnswer(c, func(ci collectionInfo) func(*Server) echo.HandlerFunc { return ci.list })
 	if err != nil {
 		return err
 	}
@@ -269,22 +276,7 @@ func (s *Server) collectionItems(c echo.Context) error {
 }
 
 func (s *Server) collectionItem(c echo.Context) error {
-	ci, err := collectionOf(c)
-	if err != nil {
-		return err
-	}
-	f, err := format(c)
-	if err != nil {
-		return err
-	}
-	out, err := s.crsParam(c, "crs")
-	if err != nil {
-		return err
-	}
-	if err := s.ogcQuery(c, ci); err != nil {
-		return err
-	}
-	w, err := capture(c, ci.item(s))
+	ci, f, out, w, err := s.ogcAnswer(c, func(ci collectionInfo) func(*Server) echo.HandlerFunc { return ci.item })
 	if err != nil {
 		return err
 	}
