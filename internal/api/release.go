@@ -10,23 +10,28 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
-func (s *Server) listLandReleases(c echo.Context) error {
-	q := c.QueryParams()
+// releaseFilter reads the filters of land releases from a query string.
+func releaseFilter(q url.Values) (landrelease.LandReleaseFilter, error) {
 	var f landrelease.LandReleaseFilter
-	var err error
 	m, err := oneOf(q, "method", "cancelled", "reduced", "cleared")
 	if err != nil {
-		return err
+		return f, err
 	}
 	f.Method = landrelease.Method(m)
 	f.HazardArea = q.Get("hazard_area")
 	if f.BBox, err = bbox(q); err != nil {
-		return err
+		return f, err
 	}
 	if f.Temporal, err = temporal(q); err != nil {
-		return err
+		return f, err
 	}
-	if f.Limit, f.After, err = page(q); err != nil {
+	f.Limit, f.After, err = page(q)
+	return f, err
+}
+
+func (s *Server) listLandReleases(c echo.Context) error {
+	f, err := releaseFilter(c.QueryParams())
+	if err != nil {
 		return err
 	}
 	rs, err := s.cfg.Releases.FindLandReleases(c.Request().Context(), f)

@@ -88,7 +88,7 @@ func checkLayer(l landrelease.ExportLayer) error {
 // source is then nullFeature's).
 func selectSQL(d driver, l landrelease.ExportLayer, none bool) string {
 	var cols []string
-	if d.name == "KML" && l.Label != "" {
+	if d.name == "KML" && l.Label != "" && !strings.EqualFold(l.Label, "name") { // a field "name" is the KML's name
 		cols = append(cols, fmt.Sprintf(`"%s" AS "Name"`, l.Label))
 	}
 	for _, f := range l.Fields {
