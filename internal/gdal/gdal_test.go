@@ -237,3 +237,17 @@ func TestShapefileZipParts(t *testing.T) {
 		}
 	}
 }
+
+// TestZipShapefileMissingPart: a Shapefile without one of its five files is an error, and nothing is written.
+func TestZipShapefileMissingPart(t *testing.T) {
+	dir := t.TempDir()
+	for _, ext := range []string{".shp", ".shx", ".dbf", ".prj"} { // no .cpg
+		if err := os.WriteFile(filepath.Join(dir, "l"+ext), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if err := zipShapefile(&out, dir, "l"); err == nil || !strings.Contains(err.Error(), ".cpg") || out.Len() != 0 {
+		t.Errorf("zip without .cpg: %v, %d bytes written", err, out.Len())
+	}
+}

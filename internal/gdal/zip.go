@@ -14,6 +14,11 @@ var shapefileParts = []string{".shp", ".shx", ".dbf", ".prj", ".cpg"}
 // zipShapefile writes to w a zip of the Shapefile named name in dir: each of shapefileParts, which must all be
 // there.
 func zipShapefile(w io.Writer, dir, name string) error {
+	for _, ext := range shapefileParts { // all there before the first byte goes to w
+		if _, err := os.Stat(filepath.Join(dir, name+ext)); err != nil {
+			return fmt.Errorf("export: ogr2ogr wrote no %s: %w", ext, err)
+		}
+	}
 	zw := zip.NewWriter(w)
 	for _, ext := range shapefileParts {
 		if err := addFile(zw, filepath.Join(dir, name+ext)); err != nil {
