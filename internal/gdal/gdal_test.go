@@ -215,8 +215,8 @@ func TestExportErrors(t *testing.T) {
 	}
 }
 
-// TestShapefileNames: every zip entry the export writes is one of the five parts.
-func TestShapefileZipParts(t *testing.T) {
+// TestShapefileCPG: the zip's .cpg says the .dbf is UTF-8.
+func TestShapefileCPG(t *testing.T) {
 	tools(t)
 	var out bytes.Buffer
 	if err := New(Config{}).Export(context.Background(), &out, landrelease.FormatShapefile, testLayer, feed(testFeatures)); err != nil {
