@@ -2,7 +2,8 @@
 #
 #   make run    build, provision PostgreSQL/PostGIS if needed, migrate, load the
 #               demo data (if empty) and serve on $(ADDR)
-#   make test   go vet + go test against a provisioned database
+#   make test   go vet + go test against a provisioned database (the concurrency-
+#               sensitive tests with -race)
 #
 # Database: if DATABASE_URL is set in the environment it is used as is.
 # Otherwise .ci/db installs postgresql-15 + postgresql-15-postgis-3 from
@@ -32,13 +33,21 @@ BIN       := bin/landrelease
 PKG       := ./cmd/landrelease
 DB        := bash .ci/db
 GOTESTFLAGS ?=
+# make test runs the concurrency-sensitive tests with the race detector, beside the others: all of RACE_PKGS (the
+# R-tree index and its snapshots; the HTTP server's feature, map, token and session caches and its other shared
+# state), which do not run a second time without it, and the tests of RACE_RUN_PKGS that RACE_RUN matches (the
+# change feed on a busy pool and across a long transaction, two instances following one registry, revoked
+# credentials).
+RACE_PKGS     := ./internal/spatial ./internal/api
+RACE_RUN_PKGS := ./internal/postgres ./cmd/landrelease
+RACE_RUN      := Feed|Instances|Credentials|Cache
 BENCH     ?= .
 STATICCHECK_VERSION := 2025.1.1
 
 # Go sources, excluding local state and front-end dependencies.
 GOFILES_CMD := find . -type f -name '*.go' -not -path './.git/*' -not -path './.pg/*' -not -path './web/node_modules/*' -print0
 
-.PHONY: help build web chromium gdal run test long-test bench lint fmt vet db db-stop db-status clean
+.PHONY: help build web chromium gdal cc run test long-test bench lint fmt vet db db-stop db-status clean
 
 help: ## show this help
 	@echo 'usage: make <target>'
@@ -81,11 +90,22 @@ run: build gdal ## provision the database, ensure GDAL (exports), migrate and lo
 vet: ## go vet
 	$(GO) vet ./...
 
-test: vet web chromium gdal ## build the web assets, ensure chromium and GDAL, go vet + go test ./... (browser and GDAL tests included)
+cc: ## ensure a C compiler for the race detector (installs Debian's gcc when missing)
+	@bash .ci/cc >/dev/null
+
+test: vet web chromium gdal cc ## build the web assets, ensure chromium, GDAL and a C compiler, go vet + go test ./... (browser and GDAL tests included; the concurrency-sensitive ones with -race)
 	@URL="$$($(DB))"; \
 	export DATABASE_URL="$$URL"; \
-	echo '+ $(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) ./...'; \
-	$(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) ./...
+	race="$$($(GO) list $(RACE_PKGS))"; \
+	rest="$$($(GO) list ./... | grep -vxF "$$race")"; \
+	echo "+ $(GO) test -race -count=1 -timeout 14m $(GOTESTFLAGS) $(RACE_PKGS) &"; \
+	echo "+ $(GO) test -race -count=1 -timeout 14m -run '$(RACE_RUN)' $(GOTESTFLAGS) $(RACE_RUN_PKGS) &"; \
+	{ $(GO) test -race -count=1 -timeout 14m $(GOTESTFLAGS) $(RACE_PKGS) && \
+	  $(GO) test -race -count=1 -timeout 14m -run '$(RACE_RUN)' $(GOTESTFLAGS) $(RACE_RUN_PKGS); } & racing=$$!; \
+	echo '+ $(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) <./... but $(RACE_PKGS)>'; \
+	rc=0; $(GO) test -count=1 -timeout 14m $(GOTESTFLAGS) $$rest || rc=$$?; \
+	wait $$racing || rc=$$?; \
+	exit $$rc
 
 long-test: ## the long tests (10^4 features, most of them land releases, uploaded end to end), against the provisioned database
 	@URL="$$($(DB))"; \

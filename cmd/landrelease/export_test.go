@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -312,6 +313,20 @@ func TestExports(t *testing.T) {
 		}
 	}
 
+	// A CQL2 filter, and a queryable given as a parameter, select as they do in the list.
+	cql := url.Values{"filter": {"area_m2 > 100000 AND identified_on >= DATE('2020-01-01')"}, "priority": {"high"}}.Encode()
+	want = list("/api/v1/hazard-areas?limit=10000&" + cql)
+	status, _, body := download("/api/v1/exports/hazard-areas?format=geojson&" + cql)
+	exports++
+	if status != http.StatusOK {
+		t.Fatalf("export with a filter: %d %s", status, body)
+	}
+	if fc, err := orbjson.UnmarshalFeatureCollection(body); err != nil {
+		t.Fatal(err)
+	} else if g, w := localIDs(fc, "local_id"), localIDs(want, "local_id"); !slices.Equal(g, w) || len(w) == 0 || len(w) == len(hz.Features) {
+		t.Errorf("export with a CQL2 filter %v, the list %v", g, w)
+	}
+
 	for _, tc := range []struct {
 		path   string
 		status int
@@ -322,6 +337,7 @@ func TestExports(t *testing.T) {
 		{"/api/v1/exports/minefields?format=gpkg", http.StatusNotFound, "hazard-areas, land-releases or admin-units"},
 		{"/api/v1/exports/hazard-areas?format=gpkg&kind=XYZ", http.StatusBadRequest, "kind must be one of SHA, CHA"},
 		{"/api/v1/exports/hazard-areas?format=gpkg&limit=10", http.StatusBadRequest, "does not apply to exports"},
+		{"/api/v1/exports/land-releases?format=csv&filter=area_m2%20%3E", http.StatusBadRequest, "filter"},
 	} {
 		status, h, body := download(tc.path)
 		if status != tc.status || !strings.Contains(string(body), tc.want) || h.Get("Content-Disposition") != "" {
@@ -340,7 +356,7 @@ func TestExports(t *testing.T) {
 	last := entries[0].(map[string]any)
 	detail, _ := last["detail"].(map[string]any)
 	if last["actor"] != "gis" || last["entity"] != "export" || !strings.HasPrefix(last["local_id"].(string), "hazard-areas-") ||
-		detail["format"] != "gpkg" || !strings.Contains(detail["filters"].(string), "kind=CHA") {
+		detail["format"] != "geojson" || !strings.Contains(detail["filters"].(string), "priority=high") {
 		t.Errorf("the last export in the audit trail: %v", last)
 	}
 }

@@ -1,12 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestOGCAPIFeatures reads the registry as OGC API - Features clients do: landing page, conformance, collections,
@@ -78,32 +86,79 @@ func TestOGCAPIFeatures(t *testing.T) {
 		t.Errorf("unknown collection: %d %v", res.status, res.body)
 	}
 
-	ogrinfo, err := exec.LookPath("ogrinfo")
+	ogr2ogr, err := exec.LookPath("ogr2ogr")
 	if err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatal("GDAL's ogrinfo is not installed: make test installs it (.ci/gdal)")
+			t.Fatal("GDAL's ogr2ogr is not installed: make test installs it (.ci/gdal)")
 		}
-		t.Log("GDAL's ogrinfo is not installed: the OAPIF driver check is skipped (make test installs it)")
+		t.Log("GDAL's ogr2ogr is not installed: the OAPIF driver check is skipped (make test installs it)")
 		return
 	}
-	ogr := func(args ...string) (string, error) {
-		out, err := exec.Command(ogrinfo, append(args, "-ro", "-so", "OAPIF:"+a.base+"/api/v1", "hazard-areas")...).CombinedOutput()
-		return string(out), err
+	// ogr reads the collection with GDAL's OAPIF driver and returns what GDAL read, written by it as GeoJSON on
+	// its standard output (GDAL 3.6 has no ogrinfo -json; ogrinfo's summary is text meant for people).
+	ogr := func(args ...string) (gdalCollection, error) {
+		t.Helper()
+		cmd := exec.Command(ogr2ogr, append(args, "-f", "GeoJSON", "/vsistdout/", "OAPIF:"+a.base+"/api/v1", "hazard-areas")...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			return gdalCollection{}, fmt.Errorf("ogr2ogr OAPIF: %w\n%s", err, stderr.String())
+		}
+		var c gdalCollection
+		if err := json.Unmarshal(stdout.Bytes(), &c); err != nil {
+			return gdalCollection{}, fmt.Errorf("ogr2ogr OAPIF wrote no GeoJSON: %w\n%s\n%s", err, stdout.String(), stderr.String())
+		}
+		return c, nil
 	}
-	if out, err := ogr(); err != nil || !strings.Contains(out, "Feature Count: 2") || !strings.Contains(out, "local_id: String") {
-		t.Errorf("ogrinfo OAPIF: %v\n%s", err, out)
+	want := map[string]bool{"LA-XK-2024-0001": true, "LA-XK-2024-0002": true}
+	if c, err := ogr(); err != nil {
+		t.Error(err)
+	} else if got := c.localIDs(); !maps.Equal(got, want) || len(c.Features) != len(want) {
+		t.Errorf("GDAL read local ids %v from %d features, want %v", got, len(c.Features), want)
+	} else {
+		for _, f := range c.Features {
+			if f.Geometry.Type != "Polygon" && f.Geometry.Type != "MultiPolygon" {
+				t.Errorf("GDAL read %v with a %q geometry", f.Properties["local_id"], f.Geometry.Type)
+			}
+		}
 	}
 	// With reads for signed-in users only, GDAL (and QGIS, whose "API Header" authentication does the same) reads
 	// with a bearer token.
 	a.cli("setting", "set", "public_read", "false")
 	token := strings.TrimSpace(a.cli("token", "create", "--user", "gis-officer", "--role", "reporting_officer"))
-	time.Sleep(1100 * time.Millisecond) // the server reads public_read again after a second
-	if out, err := ogr(); err == nil && strings.Contains(out, "Feature Count: 2") {
-		t.Errorf("ogrinfo without a token read a registry that is not public:\n%s", out)
+	eventually(t, "the server reads public_read=false", feedWithin, func() bool {
+		return a.do("GET", items, "", nil, nil).status == http.StatusUnauthorized
+	})
+	if c, err := ogr(); err == nil {
+		t.Errorf("ogr2ogr without a token read a registry that is not public: %d features", len(c.Features))
 	}
-	if out, err := ogr("--config", "GDAL_HTTP_HEADERS", "Authorization: Bearer "+token); err != nil || !strings.Contains(out, "Feature Count: 2") {
-		t.Errorf("ogrinfo OAPIF with a token: %v\n%s", err, out)
+	if c, err := ogr("--config", "GDAL_HTTP_HEADERS", "Authorization: Bearer "+token); err != nil {
+		t.Error(err)
+	} else if got := c.localIDs(); !maps.Equal(got, want) || len(c.Features) != len(want) {
+		t.Errorf("GDAL with a token read local ids %v from %d features, want %v", got, len(c.Features), want)
 	}
+}
+
+// gdalCollection is the GeoJSON ogr2ogr writes: what GDAL read.
+type gdalCollection struct {
+	Type     string `json:"type"`
+	Features []struct {
+		Properties map[string]any `json:"properties"`
+		Geometry   struct {
+			Type string `json:"type"`
+		} `json:"geometry"`
+	} `json:"features"`
+}
+
+// localIDs returns the string local_id of each feature (a local_id GDAL read as another type is left out).
+func (c gdalCollection) localIDs() map[string]bool {
+	ids := map[string]bool{}
+	for _, f := range c.Features {
+		if id, ok := f.Properties["local_id"].(string); ok {
+			ids[id] = true
+		}
+	}
+	return ids
 }
 
 func toStrings(v any) []string {
@@ -111,6 +166,186 @@ func toStrings(v any) []string {
 	for _, x := range v.([]any) {
 		s, _ := x.(string)
 		out = append(out, s)
+	}
+	return out
+}
+
+// TestOGCGDAL reads every collection with GDAL's OAPIF driver as data: the admin-units layer holds the
+// gazetteer, and GDAL reads the OpenAPI document without a warning and, finding filter-lang and the items'
+// parameters in it, sends an attribute filter to the server as CQL text instead of filtering what it downloaded.
+func TestOGCGDAL(t *testing.T) {
+	ogr2ogr, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("GDAL's ogr2ogr is not installed: make test installs it (.ci/gdal)")
+		}
+		t.Skip("GDAL's ogr2ogr is not installed")
+	}
+	a := ogcFixture(t)
+	read := func(layer string, args ...string) (geoPage, string) {
+		t.Helper()
+		cmd := exec.Command(ogr2ogr, append(append([]string{"-f", "GeoJSON", "/vsistdout/"}, args...), "OAPIF:"+a.base+"/api/v1", layer)...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("ogr2ogr %s: %v\n%s", layer, err, stderr.String())
+		}
+		var p geoPage
+		if err := json.Unmarshal(out, &p); err != nil {
+			t.Fatalf("ogr2ogr %s: %v\n%s", layer, err, out)
+		}
+		return p, stderr.String()
+	}
+	var units int
+	conn, err := pgx.Connect(context.Background(), a.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM admin_unit`).Scan(&units); err != nil || units == 0 {
+		t.Fatalf("%d admin units: %v", units, err)
+	}
+	admin, _ := read("admin-units")
+	if len(admin.Features) != units {
+		t.Errorf("admin-units: %d features, the gazetteer has %d", len(admin.Features), units)
+	}
+	for _, f := range admin.Features {
+		code, _ := f.Properties["code"].(string)
+		if f.Properties["id"] != "1-"+code || f.Properties["level"] != float64(1) || f.Properties["name"] == "" || len(f.Geometry) == 0 {
+			t.Fatalf("admin unit %v", f.Properties)
+		}
+	}
+	if p, _ := read("hazard-areas"); len(p.Features) != 2 {
+		t.Errorf("hazard-areas: %d features", len(p.Features))
+	}
+	if p, _ := read("land-releases"); len(p.Features) != 0 {
+		t.Errorf("land-releases: %d features", len(p.Features))
+	}
+	p, debug := read("hazard-areas", "--debug", "on", "-where", "kind = 'CHA' AND status = 'open'")
+	if len(p.Features) != 2 {
+		t.Errorf("-where kind = 'CHA': %d features", len(p.Features))
+	}
+	if !strings.Contains(debug, "Fetch("+a.base+"/api/v1/api)") {
+		t.Errorf("GDAL did not read the OpenAPI document:\n%s", debug)
+	}
+	if sent := sentFilters(t, debug); !slices.Equal(sent, []string{"(kind = 'CHA') AND (status = 'open')"}) || strings.Contains(debug, "client side") {
+		t.Errorf("GDAL did not send the filter to the server (%q):\n%s", sent, debug)
+	}
+	for _, line := range strings.Split(debug, "\n") {
+		if strings.HasPrefix(line, "Warning") || strings.HasPrefix(line, "ERROR") {
+			t.Errorf("GDAL: %s", line)
+		}
+	}
+}
+
+// TestOGCGDALFilter copies hazard areas with GDAL's -where and compares each copy with the registry's answer,
+// which the test derives from the whole list: GDAL 3.6 finds filter-lang cql-text in the OpenAPI document and
+// the queryables among the items' parameters, and sends its -where as a CQL text filter, dates as '2024-01-01T'.
+func TestOGCGDALFilter(t *testing.T) {
+	ogr2ogr, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("GDAL's ogr2ogr is not installed: make test installs it (.ci/gdal)")
+		}
+		t.Skip("GDAL's ogr2ogr is not installed")
+	}
+	a := start(t)
+	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
+	areas := []struct{ id, kind, identified string }{
+		{"LA-F-1", "SHA", "2023-06-01"}, {"LA-F-2", "CHA", "2024-01-01"}, {"LA-F-3", "CHA", "2024-02-01"},
+		{"LA-F-4", "SHA", "2024-03-15"}, {"LA-F-5", "CHA", "2023-12-31"},
+	}
+	for i, h := range areas {
+		x := 103.1 + 0.01*float64(i)
+		res := a.do("POST", "/api/v1/hazard-areas", dm, nil, feat(rect(x, 19.4, x+0.005, 19.405), map[string]any{
+			"local_id": h.id, "kind": h.kind, "contamination": "cmr", "evidence": "direct", "evidence_category": "items_seen",
+			"identified_on": h.identified, "organisation": "MAG"}))
+		if res.status != http.StatusCreated {
+			t.Fatalf("create %s: %d %v", h.id, res.status, res.body)
+		}
+	}
+	// LA-F-4 is closed: a filter on status lists both open and closed areas.
+	if res := a.do("PUT", "/api/v1/hazard-areas/LA-F-4", dm, map[string]string{"If-Match": `"1"`}, feat(rect(103.13, 19.4, 103.135, 19.405), map[string]any{
+		"local_id": "LA-F-4", "kind": "SHA", "contamination": "cmr", "evidence": "direct", "evidence_category": "items_seen",
+		"identified_on": "2024-03-15", "organisation": "MAG", "status": "closed", "status_reason": "cancelled by survey",
+		"changed_on": "2024-04-01", "reason": "closed"})); res.status != http.StatusOK {
+		t.Fatalf("close LA-F-4: %d %v", res.status, res.body)
+	}
+	all := a.do("GET", "/api/v1/hazard-areas?status=all", "", nil, nil)
+	registry := func(keep func(p map[string]any) bool) []string {
+		var ids []string
+		for _, f := range all.body["features"].([]any) {
+			p := f.(map[string]any)["properties"].(map[string]any)
+			if keep(p) {
+				ids = append(ids, p["local_id"].(string))
+			}
+		}
+		return ids
+	}
+	for _, tc := range []struct {
+		where string
+		sent  string // in the filter GDAL sent
+		want  []string
+	}{
+		{"identified_on >= '2024-01-01'", "identified_on >= '2024-01-01T'",
+			registry(func(p map[string]any) bool {
+				return p["identified_on"].(string) >= "2024-01-01" && p["status"] == "open"
+			})},
+		{"identified_on = '2024-02-01'", "identified_on = '2024-02-01T'",
+			registry(func(p map[string]any) bool { return p["identified_on"] == "2024-02-01" && p["status"] == "open" })},
+		{"kind = 'CHA' AND identified_on < '2024-01-15'", "(kind = 'CHA') AND (identified_on < '2024-01-15T')",
+			registry(func(p map[string]any) bool {
+				return p["kind"] == "CHA" && p["identified_on"].(string) < "2024-01-15" && p["status"] == "open"
+			})},
+		{"status = 'closed'", "status = 'closed'",
+			registry(func(p map[string]any) bool { return p["status"] == "closed" })},
+	} {
+		cmd := exec.Command(ogr2ogr, "-f", "GeoJSON", "/vsistdout/", "--debug", "on", "-where", tc.where, "OAPIF:"+a.base+"/api/v1", "hazard-areas")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("ogr2ogr -where %q: %v\n%s", tc.where, err, stderr.String())
+		}
+		var p geoPage
+		if err := json.Unmarshal(out, &p); err != nil {
+			t.Fatalf("ogr2ogr -where %q: %v\n%s", tc.where, err, out)
+		}
+		var got []string
+		for _, f := range p.Features {
+			got = append(got, f.Properties["local_id"].(string))
+		}
+		debug := stderr.String()
+		if !slices.Equal(got, tc.want) || len(tc.want) == 0 {
+			t.Errorf("-where %q: %v, the registry %v\n%s", tc.where, got, tc.want, debug)
+		}
+		if sent := sentFilters(t, debug); !slices.Equal(sent, []string{tc.sent}) || strings.Contains(debug, "client side") {
+			t.Errorf("-where %q: GDAL sent the filters %q, not %q:\n%s", tc.where, sent, tc.sent, debug)
+		}
+	}
+}
+
+// sentFilters reads the filters GDAL sent for items from its debug output, refusing any datetime parameter.
+func sentFilters(t *testing.T, debug string) []string {
+	t.Helper()
+	var out []string
+	for _, line := range strings.Split(debug, "\n") {
+		_, u, ok := strings.Cut(line, "HTTP: Fetch(")
+		if !ok || !strings.Contains(u, "/items?") {
+			continue
+		}
+		_, query, _ := strings.Cut(strings.TrimSuffix(u, ")"), "?")
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			t.Fatalf("GDAL's query %q: %v", query, err)
+		}
+		if q.Has("datetime") {
+			t.Errorf("GDAL sent datetime=%s", q.Get("datetime"))
+		}
+		if q.Has("filter") {
+			out = append(out, q.Get("filter"))
+		}
 	}
 	return out
 }

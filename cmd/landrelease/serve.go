@@ -97,6 +97,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		ReportFormat:     report.Format,
 		Ready:            ready,
 		Spatial:          index,
+		CRS:              postgres.NewReprojector(db),
 		Uploads:          postgres.NewUploadService(db, geojson.Reader{}),
 		MaxUpload:        *maxUpload,
 		Logger:           e.log,

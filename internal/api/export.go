@@ -21,7 +21,8 @@ type ExportSources struct {
 }
 
 // ExportFeed reads the filters of an export of collection coll in format f from q with the lists' own parsers
-// (hazardFilter and geometry for hazard areas, releaseFilter for land releases, level for admin units) and
+// (hazardFilter, hazardWhere's CQL2 filter and geometry for hazard areas, releaseFilter and releaseWhere for land
+// releases, levelParam for admin units) and
 // returns the feed of its features. Paging parameters are refused: an export holds every record its filters
 // select. Errors are EBADREQUEST naming the parameter. `landrelease export` calls it with its flags.
 func ExportFeed(ctx context.Context, src ExportSources, coll landrelease.ExportCollection, f landrelease.ExportFormat, q url.Values) (func(io.Writer) error, error) {
@@ -37,6 +38,9 @@ func ExportFeed(ctx context.Context, src ExportSources, coll landrelease.ExportC
 		if err != nil {
 			return nil, err
 		}
+		if err := hazardWhere(q, &hf); err != nil {
+			return nil, err
+		}
 		if o.Remaining, err = withRemaining(q); err != nil {
 			return nil, err
 		}
@@ -46,9 +50,12 @@ func ExportFeed(ctx context.Context, src ExportSources, coll landrelease.ExportC
 		if err != nil {
 			return nil, err
 		}
+		if rf.Where, err = releaseWhere(q); err != nil {
+			return nil, err
+		}
 		return geojson.FeedLandReleases(ctx, src.Releases, rf, o), nil
 	case landrelease.ExportAdminUnits:
-		level, err := adminLevel(q)
+		level, err := levelParam(q)
 		if err != nil {
 			return nil, err
 		}

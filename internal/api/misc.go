@@ -18,8 +18,8 @@ func (s *Server) health(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// adminLevel reads level: 1 or 2, 0 when absent (every level).
-func adminLevel(q url.Values) (int, error) {
+// levelParam reads the admin units' level: 1 or 2, 0 when absent (every level).
+func levelParam(q url.Values) (int, error) {
 	l := q.Get("level")
 	if l == "" {
 		return 0, nil
@@ -32,7 +32,7 @@ func adminLevel(q url.Values) (int, error) {
 }
 
 func (s *Server) listAdminUnits(c echo.Context) error {
-	level, err := adminLevel(c.QueryParams())
+	level, err := levelParam(c.QueryParams())
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,9 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
+// releaseParams are the queryables the land releases' list reads as parameters of its own.
+var releaseParams = []string{"method", "hazard_area"}
+
 // releaseFilter reads the filters of land releases from a query string.
 func releaseFilter(q url.Values) (landrelease.LandReleaseFilter, error) {
 	var f landrelease.LandReleaseFilter
@@ -29,9 +32,19 @@ func releaseFilter(q url.Values) (landrelease.LandReleaseFilter, error) {
 	return f, err
 }
 
+// releaseWhere reads the list's filter and its queryables given as parameters (readFilter).
+func releaseWhere(q url.Values) (landrelease.Where, error) {
+	filter, err := readFilter(q, releaseQueryables, releaseParams...)
+	return filter.where(), err
+}
+
 func (s *Server) listLandReleases(c echo.Context) error {
-	f, err := releaseFilter(c.QueryParams())
+	q := c.QueryParams()
+	f, err := releaseFilter(q)
 	if err != nil {
+		return err
+	}
+	if f.Where, err = releaseWhere(q); err != nil {
 		return err
 	}
 	rs, err := s.cfg.Releases.FindLandReleases(c.Request().Context(), f)

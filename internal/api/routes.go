@@ -7,17 +7,28 @@ import "net/http"
 func (s *Server) routes() {
 	e := s.echo
 	const get, post, put, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+	const head, options, patch = http.MethodHead, http.MethodOptions, http.MethodPatch
 	root := e.Group("")
 	s.handle(root, "", get, "/healthz", s.health, open)
 
 	const p = "/api/v1"
 	v1 := e.Group(p)
-	s.handle(v1, p, get, "", s.index, reader) // the landing page of OGC API - Features (ogc.go)
+	s.handle(v1, p, get, "", s.index, reader)        // the landing page of OGC API - Features (ogc.go)
+	s.handle(v1, p, get, "/api", s.openAPIDoc, open) // the OpenAPI document (ogc_openapi.go)
 	s.handle(v1, p, get, "/conformance", s.conformance, reader)
 	s.handle(v1, p, get, "/collections", s.listCollections, reader)
 	s.handle(v1, p, get, "/collections/:collection", s.getCollection, reader)
+	s.handle(v1, p, get, "/collections/:collection/queryables", s.queryables, reader) // ogc_queryables.go
 	s.handle(v1, p, get, "/collections/:collection/items", s.collectionItems, reader)
+	s.handle(v1, p, head, "/collections/:collection/items", s.collectionItems, reader)
+	s.handle(v1, p, options, "/collections/:collection/items", s.itemsOptions, reader) // Allow for the caller (ogc_write.go)
+	s.handle(v1, p, post, "/collections/:collection/items", s.createItem, manager)     // Part 4: the registry's writes
 	s.handle(v1, p, get, "/collections/:collection/items/:id", s.collectionItem, reader)
+	s.handle(v1, p, head, "/collections/:collection/items/:id", s.collectionItem, reader)
+	s.handle(v1, p, options, "/collections/:collection/items/:id", s.itemOptions, reader)
+	s.handle(v1, p, put, "/collections/:collection/items/:id", s.replaceItem, manager)
+	s.handle(v1, p, patch, "/collections/:collection/items/:id", s.patchItem, manager)
+	s.handle(v1, p, del, "/collections/:collection/items/:id", s.deleteItem, manager)
 
 	s.handle(v1, p, post, "/session", s.signIn, open, tiny)
 	s.handle(v1, p, get, "/session", s.session, open)
@@ -62,7 +73,7 @@ func (s *Server) routes() {
 	s.handle(v1, p, get, "/audit", s.listAudit, admin) // the audit trail (audit.go)
 	s.handle(v1, p, get, "/users", s.listUsers, admin) // accounts and tokens (users.go)
 	s.handle(v1, p, post, "/users", s.createUser, admin)
-	s.handle(v1, p, http.MethodPatch, "/users/:name", s.updateUser, admin)
+	s.handle(v1, p, patch, "/users/:name", s.updateUser, admin)
 	s.handle(v1, p, get, "/tokens", s.listTokens, admin)
 	s.handle(v1, p, post, "/tokens", s.createToken, admin)
 	s.handle(v1, p, del, "/tokens/:id", s.revokeToken, admin)

@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -28,6 +29,9 @@ type Config struct {
 	Article4 landrelease.Article4Service
 	// Spatial answers point, near, bbox and intersecting queries from memory.
 	Spatial landrelease.SpatialIndex
+	// CRS transforms the OGC collections' geometries into the coordinate reference systems of OGC API - Features
+	// Part 2 beyond CRS84 and EPSG:4326 (ogc_crs.go); without it only those two are offered.
+	CRS landrelease.Reprojector
 	// ReportFormat finds a report encoder by format name (csv, json, xlsx, html).
 	ReportFormat landrelease.ReportFormat
 	// Ready reports nil when the service can answer (database reachable, indexes loaded).
@@ -74,6 +78,8 @@ type Server struct {
 	sessions    *sessionCache         // verified sessions (auth.go)
 	slots       workSlots             // heavy requests being served (limits.go)
 	table       []routeEntry          // every route with its access, as routes.go registers them
+	html        *template.Template    // the HTML view of the OGC resources (ogc_html.go)
+	openAPI     []byte                // the OpenAPI document, as JSON (ogc_openapi.go)
 }
 
 // New returns a Server with every route registered.
@@ -106,6 +112,8 @@ func New(cfg Config) *Server {
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{cfg: cfg, echo: e, signIns: newThrottle(signInLimits), features: geojson.NewFeatureCache(featureCacheBytes),
 		bodies: newBodies(), mapFeatures: geojson.NewMapCache(mapCacheBytes)}
+	s.html = htmlPages()
+	s.openAPI = openAPIDocument()
 	s.tokens = newTokenCache()
 	s.sessions = newSessionCache()
 	s.slots = make(workSlots, cfg.HeavyConcurrency)

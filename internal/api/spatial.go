@@ -61,8 +61,11 @@ func (s *Server) spatialList(c echo.Context, f landrelease.HazardAreaFilter, rem
 		return true, badParam("within_m", "needs near=LON,LAT")
 	}
 	spatial := f.Point != nil || near != nil || f.BBox != nil
-	if !spatial || src == "database" {
-		if near != nil {
+	if !spatial || src == "database" || f.Where != nil {
+		switch {
+		case near != nil && f.Where != nil:
+			return true, badParam("filter", "cannot be combined with near, which the index answers")
+		case near != nil:
 			return true, badParam("source", "database does not answer near queries")
 		}
 		return false, nil

@@ -161,6 +161,9 @@ func (l *Loader) loadHazards(ctx context.Context, units []*lr.AdminUnit, opt Loa
 		if have[h.LocalID] {
 			return nil
 		}
+		if err := ctx.Err(); err != nil { // interrupted: hand out nothing more, even to a worker waiting
+			return err
+		}
 		select {
 		case jobs <- job{h, rs, rc}:
 			nh, nr = nh+1, nr+len(rs)

@@ -37,7 +37,7 @@ type registry struct {
 	closeOnRelease bool                                // a release closes its hazard area, as a full one does
 	failDeadline   error                               // AddDeadline's error
 	failRelease    func(r *lr.LandRelease) error       // CreateLandRelease's error
-	onCreate       func(h *lr.HazardArea, n int) error // called after the nth hazard area is created
+	onCreate       func(h *lr.HazardArea, n int) error // called after the nth hazard area is created, under mu
 }
 
 type event struct {
@@ -120,10 +120,9 @@ func (r *registry) CreateHazardArea(ctx context.Context, h *lr.HazardArea) error
 	r.hazards[h.LocalID] = &c
 	r.order = append(r.order, h.LocalID)
 	r.events[h.LocalID] = append(r.events[h.LocalID], event{kind: "create", on: h.IdentifiedOn})
-	n, onCreate := len(r.order), r.onCreate
-	r.mu.Unlock()
-	if onCreate != nil {
-		return onCreate(h, n)
+	defer r.mu.Unlock()
+	if r.onCreate != nil { // under the lock: no other write slips in before it has acted (it may not call r)
+		return r.onCreate(h, len(r.order))
 	}
 	return nil
 }

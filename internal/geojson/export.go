@@ -136,14 +136,6 @@ type exportRelease struct {
 	*centroid
 }
 
-// AdminProperties are the properties of an admin unit feature (as AdminUnits writes them).
-type AdminProperties struct {
-	Level      int    `json:"level"`
-	Code       string `json:"code"`
-	Name       string `json:"name"`
-	ParentCode string `json:"parent_code"`
-}
-
 type exportAdmin struct {
 	AdminProperties
 	*centroid
@@ -180,7 +172,8 @@ func FeedLandReleases(ctx context.Context, svc landrelease.LandReleaseService, f
 	}
 }
 
-// FeedAdminUnits returns the feed of an export of the admin units of a level (0: all), with their geometries.
+// FeedAdminUnits returns the feed of an export of the admin units of a level (0: all), each as AdminUnitFeature
+// draws it.
 // The gazetteer is read whole: it holds a few hundred units.
 func FeedAdminUnits(ctx context.Context, svc landrelease.AdminUnitService, level int, o FeedOptions) func(io.Writer) error {
 	return func(w io.Writer) error {
@@ -190,9 +183,9 @@ func FeedAdminUnits(ctx context.Context, svc landrelease.AdminUnitService, level
 		}
 		cw := newCollectionWriter(w)
 		for _, u := range units {
-			if err = cw.write(Feature[exportAdmin]{Type: "Feature", ID: u.Code, Geometry: geometry(u.Geometry),
-				Properties: exportAdmin{AdminProperties{Level: u.Level, Code: u.Code, Name: u.Name, ParentCode: u.ParentCode},
-					centroidOf(u.Geometry, o.Centroid)}}); err != nil {
+			ft := AdminUnitFeature(u)
+			if err = cw.write(Feature[exportAdmin]{Type: ft.Type, ID: ft.ID, Geometry: ft.Geometry,
+				Properties: exportAdmin{ft.Properties, centroidOf(u.Geometry, o.Centroid)}}); err != nil {
 				break
 			}
 		}

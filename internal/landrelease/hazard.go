@@ -163,6 +163,8 @@ type HazardAreaFilter struct {
 	// Point selects the areas whose open (unreleased) part covers it; current state only.
 	Point    *orb.Point
 	LocalIDs []string
+	// Where is a further condition (a CQL2 filter), answered by the database only.
+	Where Where
 	Temporal
 	After int64 // ID of the last item of the previous page
 	Limit int   // default 100, at most 10000

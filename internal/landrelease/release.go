@@ -50,6 +50,8 @@ type LandReleaseFilter struct {
 	HazardArea string
 	Method     Method
 	BBox       *orb.Bound
+	// Where is a further condition (a CQL2 filter).
+	Where Where
 	Temporal
 	After int64
 	Limit int

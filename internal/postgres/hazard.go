@@ -56,7 +56,7 @@ func findHazards(ctx context.Context, q querier, f landrelease.HazardAreaFilter)
 		w, sth, e, n = &f.BBox.Min[0], &f.BBox.Min[1], &f.BBox.Max[0], &f.BBox.Max[1]
 	}
 	args := []any{f.After, ids, w, sth, e, n, nullStr(f.Kind), nullStr(status), nullStr(f.Contamination), nullStr(f.Admin), limitOf(f.Limit)}
-	sql := findCurrentHazardsSQL
+	sql, order := findCurrentHazardsSQL, currentHazardsOrderSQL
 	if f.Temporal.IsZero() {
 		var x, y *float64
 		if f.Point != nil {
@@ -67,7 +67,7 @@ func findHazards(ctx context.Context, q querier, f landrelease.HazardAreaFilter)
 		if f.Point != nil {
 			return nil, landrelease.Invalid("A point query answers the current state: leave out at and as_of.", landrelease.Detail{Field: "point", Reason: "cannot be combined with at or as_of"})
 		}
-		sql = findTemporalHazardsSQL
+		sql, order = findTemporalHazardsSQL, temporalHazardsRestSQL
 		var at *time.Time
 		if f.At != nil {
 			d := landrelease.Day(*f.At)
@@ -75,6 +75,11 @@ func findHazards(ctx context.Context, q querier, f landrelease.HazardAreaFilter)
 		}
 		args = append(args, at, f.AsOf)
 	}
+	where, args, err := andWhere(f.Where, args)
+	if err != nil {
+		return nil, err
+	}
+	sql += where + order
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, dbError(err, "find hazard areas")
@@ -235,6 +240,14 @@ func currentHazardState(ctx context.Context, tx pgx.Tx, id int64) (*hazardState,
 	return &st, dbError(err, "read hazard state")
 }
 
+// staleVersion is the EPRECONDITION of a write that names version asked of a record at version current; its
+// detail gives the current version.
+func staleVersion(record, localID string, current, asked int) error {
+	return &landrelease.Error{Code: landrelease.EPRECONDITION,
+		Message: fmt.Sprintf("%s %s is at version %d, not %d: someone changed it since you read it. Reload it and try again.", record, localID, current, asked),
+		Details: []landrelease.Detail{{Field: "version", Pointer: "/properties/version", Reason: fmt.Sprintf("is %d; the current version is %d", asked, current)}}}
+}
+
 // lockHazard locks hazard localID for a write and checks ifVersion (0: no check) against its version.
 func lockHazard(ctx context.Context, tx pgx.Tx, localID string, ifVersion int) (int64, *hazardState, error) {
 	var id int64
@@ -245,8 +258,7 @@ func lockHazard(ctx context.Context, tx pgx.Tx, localID string, ifVersion int) (
 		return 0, nil, dbError(err, "lock hazard area")
 	}
 	if ifVersion != 0 && ifVersion != version {
-		return 0, nil, landrelease.Errorf(landrelease.EPRECONDITION,
-			"Hazard area %s is at version %d, not %d: someone changed it since you read it. Reload it and try again.", localID, version, ifVersion)
+		return 0, nil, staleVersion("Hazard area", localID, version, ifVersion)
 	}
 	st, err := currentHazardState(ctx, tx, id)
 	if err != nil {

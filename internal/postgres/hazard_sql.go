@@ -8,7 +8,8 @@ const hazardColumns = `h.id, h.local_id, v.version, v.valid_from, v.recorded_at,
 
 // findCurrentHazardsSQL lists the current versions: the latest field state as known now.
 // $1 after id, $2 local ids, $3..$6 bbox, $7 kind, $8 status, $9 contamination, $10 admin code, $11 limit,
-// $12, $13 a point the remaining polygon covers.
+// $12, $13 a point the remaining polygon covers. A list's Where goes between it and currentHazardsOrderSQL
+// (andWhere), where v is the version, h the head, a1 and a2 the admin units.
 const findCurrentHazardsSQL = `
 SELECT ` + hazardColumns + `, h.remaining_area_m2, ST_AsBinary(h.remaining_geom)
 FROM hazard_area_version v
@@ -23,14 +24,17 @@ WHERE v.is_current AND NOT v.withdrawn
   AND ($8::text IS NULL OR v.status = $8)
   AND ($9::text IS NULL OR v.contamination = $9)
   AND ($10::text IS NULL OR a1.code = $10 OR a2.code = $10)
-  AND ($12::float8 IS NULL OR ST_Covers(h.remaining_geom, ST_SetSRID(ST_MakePoint($12, $13), 4326)))
+  AND ($12::float8 IS NULL OR ST_Covers(h.remaining_geom, ST_SetSRID(ST_MakePoint($12, $13), 4326)))`
+
+const currentHazardsOrderSQL = `
 ORDER BY v.hazard_id
 LIMIT $11`
 
 // findTemporalHazardsSQL lists the versions that held at field date $12 (NULL: the latest) as recorded by
 // $13 (NULL: now), with the remaining polygon computed from the releases known then. Other parameters as above.
 // It walks hazard areas in ID order and picks each one's version with an index lookup, so a page stops after
-// $11 matches instead of ranking every version.
+// $11 matches instead of ranking every version. A list's Where goes between it and temporalHazardsRestSQL
+// (andWhere), in the page's WHERE clause, with the same names as above.
 const findTemporalHazardsSQL = `
 WITH page AS (
 	SELECT v.*
@@ -55,7 +59,9 @@ WITH page AS (
 	  AND ($7::text IS NULL OR v.kind = $7)
 	  AND ($8::text IS NULL OR v.status = $8)
 	  AND ($9::text IS NULL OR v.contamination = $9)
-	  AND ($10::text IS NULL OR a1.code = $10 OR a2.code = $10)
+	  AND ($10::text IS NULL OR a1.code = $10 OR a2.code = $10)`
+
+const temporalHazardsRestSQL = `
 	ORDER BY h.id
 	LIMIT $11
 )

@@ -41,7 +41,7 @@ func (s *LandReleaseService) FindLandReleases(ctx context.Context, f landrelease
 }
 
 func findReleases(ctx context.Context, q querier, f landrelease.LandReleaseFilter, ids []string, withdrawn bool) ([]*landrelease.LandRelease, error) {
-	if len(ids) == 1 && f.Temporal.IsZero() && f.HazardArea == "" && f.Method == "" && f.BBox == nil && f.After == 0 {
+	if len(ids) == 1 && f.Temporal.IsZero() && f.HazardArea == "" && f.Method == "" && f.BBox == nil && f.After == 0 && f.Where == nil {
 		// By the unique local id: the plan stays an index lookup however many rows a transaction has added.
 		rows, err := q.Query(ctx, findKnownReleaseSQL, ids[0], withdrawn)
 		if err != nil {
@@ -59,7 +59,11 @@ func findReleases(ctx context.Context, q querier, f landrelease.LandReleaseFilte
 		d := landrelease.Day(*f.At)
 		at = &d
 	}
-	rows, err := q.Query(ctx, findReleasesSQL, f.After, ids, nullStr(f.HazardArea), nullStr(f.Method), bbox, limitOf(f.Limit), f.AsOf, at, withdrawn)
+	where, args, err := andWhere(f.Where, []any{f.After, ids, nullStr(f.HazardArea), nullStr(f.Method), bbox, limitOf(f.Limit), f.AsOf, at, withdrawn})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, findReleasesSQL+where+releasesOrderSQL, args...)
 	if err != nil {
 		return nil, dbError(err, "find land releases")
 	}
@@ -279,8 +283,7 @@ func lockRelease(ctx context.Context, tx pgx.Tx, localID string, ifVersion int) 
 		return 0, 0, "", nil, dbError(err, "lock land release")
 	}
 	if ifVersion != version {
-		return 0, 0, "", nil, landrelease.Errorf(landrelease.EPRECONDITION,
-			"Land release %s is at version %d, not %d: someone changed it since you read it. Reload it and try again.", localID, version, ifVersion)
+		return 0, 0, "", nil, staleVersion("Land release", localID, version, ifVersion)
 	}
 	hid, st, err = lockHazard(ctx, tx, hazard, 0)
 	return rid, hid, hazard, st, err

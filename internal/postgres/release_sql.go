@@ -6,6 +6,8 @@ const releaseColumns = `l.id, l.local_id, h.local_id, r.version, r.recorded_at, 
 
 // findReleasesSQL lists the releases known at $7 (NULL: now) and completed by field date $8 (NULL: any).
 // $1 after id, $2 local ids, $3 hazard local id, $4 method, $5 bbox as [w,s,e,n], $6 limit, $9 include withdrawn.
+// A list's Where goes between it and releasesOrderSQL (andWhere); r is the version, l the release's head, h
+// its hazard area's head.
 const findReleasesSQL = `
 SELECT ` + releaseColumns + `
 FROM land_release_version r
@@ -19,7 +21,9 @@ WHERE r.recorded_at <= coalesce($7::timestamptz, now())
   AND ($2::text[] IS NULL OR l.local_id = ANY($2))
   AND ($3::text IS NULL OR h.local_id = $3)
   AND ($4::text IS NULL OR r.method = $4)
-  AND ($5::float8[] IS NULL OR ST_Intersects(r.geom, ST_MakeEnvelope($5[1], $5[2], $5[3], $5[4], 4326)))
+  AND ($5::float8[] IS NULL OR ST_Intersects(r.geom, ST_MakeEnvelope($5[1], $5[2], $5[3], $5[4], 4326)))`
+
+const releasesOrderSQL = `
 ORDER BY r.release_id
 LIMIT $6`
 

@@ -12,6 +12,7 @@ import (
 	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
+	"github.com/landrelease/landrelease/internal/postgres/pgtest"
 	"github.com/landrelease/landrelease/internal/spool"
 )
 
@@ -143,10 +144,10 @@ WHERE v.admin1_id IS DISTINCT FROM ref_admin_unit_for(v.geom, 1)
 		t.Fatalf("bow-tie: %v", err)
 	}
 	f := re.Report.Features[1]
-	if f.Status != landrelease.FeatureRejected || len(f.Errors) != 1 || f.Errors[0].Pointer != "/features/1/geometry" ||
-		!strings.Contains(f.Errors[0].Reason, "Self-intersection") || len(f.Errors[0].Location) != 2 {
-		t.Errorf("bow-tie report: %+v", f)
+	if f.Status != landrelease.FeatureRejected || len(f.Errors) != 1 || f.Errors[0].Pointer != "/features/1/geometry" {
+		t.Fatalf("bow-tie report: %+v", f)
 	}
+	pgtest.WantDefect(t, f.Errors[0].Reason, f.Errors[0].Location, "Self-intersection", 103.065, 19.465)
 	if re.Report.Features[0].Action != landrelease.ActionNew || re.Report.Features[2].Action != landrelease.ActionChanged {
 		t.Errorf("the other features: %+v", re.Report.Features)
 	}
