@@ -32,6 +32,7 @@ var exportFilters = []struct{ flag, param, usage string }{
 	{"method", "method", "land releases: cancelled, reduced or cleared"},
 	{"hazard-area", "hazard_area", "land releases: of this hazard area (its local ID)"},
 	{"level", "level", "admin units: 1 or 2 (default both)"},
+	{"filter", "filter", "hazard areas, land releases: a CQL2 text filter on their queryables, as the lists take (docs/API.md)"},
 }
 
 // export writes a collection as a file, as GET /api/v1/exports/COLLECTION does, and records it in the audit

@@ -367,13 +367,13 @@ func TestExportCommand(t *testing.T) {
 	a.cli("demo", "load", "--hazards", "20", "--admin", "../../testdata/admin1-LA.geojson")
 	reader := strings.TrimSpace(a.cli("token", "create", "--user", "gis", "--role", "reporting_officer"))
 	out := filepath.Join(t.TempDir(), "cha.gpkg")
-	a.cli("export", "hazard-areas", "--format", "gpkg", "--out", out, "--kind", "CHA", "--status", "all")
+	a.cli("export", "hazard-areas", "--format", "gpkg", "--out", out, "--kind", "CHA", "--status", "all", "--filter", "area_m2 > 1000")
 	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := readExport(t, landrelease.FormatGeoPackage, data)
-	req, _ := http.NewRequest("GET", a.base+"/api/v1/hazard-areas?limit=10000&kind=CHA&status=all", nil)
+	req, _ := http.NewRequest("GET", a.base+"/api/v1/hazard-areas?limit=10000&kind=CHA&status=all&filter=area_m2%20%3E%201000", nil)
 	req.Header.Set("Authorization", "Bearer "+reader)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
