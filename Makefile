@@ -67,13 +67,13 @@ web: ## build the front-end into web/dist (npm ci && npm run build; no-op withou
 chromium: ## ensure a headless Chromium for the browser tests (installs Debian's chromium when missing)
 	@bash .ci/chromium >/dev/null
 
-gdal: ## ensure GDAL's ogr2ogr for the GIS-client tests (installs Debian's gdal-bin when missing)
+gdal: ## ensure GDAL's ogr2ogr and ogrinfo for the exports and the GIS-client tests (installs Debian's gdal-bin when missing)
 	@bash .ci/gdal >/dev/null
 
 build: web ## build bin/landrelease
 	$(GO) build -o $(BIN) $(PKG)
 
-run: build ## provision the database, migrate and load demo data (as the owner), serve on ADDR (127.0.0.1:8080) as the service role
+run: build gdal ## provision the database, ensure GDAL (exports), migrate and load demo data (as the owner), serve on ADDR (127.0.0.1:8080) as the service role
 	@OWNER_URL="$$($(DB))"; \
 	if [ -z "$${DATABASE_URL:-}" ]; then SERVICE_URL="$$($(DB) service-url)"; \
 	elif [ -n "$${DATABASE_OWNER_URL:-}" ]; then OWNER_URL="$$DATABASE_OWNER_URL"; SERVICE_URL="$$DATABASE_URL"; \

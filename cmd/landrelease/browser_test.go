@@ -251,6 +251,9 @@ func TestBrowser(t *testing.T) {
 		if !regexp.MustCompile(`^#map=\d+(\.5)?/-?\d+\.\d{5}/-?\d+\.\d{5}$`).MatchString(hash) {
 			t.Errorf("address keeps the view as %q, want #map=ZOOM/LAT/LON", hash)
 		}
+		if href := eval[string](b, "map's download link", `document.querySelector("#export-link").href`); !strings.Contains(href, "/api/v1/exports/hazard-areas?status=all") {
+			t.Errorf("the map's download link is %q", href)
+		}
 		time.Sleep(300 * time.Millisecond) // let the zoom animation settle for the picture
 		b.screenshot("map.png")
 		b.noCSPViolations("map")
@@ -281,6 +284,22 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("its history", `!document.querySelector("#detail").hidden && document.querySelectorAll("#history tbody tr").length > 0`)
 		if got := eval[string](b, "detail title", `document.querySelector("#detail-title").textContent`); got != first {
 			t.Errorf("detail of %q, want %q", got, first)
+		}
+		// The download of what the filters select: the export's address follows the form and the format.
+		href := eval[string](b, "export link", `(() => {
+			document.querySelector('#filters select[name="kind"]').value = "CHA";
+			const f = document.querySelector("#export-format");
+			f.value = "kml";
+			f.dispatchEvent(new Event("change"));
+			return document.querySelector("#export-link").href;
+		})()`)
+		if u, err := url.Parse(href); err != nil || u.Path != "/api/v1/exports/hazard-areas" || u.Query().Get("format") != "kml" ||
+			u.Query().Get("kind") != "CHA" || u.Query().Get("status") != "open" {
+			t.Errorf("the registry's download link is %q", href)
+		} else if res, err := http.Get(href); err != nil || res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/vnd.google-earth.kml+xml" {
+			t.Errorf("GET %s: %v %v", href, err, res)
+		} else {
+			res.Body.Close()
 		}
 		b.screenshot("registry.png")
 		b.noCSPViolations("registry")

@@ -34,6 +34,8 @@ Commands:
   demo load       load the demo data: Lao provinces and generated hazard areas
   demo generate   write generated hazard areas and releases as GeoJSON
   report article7 export the Article 7 Form F tables (csv, json, xlsx, html)
+  export          write hazard areas, land releases or admin units as GeoPackage, Shapefile, KML, CSV,
+                  GeoJSON or FlatGeobuf (GDAL's ogr2ogr writes all but GeoJSON)
   import          validate a GeoJSON upload and submit it (--approve applies it, --dry-run only checks)
   report article4 the Article 4 progress summary: baseline, deadline, release rate, work-plan targets
   deadline add    record an Article 4 deadline (the original one or an extension)
@@ -77,6 +79,7 @@ var commands = []command{
 	{"setting set", settingSet},
 	{"report article4", reportArticle4},
 	{"import", importUpload},
+	{"export", export},
 	{"deadline add", deadlineAdd},
 	{"target set", targetSet},
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/landrelease/landrelease/internal/api"
+	"github.com/landrelease/landrelease/internal/gdal"
 	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
@@ -105,6 +106,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Settings:         postgres.NewSettingService(db),
 		Audit:            postgres.NewAuditService(db),
 		Exports:          postgres.NewAuditService(db),
+		Exporter:         gdal.New(gdal.Config{TempDir: e.getenv("LANDRELEASE_EXPORT_TMPDIR")}),
 		RequestTimeout:   *requestTimeout,
 		HeavyTimeout:     *heavyTimeout,
 		HeavyConcurrency: *heavyConcurrency,

@@ -43,6 +43,20 @@ func hazardFilter(q url.Values) (landrelease.HazardAreaFilter, error) {
 // hazardParams are the queryables the hazard areas' list reads as parameters of its own.
 var hazardParams = []string{"kind", "status", "contamination"}
 
+// hazardWhere reads the list's filter and its queryables given as parameters (readFilter) into f.Where; a filter
+// that names status selects from every status unless status is given.
+func hazardWhere(q url.Values, f *landrelease.HazardAreaFilter) error {
+	filter, err := readFilter(q, hazardQueryables, hazardParams...)
+	if err != nil {
+		return err
+	}
+	f.Where = filter.where()
+	if filter != nil && f.Status == "" && filter.names("status") {
+		f.Status = landrelease.StatusAll // the filter says which
+	}
+	return nil
+}
+
 // withRemaining reports whether the client asked for the remaining (unreleased) polygons.
 func withRemaining(q url.Values) (bool, error) {
 	s, err := oneOf(q, "geometry", "full", "remaining")
@@ -80,13 +94,8 @@ func (s *Server) listHazardAreas(c echo.Context) error {
 	if f.Point, err = lonLat(q, "point"); err != nil {
 		return err
 	}
-	filter, err := readFilter(q, hazardQueryables, hazardParams...)
-	if err != nil {
+	if err := hazardWhere(q, &f); err != nil {
 		return err
-	}
-	f.Where = filter.where()
-	if filter != nil && f.Status == "" && filter.names("status") {
-		f.Status = landrelease.StatusAll // the filter says which
 	}
 	if done, err := s.spatialList(c, f, rem); done {
 		return err

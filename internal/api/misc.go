@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -17,13 +18,23 @@ func (s *Server) health(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// levelParam reads the admin units' level: 1 or 2, 0 when absent (every level).
+func levelParam(q url.Values) (int, error) {
+	l := q.Get("level")
+	if l == "" {
+		return 0, nil
+	}
+	level, err := strconv.Atoi(l)
+	if err != nil || (level != 1 && level != 2) {
+		return 0, badParam("level", "must be 1 or 2, not %q", l)
+	}
+	return level, nil
+}
+
 func (s *Server) listAdminUnits(c echo.Context) error {
-	level := 0
-	if l := c.QueryParam("level"); l != "" {
-		var err error
-		if level, err = strconv.Atoi(l); err != nil || (level != 1 && level != 2) {
-			return badParam("level", "must be 1 or 2, not %q", l)
-		}
+	level, err := levelParam(c.QueryParams())
+	if err != nil {
+		return err
 	}
 	withGeom := true
 	switch g := c.QueryParam("geometry"); g {

@@ -13,30 +13,40 @@ import (
 // releaseParams are the queryables the land releases' list reads as parameters of its own.
 var releaseParams = []string{"method", "hazard_area"}
 
-func (s *Server) listLandReleases(c echo.Context) error {
-	q := c.QueryParams()
+// releaseFilter reads the filters of land releases from a query string.
+func releaseFilter(q url.Values) (landrelease.LandReleaseFilter, error) {
 	var f landrelease.LandReleaseFilter
-	var err error
 	m, err := oneOf(q, "method", "cancelled", "reduced", "cleared")
 	if err != nil {
-		return err
+		return f, err
 	}
 	f.Method = landrelease.Method(m)
 	f.HazardArea = q.Get("hazard_area")
 	if f.BBox, err = bbox(q); err != nil {
-		return err
+		return f, err
 	}
 	if f.Temporal, err = temporal(q); err != nil {
-		return err
+		return f, err
 	}
-	if f.Limit, f.After, err = page(q); err != nil {
-		return err
-	}
+	f.Limit, f.After, err = page(q)
+	return f, err
+}
+
+// releaseWhere reads the list's filter and its queryables given as parameters (readFilter).
+func releaseWhere(q url.Values) (landrelease.Where, error) {
 	filter, err := readFilter(q, releaseQueryables, releaseParams...)
+	return filter.where(), err
+}
+
+func (s *Server) listLandReleases(c echo.Context) error {
+	q := c.QueryParams()
+	f, err := releaseFilter(q)
 	if err != nil {
 		return err
 	}
-	f.Where = filter.where()
+	if f.Where, err = releaseWhere(q); err != nil {
+		return err
+	}
 	rs, err := s.cfg.Releases.FindLandReleases(c.Request().Context(), f)
 	if err != nil {
 		return err

@@ -52,6 +52,10 @@ func (s *Server) routes() {
 
 	s.handle(v1, p, get, "/admin-units", s.listAdminUnits, reader)
 
+	// A whole collection as a file (GeoPackage, Shapefile, KML, CSV, GeoJSON, FlatGeobuf), with the list's
+	// filters (export.go).
+	s.handle(v1, p, get, "/exports/:collection", s.export, reader, heavyWork)
+
 	s.handle(v1, p, get, "/map/hazard-areas", s.mapHazardAreas, reader) // the map: a view simplified for its zoom (mapview.go)
 	s.handle(v1, p, get, "/map/land-releases", s.mapLandReleases, reader)
 

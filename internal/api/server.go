@@ -51,6 +51,8 @@ type Config struct {
 	// Audit reads the audit trail; Exports records the exports of the record in it.
 	Audit   landrelease.AuditService
 	Exports landrelease.ExportRecorder
+	// Exporter writes the collections' exports (export.go); without it, exports answer 503.
+	Exporter landrelease.Exporter
 	// Now is the server's clock (default time.Now): today's date for reports, the timeStamp of pages.
 	Now func() time.Time
 	// RequestTimeout bounds a request's work, HeavyTimeout that of a heavy one (an upload checked or approved, a

@@ -160,3 +160,32 @@ export function uuid() {
 }
 
 export const fmtTime = (s) => (s ? String(s).slice(0, 16).replace("T", " ") : "");
+
+// EXPORT_FORMATS are the files GET /api/v1/exports/{collection} writes (docs/EXPORT.md), with their labels.
+export const EXPORT_FORMATS = [
+  ["gpkg", "GeoPackage"],
+  ["shp", "Shapefile (zip)"],
+  ["kml", "KML (Google Earth)"],
+  ["csv", "CSV (spreadsheet)"],
+  ["geojson", "GeoJSON"],
+  ["fgb", "FlatGeobuf"],
+];
+
+// exportControl is a download of the collection the filters select: a format menu and a link whose address is
+// made when it is clicked, from the query parameters query() returns then (the page's current filters). The
+// browser downloads the file with the page's session.
+export function exportControl(collection, query) {
+  const select = el("select", { name: "format", id: "export-format", "aria-label": "File format" },
+    EXPORT_FORMATS.map(([v, label]) => el("option", { value: v }, label)));
+  const link = el("a", { class: "button secondary", id: "export-link", download: true, href: "#" }, "Download");
+  const update = () => {
+    const q = new URLSearchParams(query());
+    for (const p of ["limit", "after"]) q.delete(p);
+    q.set("format", select.value);
+    link.href = `/api/v1/exports/${collection}?${q}`;
+  };
+  link.addEventListener("click", update); // runs before the browser follows the link
+  select.addEventListener("change", update);
+  update();
+  return el("div", { class: "inline export" }, el("label", { title: "The whole record the filters select, as a file" }, "File format", select), link);
+}

@@ -8,7 +8,7 @@
 import "leaflet/dist/leaflet.css";
 import "./style.css";
 import L from "leaflet";
-import { $, getJSON, el, int, tipText, km2, ha, COLOURS, METHOD_LABEL, initHeader } from "./common.js";
+import { $, getJSON, el, int, tipText, km2, ha, COLOURS, METHOD_LABEL, initHeader, exportControl } from "./common.js";
 
 initHeader();
 
@@ -168,6 +168,13 @@ function bboxParam() {
   return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(f).join(",");
 }
 
+// viewBBox is the map's view as W,S,E,N within the world's bounds, as the API takes it.
+function viewBBox() {
+  const b = map.getBounds();
+  const c = (v, lim) => Math.max(-lim, Math.min(lim, v)).toFixed(5);
+  return [c(b.getWest(), 180), c(b.getSouth(), 90), c(b.getEast(), 180), c(b.getNorth(), 90)].join(",");
+}
+
 const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 
 async function loadView() {
@@ -319,6 +326,12 @@ $("#search").addEventListener("submit", async (e) => {
 });
 
 // ---- Filters ----
+
+// The download of the hazard areas the filters select, in the whole country or only the map's view.
+const onlyView = el("input", { type: "checkbox", id: "export-view" });
+filters.after(el("section", { class: "card", id: "export" }, el("h2", {}, "Download"),
+  exportControl("hazard-areas", () => ({ status: "all", ...params(), ...(onlyView.checked ? { bbox: viewBBox() } : {}) })),
+  el("label", { class: "check" }, onlyView, " only the map's view")));
 
 filters.addEventListener("change", (e) => {
   if (e.target.name === "admin" && e.target.value) {

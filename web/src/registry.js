@@ -1,7 +1,7 @@
 // The registry page: a plain table of the hazard areas with the registry's filters, the ground at a date and the
 // register as recorded by a date; an area's history and land releases on a click. The same header as every page.
 import "./style.css";
-import { $, getJSON, el, int, initHeader } from "./common.js";
+import { $, getJSON, el, int, initHeader, exportControl } from "./common.js";
 
 initHeader();
 
@@ -67,6 +67,7 @@ $("#filters").addEventListener("submit", (e) => {
   load("/api/v1/hazard-areas?" + query().toString(), false);
 });
 $("#more").addEventListener("click", () => next && load(next, true));
+$("#filters").after(exportControl("hazard-areas", query));
 
 getJSON("/api/v1/admin-units?level=1&geometry=false")
   .then((fc) => {
