@@ -15,21 +15,9 @@ import (
 // The OGC collection admin-units: the gazetteer's provinces and districts, both levels unless level is given,
 // paged by offset (the gazetteer is small and read whole), each unit's id its level and code (1-LA01).
 
-// adminLevel reads level: 1, 2 or absent (0, both).
-func adminLevel(c echo.Context) (int, error) {
-	l := c.QueryParam("level")
-	if l == "" {
-		return 0, nil
-	}
-	if level, err := strconv.Atoi(l); err == nil && (level == 1 || level == 2) {
-		return level, nil
-	}
-	return 0, badParam("level", "must be 1 or 2, not %q", l)
-}
-
 func (s *Server) adminItems(c echo.Context) error {
 	q := c.QueryParams()
-	level, err := adminLevel(c)
+	level, err := levelParam(q)
 	if err != nil {
 		return err
 	}
