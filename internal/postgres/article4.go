@@ -126,7 +126,7 @@ func progressError(err error, what string) error {
 
 // deadlines reads the deadlines recorded by asOf, by date; nil when none.
 func (s *Article4Service) deadlines(ctx context.Context, asOf *time.Time) ([]landrelease.Deadline, error) {
-	rows, err := s.db.Pool.Query(ctx, deadlinesSQL, asOf)
+	rows, err := s.db.reader(ctx).Query(ctx, deadlinesSQL, asOf)
 	if err != nil {
 		return nil, dbError(err, "read deadlines")
 	}
@@ -143,7 +143,7 @@ func (s *Article4Service) deadlines(ctx context.Context, asOf *time.Time) ([]lan
 
 // targets reads the work-plan targets recorded by asOf: area in m2 by year.
 func (s *Article4Service) targets(ctx context.Context, asOf *time.Time) (map[int]int64, error) {
-	rows, err := s.db.Pool.Query(ctx, targetsSQL, asOf)
+	rows, err := s.db.reader(ctx).Query(ctx, targetsSQL, asOf)
 	if err != nil {
 		return nil, dbError(err, "read targets")
 	}

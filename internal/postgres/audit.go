@@ -62,7 +62,7 @@ func (s *AuditService) FindAudit(ctx context.Context, f landrelease.AuditFilter)
 	case limit > maxAuditLimit:
 		limit = maxAuditLimit
 	}
-	rows, err := s.db.Pool.Query(ctx, findAuditSQL, nullStr(f.Actor), nullStr(f.Action), nullStr(f.Entity), nullStr(f.LocalID),
+	rows, err := s.db.reader(ctx).Query(ctx, findAuditSQL, nullStr(f.Actor), nullStr(f.Action), nullStr(f.Entity), nullStr(f.LocalID),
 		f.Since, f.Until, f.Before, limit)
 	if err != nil {
 		return nil, dbError(err, "read audit trail")

@@ -19,11 +19,14 @@ import (
 	"github.com/landrelease/landrelease/migrations"
 )
 
-// DB is a connection pool to the registry's database.
+// DB is a connection pool to the registry's database, and optionally one to a streaming replica of it that
+// some reads go to (replica.go).
 type DB struct {
 	Pool *pgxpool.Pool
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
+
+	replica *replica // nil without Options.ReadURL
 }
 
 // Options tune the pool Open makes. The pool's own settings (pool_max_conns, ...) are parameters of the URL.
@@ -32,6 +35,14 @@ type Options struct {
 	// statement_timeout, in whole milliseconds): a backstop against a query gone wrong holding a connection. A
 	// statement that runs longer fails with SQLSTATE 57014. 0 leaves the server's setting (the URL may set one).
 	StatementTimeout time.Duration
+	// ReadURL, when set, names a streaming replica (a hot standby) of the database: reports, exports, histories,
+	// listing pages and the change feed read from it while its policy allows (ReadPolicy); writes, and reads of a
+	// user who wrote until the replica has replayed the write, go to the primary.
+	ReadURL string
+	// ReplicaMaxLag is the lag past which reads go to the primary (0: DefaultReplicaMaxLag).
+	ReplicaMaxLag time.Duration
+	// ReplicaCheck is how often the replica's lag is measured (0: DefaultReplicaCheck).
+	ReplicaCheck time.Duration
 }
 
 // Open connects to the database at url and checks that it answers.
@@ -43,13 +54,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	// Optional filters are written "$n IS NULL OR ...": plan each query for its actual parameters.
-	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	cfg.ConnConfig.RuntimeParams["application_name"] = "landrelease"
-	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	if opt.StatementTimeout > 0 {
-		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(opt.StatementTimeout.Milliseconds(), 1), 10)
-	}
+	configure(cfg, opt)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
@@ -58,11 +63,34 @@ func OpenWith(ctx context.Context, url string, opt Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("ping database %s@%s:%d/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	return &DB{Pool: pool, Now: time.Now}, nil
+	db := &DB{Pool: pool, Now: time.Now}
+	if opt.ReadURL != "" {
+		if err := db.openReplica(opt.ReadURL, opt); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	return db, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// configure sets the session parameters of every connection of a pool.
+func configure(cfg *pgxpool.Config, opt Options) {
+	// Optional filters are written "$n IS NULL OR ...": plan each query for its actual parameters.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	cfg.ConnConfig.RuntimeParams["application_name"] = "landrelease"
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	if opt.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(opt.StatementTimeout.Milliseconds(), 1), 10)
+	}
+}
+
+// Close closes the pools.
+func (db *DB) Close() {
+	if db.replica != nil {
+		db.replica.close()
+	}
+	db.Pool.Close()
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
@@ -147,29 +175,34 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 // made, or another request took the room a moment before (then tryAcquire gives up rather than wait for a release).
 const spareConnWait = 250 * time.Millisecond
 
-// tryAcquire returns a connection of the pool only if one can be had without waiting for another request to
+// tryAcquire returns a connection of pool only if one can be had without waiting for another request to
 // release one: an idle connection, or a new one while the pool has room for it. A caller holding a connection
 // uses it for a second one: waiting (Acquire) would deadlock once every connection is held by such callers.
 // ok is false when none is to be had: the caller does without.
-func (db *DB) tryAcquire(ctx context.Context) (conn *pgxpool.Conn, ok bool) {
-	if idle := db.Pool.AcquireAllIdle(ctx); len(idle) > 0 {
+func tryAcquire(ctx context.Context, pool *pgxpool.Pool) (conn *pgxpool.Conn, ok bool) {
+	if idle := pool.AcquireAllIdle(ctx); len(idle) > 0 {
 		for _, c := range idle[1:] {
 			c.Release()
 		}
 		return idle[0], true
 	}
-	if st := db.Pool.Stat(); st.TotalConns() >= st.MaxConns() {
+	if st := pool.Stat(); st.TotalConns() >= st.MaxConns() {
 		return nil, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, spareConnWait)
 	defer cancel()
-	conn, err := db.Pool.Acquire(ctx)
+	conn, err := pool.Acquire(ctx)
 	return conn, err == nil
 }
 
-// inTx runs fn in a transaction, committing when fn returns nil.
+// inTx runs fn in a transaction on the primary, committing when fn returns nil. After a commit, with a replica,
+// the user of ctx reads from the primary until the replica has replayed it (DB.wrote).
 func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.Pool, fn)
+	if err := pgx.BeginFunc(ctx, db.Pool, fn); err != nil {
+		return err
+	}
+	db.wrote(ctx)
+	return nil
 }
 
 // dbError turns database errors users can act on into *landrelease.Error and wraps the rest with context.

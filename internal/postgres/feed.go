@@ -20,7 +20,9 @@ import (
 // Feed streams the current state of hazard areas to an in-memory index: a full load, then every change made
 // after it, by this service, another instance or SQL typed by hand. Changes are announced on the channel
 // landrelease_changes; the feed also polls every Interval, and after a lost connection it replays from its
-// watermark, so nothing is missed.
+// watermark, so nothing is missed. With a replica (Options.ReadURL) the feed reads from it while its policy
+// allows and it has replayed what the feed saw (DB.feedPool); a standby hears no notification, so there the feed
+// polls every Interval. Otherwise it follows the primary, and returns to the replica once that has caught up.
 type Feed struct {
 	db  *DB
 	url string
@@ -41,14 +43,18 @@ const DefaultLoadConnections = 2
 // FeedApplicationName names the feed's listening connection in pg_stat_activity.
 const FeedApplicationName = "landrelease-feed"
 
-// Watermark is where the last read stood: the xmin of its snapshot (every transaction below it had finished),
-// the largest change id it saw, and the transactions in progress then. A change committed later either has a
-// larger id (its transaction wrote it after that read) or belongs to one of those transactions, so the next read
-// asks for exactly these, however long some transaction stays open.
+// Watermark is where the last read stood: the xmin and xmax of its snapshot (every transaction below xmin had
+// finished; none from xmax on had) and the transactions between them whose changes it saw. A change it did not
+// see belongs to a transaction from xmin on that is not one of those, so the next read asks for exactly these,
+// however long some transaction stays open. (Not the snapshot's list of transactions in progress: a hot standby
+// reports none.) MaxID is the largest change id seen; LSN the write-ahead log position the read had reached, at
+// least: a replica that has replayed it shows no older state.
 type Watermark struct {
-	Xmin       string
+	Xmin, Xmax string
+	Seen       []string
 	MaxID      int64
-	InProgress []string
+	LSN        LSN
+	standby    bool // read on the replica
 }
 
 // NewFeed returns a feed reading db and listening on a connection of its own to url.
@@ -57,12 +63,20 @@ func NewFeed(db *DB, url string, log *slog.Logger) *Feed {
 }
 
 const (
+	// snapshotSQL reads the watermark of the transaction's snapshot (its first statement): the LSN is read after
+	// the snapshot was taken, so it is at or past every commit the snapshot sees, on a primary or a standby.
 	snapshotSQL = `
-SELECT pg_snapshot_xmin(s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(s) x), (SELECT coalesce(max(id), 0) FROM change_log)
+SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text,
+       ARRAY(SELECT DISTINCT c.xid::text FROM change_log c WHERE c.xid >= pg_snapshot_xmin(s)),
+       (SELECT coalesce(max(id), 0) FROM change_log),
+       (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text,
+       pg_is_in_recovery()
 FROM pg_current_snapshot() s`
+	// changedSQL lists the entities changed after a watermark: $1 its xmin, $2 its xmax, $3 the transactions it
+	// saw (Watermark.Seen).
 	changedSQL = `
 SELECT DISTINCT entity_id FROM change_log
-WHERE xid >= $1::xid8 AND (id > $2 OR xid = ANY($3::xid8[]))
+WHERE xid >= $1::xid8 AND (xid >= $2::xid8 OR NOT xid = ANY($3::xid8[]))
   AND entity IN ('hazard_area', 'land_release') AND entity_id IS NOT NULL`
 	// feedLoadSettingsSQL: Load spreads its reads over connections itself (Feed.LoadConnections), so none of them
 	// asks for parallel workers besides; nor for JIT compilation, which its plain scans do not repay.
@@ -91,8 +105,8 @@ const minID, maxID = int64(math.MinInt64), int64(math.MaxInt64)
 // snapshotID matches what pg_export_snapshot returns, such as 00000003-0000001B-1.
 var snapshotID = regexp.MustCompile(`^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$`)
 
-// Load reads every current hazard area that is not withdrawn, and the watermark to follow changes from.
-// It reads over f.LoadConnections connections that share one snapshot (pg_export_snapshot), so the areas and the
+// Load reads every current hazard area that is not withdrawn, and the watermark to follow changes from: from the
+// replica when it may serve, else from the primary. It reads over f.LoadConnections connections that share one snapshot (pg_export_snapshot), so the areas and the
 // watermark are those of one instant; where the snapshot cannot be exported (a hot standby of an old
 // PostgreSQL, say) it reads over one.
 func (f *Feed) Load(ctx context.Context) ([]*landrelease.HazardArea, Watermark, error) {
@@ -113,14 +127,16 @@ func (f *Feed) load(ctx context.Context, parts int) ([]*landrelease.HazardArea, 
 	var out []*landrelease.HazardArea
 	var w Watermark
 	ro := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	err := pgx.BeginTxFunc(ctx, f.db.Pool, ro, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, snapshotSQL).Scan(&w.Xmin, &w.InProgress, &w.MaxID); err != nil {
-			return dbError(err, "feed: snapshot")
+	pool := f.db.feedPool(Watermark{})
+	err := pgx.BeginTxFunc(ctx, pool, ro, func(tx pgx.Tx) error {
+		var err error
+		if w, err = readWatermark(ctx, tx); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, feedLoadSettingsSQL); err != nil {
 			return dbError(err, "feed: settings")
 		}
-		parts = min(parts, int(f.db.Pool.Config().MaxConns))
+		parts = min(parts, int(pool.Config().MaxConns))
 		if parts <= 1 {
 			hs, err := readCurrent(ctx, tx, nil, minID, maxID)
 			out = hs
@@ -137,7 +153,7 @@ func (f *Feed) load(ctx context.Context, parts int) ([]*landrelease.HazardArea, 
 		// holds its connection while it waits for another (with a pool of one or a busy pool, it reads alone).
 		var conns []*pgxpool.Conn
 		for range parts - 1 {
-			c, ok := f.db.tryAcquire(ctx)
+			c, ok := tryAcquire(ctx, pool)
 			if !ok {
 				break
 			}
@@ -211,6 +227,18 @@ func (f *Feed) load(ctx context.Context, parts int) ([]*landrelease.HazardArea, 
 	return kept, w, nil
 }
 
+// readWatermark reads the watermark of tx's snapshot; snapshotSQL must be tx's first statement.
+func readWatermark(ctx context.Context, tx pgx.Tx) (Watermark, error) {
+	var w Watermark
+	var lsn string
+	if err := tx.QueryRow(ctx, snapshotSQL).Scan(&w.Xmin, &w.Xmax, &w.Seen, &w.MaxID, &lsn, &w.standby); err != nil {
+		return w, dbError(err, "feed: snapshot")
+	}
+	var err error
+	w.LSN, err = ParseLSN(lsn)
+	return w, err
+}
+
 // readCurrent reads currentByIDSQL.
 func readCurrent(ctx context.Context, tx pgx.Tx, ids []int64, lo, hi int64) ([]*landrelease.HazardArea, error) {
 	rows, err := tx.Query(ctx, currentByIDSQL, ids, lo, hi)
@@ -275,13 +303,20 @@ func feedScanner() pgx.RowToFunc[*landrelease.HazardArea] {
 }
 
 // Changes returns the current state of the hazard areas changed since w (withdrawn ones as removals) and the
-// next watermark. Some may be unchanged: applying them again is harmless.
+// next watermark, read from the replica when it may serve and has replayed w, else from the primary. Some may be
+// unchanged: applying them again is harmless.
 func (f *Feed) Changes(ctx context.Context, w Watermark) (upserts []*landrelease.HazardArea, removes []int64, next Watermark, err error) {
-	err = pgx.BeginTxFunc(ctx, f.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, snapshotSQL).Scan(&next.Xmin, &next.InProgress, &next.MaxID); err != nil {
-			return dbError(err, "feed: snapshot")
+	return f.changes(ctx, f.db.feedPool(w), w)
+}
+
+// changes is Changes read from pool.
+func (f *Feed) changes(ctx context.Context, pool *pgxpool.Pool, w Watermark) (upserts []*landrelease.HazardArea, removes []int64, next Watermark, err error) {
+	err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		if next, err = readWatermark(ctx, tx); err != nil {
+			return err
 		}
-		rows, _ := tx.Query(ctx, changedSQL, w.Xmin, w.MaxID, w.InProgress)
+		rows, _ := tx.Query(ctx, changedSQL, w.Xmin, w.Xmax, w.Seen)
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 		if err != nil {
 			return dbError(err, "feed: changes")
@@ -320,6 +355,9 @@ func (f *Feed) Run(ctx context.Context, w Watermark, apply func(upserts []*landr
 	for ctx.Err() == nil {
 		var err error
 		w, err = f.follow(ctx, w, apply, connected)
+		if errors.Is(err, errSwitch) {
+			continue // to the other database, at once and still connected
+		}
 		connected(false)
 		if ctx.Err() != nil {
 			break
@@ -333,7 +371,15 @@ func (f *Feed) Run(ctx context.Context, w Watermark, apply func(upserts []*landr
 	return ctx.Err()
 }
 
+// errSwitch ends follow to follow the other database: the replica has caught up, or may no longer serve.
+var errSwitch = errors.New("feed: switch between the primary and the replica")
+
+// follow follows the changes after w until an error: on the replica when it may serve and has replayed w, by
+// polling; else on the primary, woken by notifications.
 func (f *Feed) follow(ctx context.Context, w Watermark, apply func([]*landrelease.HazardArea, []int64), connected func(bool)) (Watermark, error) {
+	if pool := f.db.feedPool(w); pool != f.db.Pool {
+		return f.poll(ctx, pool, w, apply, connected)
+	}
 	cfg, err := pgx.ParseConfig(f.url)
 	if err != nil {
 		return w, fmt.Errorf("parse database url: %w", err)
@@ -348,7 +394,7 @@ func (f *Feed) follow(ctx context.Context, w Watermark, apply func([]*landreleas
 		return w, fmt.Errorf("listen: %w", err)
 	}
 	poll := func() error {
-		up, rm, next, err := f.Changes(ctx, w)
+		up, rm, next, err := f.changes(ctx, f.db.Pool, w)
 		if err != nil {
 			return err
 		}
@@ -379,6 +425,37 @@ func (f *Feed) follow(ctx context.Context, w Watermark, apply func([]*landreleas
 		}
 		if err := conn.Ping(ctx); err != nil {
 			return w, fmt.Errorf("listen connection: %w", err)
+		}
+		if f.db.feedPool(w) != f.db.Pool {
+			f.log.Info("change feed: following the replica")
+			return w, errSwitch
+		}
+	}
+}
+
+// poll follows the changes after w on the replica's pool every Interval, until an error, or until the replica
+// may no longer serve (errSwitch).
+func (f *Feed) poll(ctx context.Context, pool *pgxpool.Pool, w Watermark, apply func([]*landrelease.HazardArea, []int64), connected func(bool)) (Watermark, error) {
+	for first := true; ; first = false {
+		up, rm, next, err := f.changes(ctx, pool, w)
+		if err != nil {
+			return w, err
+		}
+		if len(up) > 0 || len(rm) > 0 {
+			apply(up, rm)
+		}
+		w = next
+		if first {
+			connected(true)
+		}
+		select {
+		case <-ctx.Done():
+			return w, ctx.Err()
+		case <-time.After(f.Interval):
+		}
+		if f.db.feedPool(w) != pool {
+			f.log.Info("change feed: following the primary")
+			return w, errSwitch
 		}
 	}
 }

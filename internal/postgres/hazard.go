@@ -32,7 +32,7 @@ func nullStr[T ~string](s T) *string {
 
 // FindHazardAreas returns a page of hazard areas; see landrelease.HazardAreaService.
 func (s *HazardAreaService) FindHazardAreas(ctx context.Context, f landrelease.HazardAreaFilter) ([]*landrelease.HazardArea, error) {
-	return findHazards(ctx, s.db.Pool, f)
+	return findHazards(ctx, s.db.reader(ctx), f)
 }
 
 type querier interface {
@@ -160,7 +160,7 @@ func findHazard(ctx context.Context, q querier, localID string, t landrelease.Te
 
 // HazardAreaHistory returns every version; see landrelease.HazardAreaService.
 func (s *HazardAreaService) HazardAreaHistory(ctx context.Context, localID string) ([]*landrelease.HazardArea, error) {
-	rows, err := s.db.Pool.Query(ctx, hazardHistorySQL, localID)
+	rows, err := s.db.reader(ctx).Query(ctx, hazardHistorySQL, localID)
 	if err != nil {
 		return nil, dbError(err, "hazard area history")
 	}

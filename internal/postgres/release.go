@@ -37,7 +37,7 @@ func scanRelease(row pgx.CollectableRow) (*landrelease.LandRelease, error) {
 
 // FindLandReleases returns a page of releases; see landrelease.LandReleaseService.
 func (s *LandReleaseService) FindLandReleases(ctx context.Context, f landrelease.LandReleaseFilter) ([]*landrelease.LandRelease, error) {
-	return findReleases(ctx, s.db.Pool, f, nil, false)
+	return findReleases(ctx, s.db.reader(ctx), f, nil, false)
 }
 
 func findReleases(ctx context.Context, q querier, f landrelease.LandReleaseFilter, ids []string, withdrawn bool) ([]*landrelease.LandRelease, error) {
@@ -85,7 +85,7 @@ func (s *LandReleaseService) FindLandRelease(ctx context.Context, localID string
 
 // LandReleaseHistory returns every version; see landrelease.LandReleaseService.
 func (s *LandReleaseService) LandReleaseHistory(ctx context.Context, localID string) ([]*landrelease.LandRelease, error) {
-	rows, err := s.db.Pool.Query(ctx, releaseHistorySQL, localID)
+	rows, err := s.db.reader(ctx).Query(ctx, releaseHistorySQL, localID)
 	if err != nil {
 		return nil, dbError(err, "land release history")
 	}

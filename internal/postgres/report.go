@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
@@ -132,7 +133,8 @@ func (s *ReportService) Article7(ctx context.Context, req landrelease.Article7Re
 		key.compare = req.CompareAsOf.UTC()
 	}
 	var out *landrelease.Article7
-	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	pool := s.db.reader(ctx)
+	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, reportJITSQL); err != nil {
 			return dbError(err, "report: settings")
 		}
@@ -163,14 +165,14 @@ func (s *ReportService) Article7(ctx context.Context, req landrelease.Article7Re
 		if err := tx.QueryRow(ctx, settingSQL, "state_name").Scan(&r.State); err != nil && err != pgx.ErrNoRows {
 			return dbError(err, "report: state name")
 		}
-		facts, err := reportFacts(ctx, s.db, tx, asOf, from.AddDate(0, 0, -1), to, req.Level)
+		facts, err := reportFacts(ctx, pool, tx, asOf, from.AddDate(0, 0, -1), to, req.Level)
 		if err != nil {
 			return err
 		}
 		landrelease.ComputeArticle7(r, facts)
 		if req.CompareAsOf != nil {
 			then := req.CompareAsOf.UTC()
-			old, err := reportFacts(ctx, s.db, tx, then, from.AddDate(0, 0, -1), to, req.Level)
+			old, err := reportFacts(ctx, pool, tx, then, from.AddDate(0, 0, -1), to, req.Level)
 			if err != nil {
 				return err
 			}
@@ -191,10 +193,10 @@ func (s *ReportService) Article7(ctx context.Context, req landrelease.Article7Re
 
 // reportFacts reads every hazard area's history over (start, end] as recorded at asOf. The releases of the period
 // are read meanwhile on a connection of its own in tx's snapshot (see readReleases).
-func reportFacts(ctx context.Context, db *DB, tx pgx.Tx, asOf, start, end time.Time, level int) ([]landrelease.HazardFacts, error) {
+func reportFacts(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, asOf, start, end time.Time, level int) ([]landrelease.HazardFacts, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	releases := readReleases(ctx, db, tx, asOf, start, end)
+	releases := readReleases(ctx, pool, tx, asOf, start, end)
 
 	index := map[int64]int{}
 	var facts []landrelease.HazardFacts
@@ -294,13 +296,13 @@ type releaseRow struct {
 }
 
 // readReleases starts reading reportReleasesSQL and returns a function that waits for its rows. Where it can, it
-// reads them on another connection of the pool, in tx's snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT),
+// reads them on another connection of pool (tx's), in tx's snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT),
 // while tx reads the versions: the releases' join with their local ids is the report's longest query. That
-// connection is taken only if it can be had at once (DB.tryAcquire): a report holding tx's connection never waits
+// connection is taken only if it can be had at once (tryAcquire): a report holding tx's connection never waits
 // for another, so that concurrent reports cannot hold every connection of the pool, each waiting for one more.
 // Otherwise (no connection free, a standby that exports no snapshot, a snapshot that cannot be imported) it
 // reads them in tx when the function is called.
-func readReleases(ctx context.Context, db *DB, tx pgx.Tx, asOf, start, end time.Time) func() ([]releaseRow, error) {
+func readReleases(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, asOf, start, end time.Time) func() ([]releaseRow, error) {
 	read := func(ctx context.Context, tx pgx.Tx) ([]releaseRow, error) {
 		rows, err := tx.Query(ctx, reportReleasesSQL, asOf, start, end)
 		if err != nil {
@@ -325,7 +327,7 @@ func readReleases(ctx context.Context, db *DB, tx pgx.Tx, asOf, start, end time.
 		return out, dbError(rows.Err(), "report: releases")
 	}
 	inTx := func() ([]releaseRow, error) { return read(ctx, tx) }
-	conn, ok := db.tryAcquire(ctx)
+	conn, ok := tryAcquire(ctx, pool)
 	if !ok {
 		return inTx
 	}

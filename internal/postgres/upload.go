@@ -160,7 +160,7 @@ func (s *UploadService) FindUploads(ctx context.Context, f landrelease.UploadFil
 	if !u.Can(reviewers...) && u.Role != landrelease.RoleReportingOfficer {
 		by = &u.Name
 	}
-	rows, err := s.db.Pool.Query(ctx, findUploadsSQL, nullStr(f.Status), by, limitOf(f.Limit))
+	rows, err := s.db.reader(ctx).Query(ctx, findUploadsSQL, nullStr(f.Status), by, limitOf(f.Limit))
 	if err != nil {
 		return nil, dbError(err, "find uploads")
 	}
