@@ -37,6 +37,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 	heavyTimeout := fs.Duration("heavy-timeout", api.DefaultHeavyTimeout, "longest work of a heavy request: an upload checked or approved, a report")
 	heavyConcurrency := fs.Int("heavy-concurrency", api.DefaultHeavyConcurrency, "heavy requests served at once; more wait 2 s, then get 503 with Retry-After")
 	secureCookies := fs.Bool("secure-cookies", false, "give the session cookie the Secure attribute, sent over HTTPS only (default: on unless --addr is a loopback address)")
+	readURL := fs.String("read-database-url", "", "a streaming replica (hot standby) of the database that reports, pages and the index read from (env DATABASE_READ_URL)")
+	maxLag := fs.Duration("replica-max-lag", postgres.DefaultReplicaMaxLag, "replica lag past which reads go to the primary")
 	var proxies prefixes
 	fs.Var(&proxies, "trusted-proxy", "a proxy's address, or its network as a `CIDR`, whose X-Forwarded-For gives the client's address for sign-in throttling\nand the audit trail; repeatable or comma-separated (default none: the connection's peer is the client)")
 	if a := e.getenv("LANDRELEASE_ADDR"); a != "" {
@@ -63,7 +65,11 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if url == "" {
 		return errors.New("DATABASE_URL is not set: run `make run`, or set it to postgres://user:password@host:port/db")
 	}
-	db, err := postgres.OpenWith(ctx, url, postgres.Options{StatementTimeout: t.statement})
+	opt, err := replicaOptions(e, postgres.Options{StatementTimeout: t.statement}, *readURL, *maxLag)
+	if err != nil {
+		return err
+	}
+	db, err := postgres.OpenWith(ctx, url, opt)
 	if err != nil {
 		return err
 	}
@@ -111,6 +117,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		HeavyTimeout:     *heavyTimeout,
 		HeavyConcurrency: *heavyConcurrency,
 		TrustedProxies:   proxies,
+		Status:           replicaHealth(db),
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -142,6 +149,43 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	e.log.Info("stopped")
 	return nil
+}
+
+// replicaOptions adds the replica of --read-database-url, or else of DATABASE_READ_URL, to opt.
+func replicaOptions(e *env, opt postgres.Options, readURL string, maxLag time.Duration) (postgres.Options, error) {
+	if readURL == "" {
+		readURL = e.getenv("DATABASE_READ_URL")
+	}
+	if maxLag <= 0 {
+		return opt, errors.New("serve: --replica-max-lag must be positive")
+	}
+	opt.ReadURL, opt.ReplicaMaxLag = readURL, maxLag
+	if readURL != "" {
+		e.log.Info("reads may go to a replica", "replica_max_lag", maxLag.String())
+	}
+	return opt, nil
+}
+
+// replicaHealth returns what /healthz tells of db's replica: nil without one.
+func replicaHealth(db *postgres.DB) func() map[string]any {
+	if !db.HasReplica() {
+		return nil
+	}
+	return func() map[string]any {
+		st, _ := db.ReplicaStatus()
+		r := map[string]any{
+			"up": st.Up, "serving": st.Serving, "lag_seconds": st.Lag.Seconds(), "bytes_behind": st.BytesBehind,
+			"replay_lsn": st.ReplayLSN.String(), "primary_lsn": st.PrimaryLSN.String(),
+			"replica_reads": st.ReplicaReads, "primary_reads": st.PrimaryReads, "pending_writes": st.PendingWrites,
+		}
+		if st.Reason != "" {
+			r["reason"] = st.Reason
+		}
+		if !st.CheckedAt.IsZero() {
+			r["checked_at"] = st.CheckedAt.UTC().Format(time.RFC3339Nano)
+		}
+		return map[string]any{"replica": r}
+	}
 }
 
 // prefixes is a flag of networks (CIDR, or single addresses), repeatable or comma-separated.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,7 +16,11 @@ func (s *Server) health(c echo.Context) error {
 	if err := s.cfg.Ready(c.Request().Context()); err != nil {
 		return &landrelease.Error{Code: landrelease.EUNAVAILABLE, Message: "Not ready: " + landrelease.ErrorMessage(err), Err: err}
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	body := map[string]any{"status": "ok"}
+	if s.cfg.Status != nil {
+		maps.Copy(body, s.cfg.Status())
+	}
+	return c.JSON(http.StatusOK, body)
 }
 
 // levelParam reads the admin units' level: 1 or 2, 0 when absent (every level).

@@ -35,7 +35,9 @@ type Config struct {
 	// ReportFormat finds a report encoder by format name (csv, json, xlsx, html).
 	ReportFormat landrelease.ReportFormat
 	// Ready reports nil when the service can answer (database reachable, indexes loaded).
-	Ready  func(ctx context.Context) error
+	Ready func(ctx context.Context) error
+	// Status, when set, returns members /healthz adds to its answer (the replica's lag, say).
+	Status func() map[string]any
 	Logger *slog.Logger
 	// MaxBody bounds a request body in bytes (default 16 MiB), except uploads.
 	MaxBody int64
