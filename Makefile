@@ -37,10 +37,10 @@ GOTESTFLAGS ?=
 # R-tree index and its snapshots; the HTTP server's feature, map, token and session caches and its other shared
 # state), which do not run a second time without it, and the tests of RACE_RUN_PKGS that RACE_RUN matches (the
 # change feed on a busy pool and across a long transaction, two instances following one registry, revoked
-# credentials).
+# credentials, reads from a streaming replica of the test cluster).
 RACE_PKGS     := ./internal/spatial ./internal/api
 RACE_RUN_PKGS := ./internal/postgres ./cmd/landrelease
-RACE_RUN      := Feed|Instances|Credentials|Cache
+RACE_RUN      := Feed|Instances|Credentials|Cache|Replica
 BENCH     ?= .
 STATICCHECK_VERSION := 2025.1.1
 

@@ -54,7 +54,8 @@ type Watermark struct {
 	Seen       []string
 	MaxID      int64
 	LSN        LSN
-	standby    bool // read on the replica
+	// Standby: the read was made on a hot standby (the replica).
+	Standby bool
 }
 
 // NewFeed returns a feed reading db and listening on a connection of its own to url.
@@ -69,7 +70,7 @@ const (
 SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text,
        ARRAY(SELECT DISTINCT c.xid::text FROM change_log c WHERE c.xid >= pg_snapshot_xmin(s)),
        (SELECT coalesce(max(id), 0) FROM change_log),
-       (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text,
+       (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text,
        pg_is_in_recovery()
 FROM pg_current_snapshot() s`
 	// changedSQL lists the entities changed after a watermark: $1 its xmin, $2 its xmax, $3 the transactions it
@@ -231,7 +232,7 @@ func (f *Feed) load(ctx context.Context, parts int) ([]*landrelease.HazardArea, 
 func readWatermark(ctx context.Context, tx pgx.Tx) (Watermark, error) {
 	var w Watermark
 	var lsn string
-	if err := tx.QueryRow(ctx, snapshotSQL).Scan(&w.Xmin, &w.Xmax, &w.Seen, &w.MaxID, &lsn, &w.standby); err != nil {
+	if err := tx.QueryRow(ctx, snapshotSQL).Scan(&w.Xmin, &w.Xmax, &w.Seen, &w.MaxID, &lsn, &w.Standby); err != nil {
 		return w, dbError(err, "feed: snapshot")
 	}
 	var err error

@@ -37,7 +37,7 @@ const maxLagSamples = 1024
 //   - while the replica is down, is not a standby, or has not been checked for Stale;
 //   - while the replica's lag exceeds MaxLag;
 //   - for a client whose last write the replica has not replayed yet (read-your-writes): its commit position on
-//     the primary (pg_current_wal_lsn() after the commit) is past the replica's last replay position
+//     the primary (pg_current_wal_insert_lsn() after the commit) is past the replica's last replay position
 //     (pg_last_wal_replay_lsn()).
 //
 // The lag is measured in time from positions, never from the replica's clock: the primary's position is sampled

@@ -23,8 +23,9 @@ const DefaultReplicaCheck = 500 * time.Millisecond
 const ReplicaApplicationName = "landrelease-read"
 
 const (
-	// primaryLSNSQL reads the primary's current write position: after a commit, at or past the commit's record.
-	primaryLSNSQL = `SELECT pg_current_wal_lsn()::text`
+	// primaryLSNSQL reads the primary's current insert position: after a commit, at or past the commit's record, even
+	// when the record is not yet written out (synchronous_commit off), which pg_current_wal_lsn() does not promise.
+	primaryLSNSQL = `SELECT pg_current_wal_insert_lsn()::text`
 	// replicaStateSQL reads whether the server is a standby and how far it has replayed ('' when it is not one).
 	replicaStateSQL = `SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '')`
 )
@@ -135,7 +136,7 @@ func (db *DB) feedPool(w Watermark) *pgxpool.Pool {
 		return db.Pool
 	}
 	lsn := w.LSN
-	if w.standby {
+	if w.Standby {
 		lsn = 0 // the replica's replay only moves forward
 	}
 	if db.replica.policy.Reached(lsn, time.Now()) {
