@@ -124,10 +124,10 @@ func TestReadReplica(t *testing.T) {
 	if res.status != http.StatusCreated {
 		t.Fatalf("release: %d %v", res.status, res.body)
 	}
-	// The manager's writes replayed, the replica serves everyone.
+	// The manager's writes replayed, the replica serves everyone, and the index follows it.
 	eventually(t, "the replica serves", feedWithin, func() bool {
 		h := r.replicaHealth()
-		return h["serving"] == true && h["pending_writes"] == float64(0)
+		return h["serving"] == true && h["pending_writes"] == float64(0) && h["feed_on_replica"] == true
 	})
 
 	// Reports, pages and histories come from the replica, and equal the primary's.
@@ -153,7 +153,6 @@ func TestReadReplica(t *testing.T) {
 		postgres.ReplicaApplicationName).Scan(&conns); err != nil || conns == 0 {
 		t.Errorf("the replica has %d connections of the service (%v)", conns, err)
 	}
-	// Not the watchers of the replica alone: the index loads from it too, and follows it.
 	point := fmt.Sprintf("/api/v1/hazard-areas?point=%f,%f", 104.1205, 17.401)
 	if n := r.count(point); n != 1 {
 		t.Errorf("point query over RP-3: %v areas, want 1", n)
@@ -200,7 +199,7 @@ func TestReadReplica(t *testing.T) {
 		t.Errorf("the index answered the write after %s, more than the bound %s", took, bound)
 	}
 	h := r.replicaHealth()
-	if h["serving"] != false || !strings.Contains(fmt.Sprint(h["reason"]), "lags") || h["lag_seconds"].(float64) < maxLag.Seconds() {
+	if h["serving"] != false || !strings.Contains(fmt.Sprint(h["reason"]), "lags") || h["lag_seconds"].(float64) < maxLag.Seconds() || h["feed_on_replica"] != false {
 		t.Errorf("/healthz of a lagging replica: %v", h)
 	}
 
@@ -209,7 +208,10 @@ func TestReadReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	resumed = true
-	eventually(t, "the replica serves again", feedWithin, func() bool { return r.replicaHealth()["serving"] == true })
+	eventually(t, "the replica serves again, to the index too", feedWithin, func() bool {
+		h := r.replicaHealth()
+		return h["serving"] == true && h["feed_on_replica"] == true
+	})
 	before = r.replicaHealth()["replica_reads"].(float64)
 	for _, path := range []string{"/api/v1/hazard-areas/RP-4/history", "/api/v1/hazard-areas?limit=50"} {
 		if d := same(t, r, p, path); d != "" {

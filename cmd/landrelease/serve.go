@@ -177,6 +177,7 @@ func replicaHealth(db *postgres.DB) func() map[string]any {
 			"up": st.Up, "serving": st.Serving, "lag_seconds": st.Lag.Seconds(), "bytes_behind": st.BytesBehind,
 			"replay_lsn": st.ReplayLSN.String(), "primary_lsn": st.PrimaryLSN.String(),
 			"replica_reads": st.ReplicaReads, "primary_reads": st.PrimaryReads, "pending_writes": st.PendingWrites,
+			"feed_on_replica": st.FeedOnReplica,
 		}
 		if st.Reason != "" {
 			r["reason"] = st.Reason

@@ -378,8 +378,10 @@ var errSwitch = errors.New("feed: switch between the primary and the replica")
 // follow follows the changes after w until an error: on the replica when it may serve and has replayed w, by
 // polling; else on the primary, woken by notifications.
 func (f *Feed) follow(ctx context.Context, w Watermark, apply func([]*landrelease.HazardArea, []int64), connected func(bool)) (Watermark, error) {
-	if pool := f.db.feedPool(w); pool != f.db.Pool {
-		return f.poll(ctx, pool, w, apply, connected)
+	if f.db.feedOnReplica(ctx, w, 0) {
+		f.db.replica.feeding.Store(true)
+		defer f.db.replica.feeding.Store(false)
+		return f.poll(ctx, f.db.replica.pool, w, apply, connected)
 	}
 	cfg, err := pgx.ParseConfig(f.url)
 	if err != nil {
@@ -427,7 +429,7 @@ func (f *Feed) follow(ctx context.Context, w Watermark, apply func([]*landreleas
 		if err := conn.Ping(ctx); err != nil {
 			return w, fmt.Errorf("listen connection: %w", err)
 		}
-		if f.db.feedPool(w) != f.db.Pool {
+		if f.db.feedOnReplica(ctx, w, f.Interval) {
 			f.log.Info("change feed: following the replica")
 			return w, errSwitch
 		}
@@ -454,7 +456,7 @@ func (f *Feed) poll(ctx context.Context, pool *pgxpool.Pool, w Watermark, apply 
 			return w, ctx.Err()
 		case <-time.After(f.Interval):
 		}
-		if f.db.feedPool(w) != pool {
+		if !f.db.feedOnReplica(ctx, w, 0) {
 			f.log.Info("change feed: following the primary")
 			return w, errSwitch
 		}

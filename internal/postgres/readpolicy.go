@@ -92,6 +92,8 @@ type ReplicaStatus struct {
 	ReplicaReads, PrimaryReads int64
 	// PendingWrites is how many clients read from the primary until the replica replays their last write.
 	PendingWrites int
+	// FeedOnReplica: the change feed of the spatial index follows the replica (DB.ReplicaStatus sets it).
+	FeedOnReplica bool
 }
 
 // Observe records a successful check that began at sampled: the primary's position then (read first) and the

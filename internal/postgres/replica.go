@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,7 +29,12 @@ const (
 	primaryLSNSQL = `SELECT pg_current_wal_insert_lsn()::text`
 	// replicaStateSQL reads whether the server is a standby and how far it has replayed ('' when it is not one).
 	replicaStateSQL = `SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '')`
+	// replayLSNSQL reads how far the replica has replayed ('' when it is not a standby).
+	replayLSNSQL = `SELECT coalesce(pg_last_wal_replay_lsn()::text, '')`
 )
+
+// caughtUpPoll is how often feedOnReplica asks the replica how far it has replayed while it waits.
+const caughtUpPoll = 50 * time.Millisecond
 
 // replica is a hot standby some reads go to, as its policy decides; a goroutine checks it every interval.
 type replica struct {
@@ -37,6 +43,8 @@ type replica struct {
 	interval time.Duration
 	stop     context.CancelFunc
 	done     sync.WaitGroup
+	// feeding: a change feed follows the replica (rather than the primary).
+	feeding atomic.Bool
 }
 
 // openReplica makes the pool to the replica at url and starts checking it. It does not wait for the replica:
@@ -145,6 +153,37 @@ func (db *DB) feedPool(w Watermark) *pgxpool.Pool {
 	return db.Pool
 }
 
+// feedOnReplica reports whether the change feed, having read w, reads from the replica next: the replica may
+// serve, and w was read there or the replica has replayed w's position (so that the feed never steps back in
+// time). For a w read on the primary it asks the replica its position, for up to wait while it falls short: the
+// primary moves on between its checks, which alone would seldom show a busy primary's latest position reached.
+func (db *DB) feedOnReplica(ctx context.Context, w Watermark, wait time.Duration) bool {
+	if db.replica == nil || !db.replica.policy.Reached(0, time.Now()) {
+		return false
+	}
+	if w.Standby {
+		return true
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		var s string
+		if err := db.replica.pool.QueryRow(ctx, replayLSNSQL).Scan(&s); err != nil {
+			return false
+		}
+		if replay, err := ParseLSN(s); err == nil && replay >= w.LSN {
+			return true
+		}
+		if time.Now().Add(caughtUpPoll).After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(caughtUpPoll):
+		}
+	}
+}
+
 // wrote records, after a commit on the primary, the write of ctx's user for read-your-writes: until the replica
 // replays the primary's position now, the user's reads go to the primary. Without a replica or a user it does
 // nothing.
@@ -173,7 +212,9 @@ func (db *DB) ReplicaStatus() (st ReplicaStatus, ok bool) {
 	if db.replica == nil {
 		return ReplicaStatus{}, false
 	}
-	return db.replica.policy.Status(time.Now()), true
+	st = db.replica.policy.Status(time.Now())
+	st.FeedOnReplica = db.replica.feeding.Load()
+	return st, true
 }
 
 // close stops checking the replica and closes its pool.
