@@ -50,18 +50,18 @@ type ReadPolicy struct {
 	// Stale is how old the last successful check may be before the replica counts as down.
 	Stale time.Duration
 
-	mu       sync.Mutex
-	checked  bool      // a check succeeded once
-	up       bool      // the last check succeeded
-	reason   string    // why the replica is not used, when !up
-	at       time.Time // of the last successful check
-	replay   LSN
-	primary  LSN
-	lag      time.Duration
-	samples  []lsnSample         // the primary's positions, oldest first
-	writes   map[int64]writeMark // clients' writes not replayed yet
-	replicas int64               // reads sent to the replica
-	primarys int64               // reads sent to the primary
+	mu           sync.Mutex
+	checked      bool      // a check succeeded once
+	up           bool      // the last check succeeded
+	reason       string    // why the replica is not used, when !up
+	at           time.Time // of the last successful check
+	replay       LSN
+	primary      LSN
+	lag          time.Duration
+	samples      []lsnSample         // the primary's positions, oldest first
+	writes       map[int64]writeMark // clients' writes not replayed yet
+	replicaReads int64               // reads sent to the replica
+	primaryReads int64               // reads sent to the primary
 }
 
 type lsnSample struct {
@@ -177,9 +177,9 @@ func (p *ReadPolicy) UseReplica(client int64, now time.Time) bool {
 		}
 	}
 	if ok {
-		p.replicas++
+		p.replicaReads++
 	} else {
-		p.primarys++
+		p.primaryReads++
 	}
 	return ok
 }
@@ -214,7 +214,7 @@ func (p *ReadPolicy) Status(now time.Time) ReplicaStatus {
 	why := p.serving(now)
 	st := ReplicaStatus{
 		Up: p.up, Serving: why == "", Reason: why, Lag: p.lag, ReplayLSN: p.replay, PrimaryLSN: p.primary,
-		ReplicaReads: p.replicas, PrimaryReads: p.primarys, PendingWrites: len(p.writes),
+		ReplicaReads: p.replicaReads, PrimaryReads: p.primaryReads, PendingWrites: len(p.writes),
 	}
 	if p.checked {
 		st.CheckedAt = p.at
