@@ -22,7 +22,7 @@ const (
 	DefaultHeavyTimeout = 15 * time.Minute
 	// heavyWait is how long a heavy request waits for a slot before the server answers 503.
 	heavyWait = 2 * time.Second
-	// retryAfterSeconds is the Retry-After of a 503 for want of a slot.
+	// retryAfterSeconds is the Retry-After of a 503: for want of a slot, and of every other 503 (handleError).
 	retryAfterSeconds = 10
 )
 

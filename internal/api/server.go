@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -200,6 +201,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var re *landrelease.ReportError
 	if errors.As(err, &re) {
 		body.Report = re.Report
+	}
+	if status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") == "" {
+		// Every 503 says when to come back: the slots of heavy work, a deadline, a database that cannot write.
+		c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)

@@ -195,10 +195,19 @@ func tryAcquire(ctx context.Context, pool *pgxpool.Pool) (conn *pgxpool.Conn, ok
 	return conn, err == nil
 }
 
-// inTx runs fn in a transaction on the primary, committing when fn returns nil. After a commit, with a replica,
-// the user of ctx reads from the primary until the replica has replayed it (DB.wrote).
+// inTx runs fn in a transaction on the primary, committing when fn returns nil. A database that cannot take the
+// transaction (read-only, full, unreachable: unavailable) fails it with EUNAVAILABLE, its begin and commit
+// included. After a commit, with a replica, the user of ctx reads from the primary until the replica has replayed
+// it (DB.wrote).
 func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	if err := pgx.BeginFunc(ctx, db.Pool, fn); err != nil {
+	err := pgx.BeginFunc(ctx, db.Pool, fn)
+	if le := (*landrelease.Error)(nil); errors.As(err, &le) {
+		return err
+	}
+	if u := unavailable(err); u != nil {
+		return u
+	}
+	if err != nil {
 		return err
 	}
 	db.wrote(ctx)
@@ -213,6 +222,9 @@ func dbError(err error, context string) error {
 	var le *landrelease.Error
 	if errors.As(err, &le) {
 		return err
+	}
+	if u := unavailable(err); u != nil {
+		return u
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
