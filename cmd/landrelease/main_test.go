@@ -38,6 +38,8 @@ type app struct {
 	dbURL  string
 	base   string
 	getenv func(string) string
+	// stop cancels serve's context, as SIGTERM does (the cleanup still waits for serve to return).
+	stop func()
 }
 
 // start runs `landrelease serve` in process against a database of its own, with public reads on (as the demo
@@ -75,7 +77,8 @@ func startOn(t *testing.T, dbURL string, extra ...string) *app {
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", addr}, extra...), getenv, &stdout, &stderr)
+		// No drain delay unless a test asks for one (extra comes after and wins): stopping takes no time.
+		done <- run(ctx, append([]string{"serve", "--addr", addr, "--drain-delay", "0"}, extra...), getenv, &stdout, &stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -88,7 +91,7 @@ func startOn(t *testing.T, dbURL string, extra ...string) *app {
 			t.Error("serve did not stop")
 		}
 	})
-	a := &app{t: t, dbURL: dbURL, base: "http://" + addr, getenv: getenv}
+	a := &app{t: t, dbURL: dbURL, base: "http://" + addr, getenv: getenv, stop: cancel}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		res, err := http.Get(a.base + "/healthz")

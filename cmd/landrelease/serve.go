@@ -16,6 +16,7 @@ import (
 	"github.com/landrelease/landrelease/internal/gdal"
 	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/metrics"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/report"
 	"github.com/landrelease/landrelease/internal/spatial"
@@ -23,7 +24,7 @@ import (
 )
 
 func serve(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "serve", "serve [--addr HOST:PORT] [--secure-cookies] [--trusted-proxy CIDR]... [timeouts]")
+	fs := flags(e, "serve", "serve [--addr HOST:PORT] [--metrics-addr HOST:PORT] [--secure-cookies] [--trusted-proxy CIDR]... [timeouts]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (env LANDRELEASE_ADDR)")
 	maxBody := fs.Int64("max-body", 16<<20, "largest request body in bytes, uploads aside")
 	maxUpload := fs.Int64("max-upload", 256<<20, "largest upload in bytes")
@@ -39,10 +40,17 @@ func serve(ctx context.Context, e *env, args []string) error {
 	secureCookies := fs.Bool("secure-cookies", false, "give the session cookie the Secure attribute, sent over HTTPS only (default: on unless --addr is a loopback address)")
 	readURL := fs.String("read-database-url", "", "a streaming replica (hot standby) of the database that reports, pages and the index read from (env DATABASE_READ_URL)")
 	maxLag := fs.Duration("replica-max-lag", postgres.DefaultReplicaMaxLag, "replica lag past which reads go to the primary")
+	metricsAddr := fs.String("metrics-addr", "", "address of a second listener serving /metrics to Prometheus, without credentials: keep it\non loopback or a private network (env LANDRELEASE_METRICS_ADDR; default none)")
+	stop := defaultStop
+	fs.DurationVar(&stop.drainDelay, "drain-delay", stop.drainDelay, "on SIGTERM, how long /healthz says draining while requests are still served, before the listener closes")
+	fs.DurationVar(&stop.timeout, "shutdown-timeout", stop.timeout, "on SIGTERM, how long requests in flight may take to finish once the listener closed; then they are cut")
 	var proxies prefixes
 	fs.Var(&proxies, "trusted-proxy", "a proxy's address, or its network as a `CIDR`, whose X-Forwarded-For gives the client's address for sign-in throttling\nand the audit trail; repeatable or comma-separated (default none: the connection's peer is the client)")
 	if a := e.getenv("LANDRELEASE_ADDR"); a != "" {
 		*addr = a
+	}
+	if a := e.getenv("LANDRELEASE_METRICS_ADDR"); a != "" {
+		*metricsAddr = a
 	}
 	if v := e.getenv("LANDRELEASE_STATEMENT_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -56,7 +64,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	secureSet := false
 	fs.Visit(func(f *flag.Flag) { secureSet = secureSet || f.Name == "secure-cookies" })
-	for _, d := range []time.Duration{t.readHeader, t.read, t.write, t.idle, t.statement} {
+	for _, d := range []time.Duration{t.readHeader, t.read, t.write, t.idle, t.statement, stop.drainDelay, stop.timeout} {
 		if d < 0 {
 			return errors.New("serve: a timeout is negative")
 		}
@@ -79,7 +87,12 @@ func serve(ctx context.Context, e *env, args []string) error {
 	}
 	index := spatial.NewService()
 	var following atomic.Bool
-	go followChanges(ctx, e, postgres.NewFeed(db, e.getenv("DATABASE_URL"), e.log), index, &following)
+	// The feed outlives the signal: the index stays current while requests in flight finish (shutdown).
+	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
+	feedDone := make(chan struct{})
+	defer func() { stopFeed(); <-feedDone }() // before the pool closes
+	feed := postgres.NewFeed(db, e.getenv("DATABASE_URL"), e.log)
+	go func() { defer close(feedDone); followChanges(feedCtx, e, feed, index, &following) }()
 	ready := func(ctx context.Context) error {
 		if err := db.Ping(ctx); err != nil {
 			return landrelease.Errorf(landrelease.EUNAVAILABLE, "the database does not answer")
@@ -93,6 +106,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	reports := postgres.NewReportService(db)
+	m := metrics.New()
 	srv := api.New(api.Config{
 		Hazards:          postgres.NewHazardAreaService(db),
 		Releases:         postgres.NewLandReleaseService(db),
@@ -104,7 +118,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Ready:            ready,
 		Spatial:          index,
 		CRS:              postgres.NewReprojector(db),
-		Uploads:          postgres.NewUploadService(db, geojson.Reader{}),
+		Uploads:          m.Uploads(postgres.NewUploadService(db, geojson.Reader{})),
 		MaxUpload:        *maxUpload,
 		Logger:           e.log,
 		MaxBody:          *maxBody,
@@ -118,7 +132,9 @@ func serve(ctx context.Context, e *env, args []string) error {
 		HeavyConcurrency: *heavyConcurrency,
 		TrustedProxies:   proxies,
 		Status:           replicaHealth(db),
+		Metrics:          m,
 	})
+	observe(m, db, index, feed, srv)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -130,7 +146,19 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if *secureCookies {
 		h = api.SecureCookies(srv)
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle}
+	// Requests run in a context of their own, cut only when a shutdown runs out of time.
+	requests, cutRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutRequests()
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle,
+		BaseContext: func(net.Listener) context.Context { return requests }}
+	if *metricsAddr != "" {
+		stopMetrics, err := serveMetrics(e, *metricsAddr, m)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopMetrics() // after the shutdown: Prometheus sees the drain
+	}
 	fmt.Fprintf(e.stdout, "landrelease serving on http://%s\n", ln.Addr())
 	e.log.Info("serving", "addr", ln.Addr().String(), "secure_cookies", *secureCookies,
 		"read_header_timeout", t.readHeader.String(), "read_timeout", t.read.String(), "write_timeout", t.write.String(),
@@ -142,9 +170,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := stop.run(e, srv, hs, cutRequests); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	e.log.Info("stopped")

@@ -131,6 +131,9 @@ func (s *Server) limit(r routeEntry) echo.MiddlewareFunc {
 			if r.weight == heavy {
 				release, err := s.slots.take(req.Context())
 				if err != nil {
+					if landrelease.ErrorCode(err) == landrelease.EUNAVAILABLE {
+						s.cfg.Metrics.Refused(RefusedBusy)
+					}
 					c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 					return err
 				}
@@ -140,9 +143,16 @@ func (s *Server) limit(r routeEntry) echo.MiddlewareFunc {
 			defer cancel()
 			c.SetRequest(req.WithContext(ctx))
 			err := next(c)
-			if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && landrelease.ErrorCode(err) == landrelease.EINTERNAL {
+			if err == nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return err
+			}
+			switch landrelease.ErrorCode(err) {
+			case landrelease.EINTERNAL:
+				s.cfg.Metrics.Refused(RefusedDeadline)
 				return &landrelease.Error{Code: landrelease.EUNAVAILABLE, Err: err,
 					Message: fmt.Sprintf("The request took longer than its limit of %s and was stopped; nothing it had begun to write was kept.", timeout)}
+			case landrelease.EUNAVAILABLE: // a statement cancelled at the deadline (57014)
+				s.cfg.Metrics.Refused(RefusedDeadline)
 			}
 			return err
 		}

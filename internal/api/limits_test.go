@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,8 +18,9 @@ import (
 // TestLimits: a route's body is bounded by its group; heavy requests beyond the server's slots get 503 with
 // Retry-After instead of queueing; a request past its deadline is stopped with 503, its work cancelled.
 func TestLimits(t *testing.T) {
+	refused := &refusals{}
 	s := New(Config{MaxBody: 1000, HeavyConcurrency: 1, RequestTimeout: 200 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: refused})
 	e := echo.New()
 	e.HTTPErrorHandler = s.handleError
 	block := make(chan struct{})
@@ -101,6 +103,31 @@ func TestLimits(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable || !cancelled {
 		t.Errorf("a request past its deadline: %d, work cancelled %v; want 503 and cancelled", res.StatusCode, cancelled)
 	}
+	if got := refused.get(); got[RefusedBusy] != 1 || got[RefusedDeadline] != 1 || len(got) != 2 {
+		t.Errorf("503s told the observer: %v, want one busy and one deadline", got)
+	}
+}
+
+// refusals is an Observer counting Refused by reason.
+type refusals struct {
+	nobody
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (r *refusals) Refused(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == nil {
+		r.n = map[string]int{}
+	}
+	r.n[reason]++
+}
+
+func (r *refusals) get() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.n)
 }
 
 // TestSlowUploadHoldsNoSlot: an upload's body is received before its heavy slot is taken, so a client sending

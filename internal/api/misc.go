@@ -13,6 +13,9 @@ import (
 )
 
 func (s *Server) health(c echo.Context) error {
+	if s.draining.Load() {
+		return drained(c)
+	}
 	if err := s.cfg.Ready(c.Request().Context()); err != nil {
 		return &landrelease.Error{Code: landrelease.EUNAVAILABLE, Message: "Not ready: " + landrelease.ErrorMessage(err), Err: err}
 	}

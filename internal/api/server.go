@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -66,6 +67,8 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For gives the client's address (for the audit trail and
 	// sign-in throttling); from any other peer the header is ignored (clientAddress).
 	TrustedProxies []netip.Prefix
+	// Metrics is told of every request and of the limits' 503s (observe.go); nil tells nobody.
+	Metrics Observer
 }
 
 // Server is the HTTP API.
@@ -83,6 +86,7 @@ type Server struct {
 	table       []routeEntry          // every route with its access, as routes.go registers them
 	html        *template.Template    // the HTML view of the OGC resources (ogc_html.go)
 	openAPI     []byte                // the OpenAPI document, as JSON (ogc_openapi.go)
+	draining    atomic.Bool           // /healthz says draining (Drain, observe.go)
 }
 
 // New returns a Server with every route registered.
@@ -108,6 +112,9 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = nobody{}
+	}
 	if cfg.Ready == nil {
 		cfg.Ready = func(context.Context) error { return nil }
 	}
@@ -122,7 +129,7 @@ func New(cfg Config) *Server {
 	s.slots = make(workSlots, cfg.HeavyConcurrency)
 	s.publicRead = &publicRead{settings: cfg.Settings, log: func(msg string, args ...any) { cfg.Logger.Warn(msg, args...) }}
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.recover, s.logRequests, s.authenticate)
+	e.Use(s.observe, s.recover, s.logRequests, s.authenticate)
 	s.routes()
 	return s
 }

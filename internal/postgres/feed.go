@@ -8,6 +8,7 @@ import (
 	"math"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,6 +36,17 @@ type Feed struct {
 	// snapshot: the database's work (reading, encoding) and the decoding here both spread over that many cores.
 	// 0 means DefaultLoadConnections; it is capped by the pool's size.
 	LoadConnections int
+	// synced is when Load or a poll last read every change committed before it (Unix nanoseconds; 0: never).
+	synced atomic.Int64
+}
+
+// Synced returns when the feed last read every change committed before that instant (a Load, or a poll while
+// following); the zero time before the first. What the index holds is at most time.Since(Synced()) old.
+func (f *Feed) Synced() time.Time {
+	if n := f.synced.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // DefaultLoadConnections is how many connections Load reads over when Feed.LoadConnections is 0.
@@ -115,9 +127,13 @@ func (f *Feed) Load(ctx context.Context) ([]*landrelease.HazardArea, Watermark, 
 	if parts == 0 {
 		parts = DefaultLoadConnections
 	}
+	began := time.Now()
 	hs, w, err := f.load(ctx, parts)
 	if errors.Is(err, errNoExport) {
-		return f.load(ctx, 1)
+		hs, w, err = f.load(ctx, 1)
+	}
+	if err == nil {
+		f.synced.Store(began.UnixNano())
 	}
 	return hs, w, err
 }
@@ -397,6 +413,7 @@ func (f *Feed) follow(ctx context.Context, w Watermark, apply func([]*landreleas
 		return w, fmt.Errorf("listen: %w", err)
 	}
 	poll := func() error {
+		began := time.Now()
 		up, rm, next, err := f.changes(ctx, f.db.Pool, w)
 		if err != nil {
 			return err
@@ -405,6 +422,7 @@ func (f *Feed) follow(ctx context.Context, w Watermark, apply func([]*landreleas
 			apply(up, rm)
 		}
 		w = next
+		f.synced.Store(began.UnixNano())
 		return nil
 	}
 	// Replay what happened while we were not listening.
