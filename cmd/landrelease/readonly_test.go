@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/landrelease/landrelease/internal/postgres/pgtest"
 )
 
 // TestReadOnlyDatabase sets the service's database read-only (default_transaction_read_only, as on a standby not
@@ -120,4 +122,55 @@ func (a *app) setReadOnly(on bool) {
 		res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	})
+}
+
+// TestUnreachableDatabase refuses the service's connections to its database (ALLOW_CONNECTIONS false, its
+// connections ended): writes get 503 with Retry-After and a message saying the database cannot be reached,
+// nothing is stored, /healthz is 503; once the database takes connections again, so does the service.
+func TestUnreachableDatabase(t *testing.T) {
+	a := start(t)
+	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
+	hazard := func(id string) map[string]any {
+		return feat(rect(103.20, 19.45, 103.2017, 19.4509), map[string]any{
+			"local_id": id, "kind": "SHA", "contamination": "cmr", "evidence": "indirect",
+			"evidence_category": "former_combat_zone", "identified_on": "2022-03-15", "organisation": "UXO Lao"})
+	}
+	if res := a.do("POST", "/api/v1/hazard-areas", dm, nil, hazard("UN-1")); res.status != http.StatusCreated {
+		t.Fatalf("create before: %d %v", res.status, res.body)
+	}
+	var name string
+	admin := mustConnect(t, pgtest.URL(t)) // the base database: the test's own will refuse connections
+	if err := mustConnect(t, a.dbURL).QueryRow(context.Background(), `SELECT current_database()`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	allow := func(on bool) {
+		t.Helper()
+		if _, err := admin.Exec(context.Background(), fmt.Sprintf("ALTER DATABASE %s ALLOW_CONNECTIONS %t", pgx.Identifier{name}.Sanitize(), on)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allow(false)
+	t.Cleanup(func() { allow(true) }) // before the database is dropped
+	if _, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, name); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // past the pool's ping of idle connections, and the token cache
+
+	res := a.do("POST", "/api/v1/hazard-areas", dm, nil, hazard("UN-2"))
+	msg, _ := res.body["error"].(map[string]any)["message"].(string)
+	if res.status != http.StatusServiceUnavailable || res.header.Get("Retry-After") == "" || !strings.Contains(msg, "cannot be reached") {
+		t.Errorf("a write while the database refuses connections: %d, Retry-After %q, %v; want 503 with Retry-After saying it cannot be reached",
+			res.status, res.header.Get("Retry-After"), res.body)
+	}
+	if res := a.do("GET", "/healthz", "", nil, nil); res.status != http.StatusServiceUnavailable {
+		t.Errorf("/healthz while the database refuses connections: %d %v", res.status, res.body)
+	}
+
+	allow(true)
+	eventually(t, "a write succeeds once the database takes connections", 10*time.Second, func() bool {
+		return a.do("POST", "/api/v1/hazard-areas", dm, nil, hazard("UN-2")).status == http.StatusCreated
+	})
+	if n := a.scalar(`SELECT count(*) FROM hazard_area`); n != int64(2) {
+		t.Errorf("%v hazard areas, want 2: the refused write stored nothing", n)
+	}
 }

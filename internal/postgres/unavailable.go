@@ -14,7 +14,7 @@ const (
 	readOnlyMessage    = "The registry is read-only for now: its database accepts no writes (a standby not yet promoted, or maintenance). Nothing was written; try again later."
 	diskFullMessage    = "The registry cannot store anything more for now: its database is out of disk space. Nothing was written; try again later."
 	resourcesMessage   = "The registry's database is out of resources (memory or connections) for now. Nothing was written; try again later."
-	unreachableMessage = "The registry's database cannot be reached for now (restarting, or the network). Nothing was written; try again later."
+	unreachableMessage = "The registry's database cannot be reached for now (restarting, or the network); nothing was changed: try again later."
 )
 
 // unavailable returns the EUNAVAILABLE error for an error that says the database cannot take the request now
