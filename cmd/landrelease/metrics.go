@@ -27,6 +27,12 @@ func observe(m *metrics.Metrics, db *postgres.DB, index *spatial.Service, feed *
 		}
 		return time.Since(started) // not loaded yet: behind since the start
 	})
+	if db.HasReplica() {
+		m.ReplicaLag(func() time.Duration {
+			st, _ := db.ReplicaStatus()
+			return st.Lag
+		})
+	}
 }
 
 // serveMetrics serves /metrics on a listener of its own at addr, without credentials (docs/DEPLOYMENT.md: keep it

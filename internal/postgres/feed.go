@@ -458,6 +458,7 @@ func (f *Feed) follow(ctx context.Context, w Watermark, apply func([]*landreleas
 // may no longer serve (errSwitch).
 func (f *Feed) poll(ctx context.Context, pool *pgxpool.Pool, w Watermark, apply func([]*landrelease.HazardArea, []int64), connected func(bool)) (Watermark, error) {
 	for first := true; ; first = false {
+		began := time.Now()
 		up, rm, next, err := f.changes(ctx, pool, w)
 		if err != nil {
 			return w, err
@@ -466,6 +467,9 @@ func (f *Feed) poll(ctx context.Context, pool *pgxpool.Pool, w Watermark, apply 
 			apply(up, rm)
 		}
 		w = next
+		// The replica held every change committed on the primary up to its replay lag before the poll.
+		st, _ := f.db.ReplicaStatus()
+		f.synced.Store(began.Add(-st.Lag).UnixNano())
 		if first {
 			connected(true)
 		}
