@@ -101,7 +101,14 @@ func (s *Server) handle(g *echo.Group, prefix, method, path string, handler echo
 				return next(c)
 			}
 			u := landrelease.UserFromContext(c.Request().Context())
-			if err := a.allows(u, a.read && u == nil && s.publicRead.on(c.Request().Context())); err != nil {
+			public := false
+			if a.read && u == nil {
+				var err error
+				if public, err = s.publicRead.on(c.Request().Context()); err != nil {
+					return err
+				}
+			}
+			if err := a.allows(u, public); err != nil {
 				return err
 			}
 			return next(c)
@@ -122,6 +129,7 @@ const publicReadTTL = time.Second
 type publicRead struct {
 	settings landrelease.SettingService
 	log      func(msg string, args ...any)
+	now      func() time.Time // nil: time.Now
 
 	mu   sync.Mutex                  // one reader of the setting at a time
 	last atomic.Pointer[readSetting] // the value last read, and until when it holds
@@ -129,28 +137,43 @@ type publicRead struct {
 
 type readSetting struct {
 	value bool
-	until time.Time
+	until time.Time // fresh
+	grace time.Time // kept while the database is unavailable (credentialGrace, auth.go)
 }
 
-// on reports whether public reads are on; when the setting cannot be read, they are off.
-func (p *publicRead) on(ctx context.Context) bool {
+// on reports whether public reads are on. While the database is unavailable (EUNAVAILABLE), the value last read
+// holds for credentialGrace after that read, as credentials do; past it, or never read, on returns the error
+// (a 503: whether reads are public cannot be told). Any other failure to read the setting leaves public reads
+// off.
+func (p *publicRead) on(ctx context.Context) (bool, error) {
 	if p.settings == nil {
-		return false
+		return false, nil
 	}
-	now := time.Now()
+	clock := p.now
+	if clock == nil {
+		clock = time.Now
+	}
+	now := clock()
 	if r := p.last.Load(); r != nil && now.Before(r.until) {
-		return r.value
+		return r.value, nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if r := p.last.Load(); r != nil && now.Before(r.until) {
-		return r.value // read meanwhile by another request
+	r := p.last.Load()
+	if r != nil && now.Before(r.until) {
+		return r.value, nil // read meanwhile by another request
 	}
 	st, err := p.settings.Settings(ctx)
 	if err != nil {
+		if landrelease.ErrorCode(err) == landrelease.EUNAVAILABLE {
+			if r != nil && now.Before(r.grace) {
+				return r.value, nil
+			}
+			return false, err
+		}
 		p.log("read public_read", "err", err)
-		return false
+		return false, nil
 	}
-	p.last.Store(&readSetting{value: st.PublicRead, until: now.Add(publicReadTTL)})
-	return st.PublicRead
+	p.last.Store(&readSetting{value: st.PublicRead, until: now.Add(publicReadTTL), grace: now.Add(credentialGrace)})
+	return st.PublicRead, nil
 }

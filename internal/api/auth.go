@@ -138,13 +138,20 @@ func trustedProxy(a netip.Addr, trusted []netip.Prefix) bool {
 // ended on this server (signing out, signing in over it) is dropped at once.
 const tokenTTL = time.Second
 
-// maxCachedTokens bounds the verified credentials a server keeps, of each kind; past it, the expired ones go,
-// then all.
+// credentialGrace is how long after its last verification a server keeps honouring a token or a session while
+// the database cannot be reached (the verification fails with EUNAVAILABLE): reads the index answers go on
+// during a restart of the database. A credential never verified is never accepted; a revocation made meanwhile
+// takes effect when the database answers again. Past it, requests with the credential get the 503.
+const credentialGrace = 5 * time.Minute
+
+// maxCachedTokens bounds the verified credentials a server keeps, of each kind; past it, those past their grace
+// go, then all.
 const maxCachedTokens = 10000
 
 // credentialCache keeps recently verified credentials (a token's user, a session), by the SHA-256 of their secret
-// (never the secret), so that an authenticated request costs no database round trip. Refused credentials are not
-// kept.
+// (never the secret), so that an authenticated request costs no database round trip, and so that a credential
+// verified within credentialGrace is still honoured while the database is unavailable. Refused credentials are
+// not kept.
 type credentialCache[V any] struct {
 	mu  sync.Mutex
 	m   map[[sha256.Size]byte]cached[V]
@@ -153,7 +160,8 @@ type credentialCache[V any] struct {
 
 type cached[V any] struct {
 	v     V
-	until time.Time
+	until time.Time // fresh: trusted without asking the database
+	grace time.Time // honoured while the database is unavailable
 }
 
 // tokenCache keeps the users of bearer tokens; sessionCache the sessions of cookies.
@@ -174,8 +182,10 @@ func newTokenCache() *tokenCache { return &tokenCache{newCredentialCache[landrel
 
 func newSessionCache() *sessionCache { return &sessionCache{newCredentialCache[landrelease.Session]()} }
 
-// lookup returns the credential of secret, from the cache while it is fresh, else from verify (kept until
-// tokenTTL from now, or until expires when that is sooner and not zero).
+// lookup returns the credential of secret, from the cache while it is fresh, else from verify: a verified
+// credential is fresh until tokenTTL from now and honoured through an outage until credentialGrace from now
+// (either until expires when that is sooner and not zero). When verify fails with EUNAVAILABLE, the cached
+// credential is returned while within its grace; any other failure forgets it.
 func (c *credentialCache[V]) lookup(secret string, verify func() (V, time.Time, error)) (V, error) {
 	key := sha256.Sum256([]byte(secret))
 	now := c.now()
@@ -187,20 +197,23 @@ func (c *credentialCache[V]) lookup(secret string, verify func() (V, time.Time, 
 	}
 	v, expires, err := verify()
 	if err != nil {
+		if ok && landrelease.ErrorCode(err) == landrelease.EUNAVAILABLE && now.Before(e.grace) {
+			return e.v, nil
+		}
 		if ok {
 			c.drop(secret)
 		}
 		return v, err
 	}
-	until := now.Add(tokenTTL)
-	if !expires.IsZero() && expires.Before(until) {
-		until = expires
+	until, grace := now.Add(tokenTTL), now.Add(credentialGrace)
+	if !expires.IsZero() {
+		until, grace = earlier(until, expires), earlier(grace, expires)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= maxCachedTokens {
 		for k, x := range c.m {
-			if !now.Before(x.until) {
+			if !now.Before(x.grace) {
 				delete(c.m, k)
 			}
 		}
@@ -208,8 +221,16 @@ func (c *credentialCache[V]) lookup(secret string, verify func() (V, time.Time, 
 			clear(c.m)
 		}
 	}
-	c.m[key] = cached[V]{v: v, until: until}
+	c.m[key] = cached[V]{v: v, until: until, grace: grace}
 	return v, nil
+}
+
+// earlier returns the earlier of a and b.
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // drop forgets the credential of secret.

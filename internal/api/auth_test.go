@@ -116,3 +116,145 @@ func TestSessionCache(t *testing.T) {
 		t.Errorf("an expired session trusted past its expiry: %v", err)
 	}
 }
+
+// flakyUsers is a UserService that answers from its maps, or fails every lookup with err when err is set (the
+// database unreachable, say).
+type flakyUsers struct {
+	countingUsers
+	err error
+}
+
+func (u *flakyUsers) Authenticate(ctx context.Context, token string) (*landrelease.User, error) {
+	if u.err != nil {
+		return nil, u.err
+	}
+	return u.countingUsers.Authenticate(ctx, token)
+}
+
+func (u *flakyUsers) SessionUser(ctx context.Context, secret string) (*landrelease.Session, error) {
+	if u.err != nil {
+		return nil, u.err
+	}
+	return u.countingUsers.SessionUser(ctx, secret)
+}
+
+// TestCredentialGrace: while the database is unavailable, a token or a session verified within credentialGrace
+// is still honoured (a session no later than its expiry); one never verified, or verified longer ago, gets the
+// unavailable error; any other failure (a revocation seen) forgets the credential at once.
+func TestCredentialGrace(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	down := landrelease.Errorf(landrelease.EUNAVAILABLE, "The registry's database cannot be reached for now.")
+	broken := landrelease.Errorf(landrelease.EINTERNAL, "something else")
+	amy := &landrelease.User{ID: 1, Name: "amy", Role: landrelease.RoleDataManager}
+	cases := []struct {
+		name     string
+		verified bool          // looked up once while the database answered
+		after    time.Duration // then this long later, with the database failing with err
+		err      error
+		expires  time.Duration // the session's expiry after start
+		want     string
+	}{
+		{"verified, the database down just after the TTL", true, tokenTTL, down, time.Hour, ""},
+		{"verified, the database down within the grace", true, credentialGrace - time.Millisecond, down, time.Hour, ""},
+		{"verified, the database down at the grace's end", true, credentialGrace, down, time.Hour, landrelease.EUNAVAILABLE},
+		{"verified, the database down long after", true, time.Hour, down, 2 * time.Hour, landrelease.EUNAVAILABLE},
+		{"never verified, the database down", false, tokenTTL, down, time.Hour, landrelease.EUNAVAILABLE},
+		{"verified, another failure within the grace", true, tokenTTL, broken, time.Hour, landrelease.EINTERNAL},
+		{"verified, the session expired within the grace (the token has no expiry)", true, 2 * time.Minute, down, time.Minute, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			users := &flakyUsers{countingUsers: countingUsers{
+				tokens:   map[string]*landrelease.User{"lr_a": amy},
+				sessions: map[string]*landrelease.Session{"lrs_a": {User: amy, CSRFToken: "c", ExpiresAt: start.Add(tc.expires)}},
+			}}
+			now := start
+			tokens, sessions := newTokenCache(), newSessionCache()
+			tokens.now = func() time.Time { return now }
+			sessions.now = func() time.Time { return now }
+			ctx := context.Background()
+			if tc.verified {
+				if _, err := tokens.authenticate(ctx, users, "lr_a"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := sessions.session(ctx, users, "lrs_a"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			now = now.Add(tc.after)
+			users.err = tc.err
+			u, err := tokens.authenticate(ctx, users, "lr_a")
+			if landrelease.ErrorCode(err) != tc.want || (err == nil && u.Name != "amy") {
+				t.Errorf("token: %v, %v; want error code %q", u, err, tc.want)
+			}
+			want := tc.want
+			if tc.expires <= tc.after && want == "" {
+				want = landrelease.EUNAVAILABLE
+			}
+			s, err := sessions.session(ctx, users, "lrs_a")
+			if landrelease.ErrorCode(err) != want || (err == nil && s.User.Name != "amy") {
+				t.Errorf("session: %+v, %v; want error code %q", s, err, want)
+			}
+			if tc.err == broken && tc.verified { // forgotten: not honoured once the database is down either
+				users.err = down
+				if _, err := tokens.authenticate(ctx, users, "lr_a"); landrelease.ErrorCode(err) != landrelease.EUNAVAILABLE {
+					t.Errorf("a token forgotten after a failure, then the database down: %v, want unavailable", err)
+				}
+			}
+		})
+	}
+}
+
+// fakeSettings is a SettingService whose public_read is on, or whose reads fail with err when err is set.
+type fakeSettings struct {
+	landrelease.SettingService
+	on  bool
+	err error
+}
+
+func (f *fakeSettings) Settings(context.Context) (*landrelease.Settings, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &landrelease.Settings{PublicRead: f.on}, nil
+}
+
+// TestPublicReadGrace: while the database is unavailable, the public_read setting last read holds for
+// credentialGrace after that read; never read, or past it, the unavailable error comes back; another failure
+// leaves public reads off.
+func TestPublicReadGrace(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	down := landrelease.Errorf(landrelease.EUNAVAILABLE, "The registry's database cannot be reached for now.")
+	cases := []struct {
+		name  string
+		read  bool // read once while the database answered (public_read on)
+		after time.Duration
+		err   error
+		want  bool
+		code  string
+	}{
+		{"read, the database down after the TTL", true, publicReadTTL, down, true, ""},
+		{"read, the database down within the grace", true, credentialGrace - time.Millisecond, down, true, ""},
+		{"read, the database down at the grace's end", true, credentialGrace, down, false, landrelease.EUNAVAILABLE},
+		{"never read, the database down", false, 0, down, false, landrelease.EUNAVAILABLE},
+		{"read, another failure", true, publicReadTTL, landrelease.Errorf(landrelease.EINTERNAL, "x"), false, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			now := start
+			st := &fakeSettings{on: true}
+			p := &publicRead{settings: st, log: func(string, ...any) {}, now: func() time.Time { return now }}
+			if tc.read {
+				if on, err := p.on(context.Background()); !on || err != nil {
+					t.Fatalf("first read: %v %v", on, err)
+				}
+			}
+			now = now.Add(tc.after)
+			st.err = tc.err
+			on, err := p.on(context.Background())
+			if on != tc.want || landrelease.ErrorCode(err) != tc.code {
+				t.Errorf("on: %v, %v; want %v with error code %q", on, err, tc.want, tc.code)
+			}
+		})
+	}
+}
