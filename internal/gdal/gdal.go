@@ -34,6 +34,10 @@ type Config struct {
 	TempDir string
 	// Timeout bounds one run of ogr2ogr (DefaultTimeout when 0).
 	Timeout time.Duration
+	// Stamp, when not zero, is the time written into the files as their last change (a GeoPackage's
+	// gpkg_contents.last_change, GDAL's OGR_CURRENT_DATE) instead of now: the same features then give the
+	// same bytes.
+	Stamp time.Time
 }
 
 // Exporter writes exports with ogr2ogr. It holds no state between exports: one value serves concurrent calls.
@@ -134,6 +138,9 @@ func (e *Exporter) ogr2ogr(ctx context.Context, bin, dir string, args []string) 
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CPL_TMPDIR="+dir, "GDAL_PAM_ENABLED=NO")
+	if !e.cfg.Stamp.IsZero() {
+		cmd.Env = append(cmd.Env, "OGR_CURRENT_DATE="+e.cfg.Stamp.UTC().Format("2006-01-02T15:04:05.000Z"))
+	}
 	stderr := &boundedBuffer{max: maxStderr}
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	cmd.WaitDelay = 5 * time.Second

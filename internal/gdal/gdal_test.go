@@ -251,3 +251,32 @@ func TestZipShapefileMissingPart(t *testing.T) {
 		t.Errorf("zip without .cpg: %v, %d bytes written", err, out.Len())
 	}
 }
+
+// TestExportStamp exports the same features twice a second apart: with a Stamp the GeoPackages are the same
+// bytes, and the stamp is their last change; without one they differ.
+func TestExportStamp(t *testing.T) {
+	tools(t)
+	stamp := time.Date(2025, time.March, 4, 5, 6, 7, 0, time.UTC)
+	for _, tc := range []struct {
+		stamp time.Time
+		same  bool
+	}{{stamp, true}, {time.Time{}, false}} {
+		var files [2][]byte
+		for i := range files {
+			if i == 1 {
+				time.Sleep(1100 * time.Millisecond)
+			}
+			var out bytes.Buffer
+			if err := New(Config{Stamp: tc.stamp}).Export(context.Background(), &out, landrelease.FormatGeoPackage, testLayer, feed(testFeatures)); err != nil {
+				t.Fatal(err)
+			}
+			files[i] = out.Bytes()
+		}
+		if same := bytes.Equal(files[0], files[1]); same != tc.same {
+			t.Errorf("stamp %v: the two GeoPackages are the same bytes: %v, want %v", tc.stamp, same, tc.same)
+		}
+		if tc.same && !bytes.Contains(files[0], []byte("2025-03-04T05:06:07.000Z")) {
+			t.Errorf("stamp %v: the GeoPackage does not hold it", tc.stamp)
+		}
+	}
+}
