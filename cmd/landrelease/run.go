@@ -23,6 +23,7 @@ Commands:
   grant           give the service's database role only what it needs (as the owner, after migrate)
   backup          write a backup of the whole database with pg_dump, while the service serves (as the owner)
   restore         restore a backup into an empty database, then migrate it (as the owner)
+  archive         write the whole record in open formats (GeoPackage, CSV, XLSX) with a data dictionary
   admin import    load admin units (provinces, districts) from GeoJSON
   token create    create an API token for a user (expires after 90 days unless --expires says otherwise)
   token list      list API tokens (never their secrets)
@@ -64,6 +65,7 @@ var commands = []command{
 	{"grant", grant},
 	{"backup", backup},
 	{"restore", restore},
+	{"archive", archive},
 	{"admin import", adminImport},
 	{"token create", tokenCreate},
 	{"token list", tokenList},
