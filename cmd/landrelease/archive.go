@@ -70,13 +70,7 @@ func archive(ctx context.Context, e *env, args []string) error {
 	if err := os.RemoveAll(tmp); err != nil { // what a failed run left
 		return fmt.Errorf("archive: %w", err)
 	}
-	a := &archiver{dir: tmp, asOf: asOf,
-		ex: gdal.New(gdal.Config{TempDir: e.getenv("LANDRELEASE_EXPORT_TMPDIR"), Stamp: asOf})}
-	settings, err := postgres.NewSettingService(db).Settings(ctx)
-	if err != nil {
-		return describe(err)
-	}
-	sum, err := a.write(ctx, postgres.NewArchiveSource(db), postgres.NewReportService(db), settings)
+	sum, err := newArchiveWriter(db, e).writeArchive(ctx, tmp, asOf)
 	if err != nil {
 		return describe(err)
 	}
@@ -103,6 +97,42 @@ func (s archiveSummary) years() string {
 		return "none (no entry into force, or no complete year since)"
 	}
 	return fmt.Sprintf("%d to %d", s.firstYear, s.lastYear)
+}
+
+// archiveWriter is the landrelease.Archiver of the registry's database, which `landrelease archive` and the
+// service's GET /api/v1/archive use.
+type archiveWriter struct {
+	src      landrelease.ArchiveSource
+	reports  landrelease.ReportService
+	settings landrelease.SettingService
+	tempDir  string // where ogr2ogr's private directories go ("" for the system's)
+}
+
+var _ landrelease.Archiver = (*archiveWriter)(nil)
+
+// newArchiveWriter returns the Archiver of db, its GDAL temporary files under LANDRELEASE_EXPORT_TMPDIR.
+func newArchiveWriter(db *postgres.DB, e *env) *archiveWriter {
+	return &archiveWriter{src: postgres.NewArchiveSource(db), reports: postgres.NewReportService(db),
+		settings: postgres.NewSettingService(db), tempDir: e.getenv("LANDRELEASE_EXPORT_TMPDIR")}
+}
+
+// WriteArchive implements landrelease.Archiver.
+func (w *archiveWriter) WriteArchive(ctx context.Context, dir string, asOf time.Time) error {
+	_, err := w.writeArchive(ctx, dir, asOf)
+	return err
+}
+
+// writeArchive writes the archive into dir, which it creates, and says what it holds.
+func (w *archiveWriter) writeArchive(ctx context.Context, dir string, asOf time.Time) (archiveSummary, error) {
+	settings, err := w.settings.Settings(ctx)
+	if err != nil {
+		return archiveSummary{}, err
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return archiveSummary{}, fmt.Errorf("archive: %w", err)
+	}
+	a := &archiver{dir: dir, asOf: asOf, ex: gdal.New(gdal.Config{TempDir: w.tempDir, Stamp: asOf})}
+	return a.write(ctx, w.src, w.reports, settings)
 }
 
 // archiver writes one archive into dir.

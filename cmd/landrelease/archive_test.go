@@ -1,14 +1,17 @@
 package main
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +42,7 @@ func TestArchive(t *testing.T) {
 	a := startOn(t, srcURL)
 	field := strings.TrimSpace(a.cli("token", "create", "--user", "team7", "--role", "field_team"))
 	dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
+	admin := strings.TrimSpace(a.cli("token", "create", "--user", "root", "--role", "administrator"))
 	const w, s = 102.50, 18.00
 	bodies := map[int64][]byte{}
 	submit := func(fc map[string]any) int64 {
@@ -210,6 +214,38 @@ func TestArchive(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("sha256sum --check MANIFEST: %v\n%s", err, out)
 		}
+	}
+
+	// The service's ZIP of the same as-of time, for administrators only, holds the same files.
+	path := "/api/v1/archive?as_of=" + url.QueryEscape(asOf.Format(time.RFC3339Nano))
+	if status, b := a.fetch(path, dm); status != http.StatusForbidden {
+		t.Errorf("a data manager's GET %s: %d %s", path, status, b)
+	}
+	status, zb := a.fetch(path, admin)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, status, zb)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
+	if err != nil {
+		t.Fatalf("the archive's ZIP: %v", err)
+	}
+	var zipped []string
+	for _, f := range zr.File {
+		prefix, p, _ := strings.Cut(f.Name, "/")
+		zipped = append(zipped, p)
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		want, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+		if err != nil || !bytes.Equal(got, want) || !strings.HasPrefix(prefix, "landrelease-archive-") {
+			t.Errorf("ZIP entry %s differs from the archive's file (%v)", f.Name, err)
+		}
+	}
+	if !slices.Equal(zipped, files) {
+		t.Errorf("the ZIP holds %v\nthe archive %v", zipped, files)
 	}
 
 	// An as-of time before the approval: the approved upload still pending, its hazard area not yet there.

@@ -127,6 +127,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Audit:            postgres.NewAuditService(db),
 		Exports:          postgres.NewAuditService(db),
 		Exporter:         gdal.New(gdal.Config{TempDir: e.getenv("LANDRELEASE_EXPORT_TMPDIR")}),
+		Archiver:         newArchiveWriter(db, e),
+		ArchiveTempDir:   e.getenv("LANDRELEASE_EXPORT_TMPDIR"),
 		RequestTimeout:   *requestTimeout,
 		HeavyTimeout:     *heavyTimeout,
 		HeavyConcurrency: *heavyConcurrency,

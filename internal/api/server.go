@@ -57,6 +57,10 @@ type Config struct {
 	Exports landrelease.ExportRecorder
 	// Exporter writes the collections' exports (export.go); without it, exports answer 503.
 	Exporter landrelease.Exporter
+	// Archiver writes the archive administrators download as a ZIP (archive.go); without it, the archive
+	// answers 503. ArchiveTempDir is where each archive is written before it is sent ("" for the system's).
+	Archiver       landrelease.Archiver
+	ArchiveTempDir string
 	// Now is the server's clock (default time.Now): today's date for reports, the timeStamp of pages.
 	Now func() time.Time
 	// RequestTimeout bounds a request's work, HeavyTimeout that of a heavy one (an upload checked or approved, a

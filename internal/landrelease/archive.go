@@ -125,3 +125,10 @@ type ArchiveReader interface {
 	// UploadBody writes the body of upload id as it was sent.
 	UploadBody(ctx context.Context, id int64, w io.Writer) error
 }
+
+// Archiver writes archives: the whole record in open formats (docs/ARCHIVE.md).
+type Archiver interface {
+	// WriteArchive writes the archive of the record as recorded at asOf into the directory dir, which it
+	// creates and which must not exist. The same record and asOf give the same files, byte for byte.
+	WriteArchive(ctx context.Context, dir string, asOf time.Time) error
+}
