@@ -70,8 +70,10 @@ func (s *Server) routes() {
 	s.handle(v1, p, get, "/reports/article7", s.article7, reader, heavyWork)
 	s.handle(v1, p, get, "/reports/article4", s.article4, reader, heavyWork)
 
+	// The whole record in open formats, as a ZIP (archive.go).
+	s.handle(v1, p, get, "/archive", s.archive, admin, heavyWork)
+
 	s.handle(v1, p, get, "/audit", s.listAudit, admin) // the audit trail (audit.go)
-	s.handle(v1, p, get, "/archive", s.archive, admin, heavyWork) // the whole record as a ZIP (archive.go)
 	s.handle(v1, p, get, "/users", s.listUsers, admin) // accounts and tokens (users.go)
 	s.handle(v1, p, post, "/users", s.createUser, admin)
 	s.handle(v1, p, patch, "/users/:name", s.updateUser, admin)
