@@ -31,11 +31,11 @@ type Options struct {
 var readOnly = []string{"area_m2", "remaining_area_m2", "admin1_code", "admin1_name", "admin2_code", "admin2_name",
 	"valid_from", "recorded_at", "recorded_by", "status_reason", "releases_since", "withdrawn"}
 
-var hazardFields = []string{"record", "local_id", "kind", "contamination", "evidence", "evidence_category", "devices",
-	"marking", "priority", "land_use", "identified_on", "organisation", "status", "notes", "version", "changed_on", "reason"}
-
-var releaseFields = []string{"record", "local_id", "hazard_area", "method", "completed_on", "organisation", "criteria",
-	"depth_cm", "items_destroyed", "version", "reason"}
+// hazardFields and releaseFields are the properties each record may carry, as the domain lists them.
+var (
+	hazardFields  = landrelease.UploadFields(landrelease.RecordHazardArea)
+	releaseFields = landrelease.UploadFields(landrelease.RecordLandRelease)
+)
 
 // Decode reads one GeoJSON Feature into a hazard area or a land release. It returns EBADREQUEST when data is not
 // one JSON object, and otherwise an EINVALID *landrelease.Error listing every problem, each with a JSON pointer

@@ -1,0 +1,123 @@
+package landrelease
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseMapping(t *testing.T) {
+	tests := []struct {
+		name    string
+		doc     string
+		wantErr []string // pointers of the details, in order; nil: valid
+	}{
+		{"empty", `{}`, nil},
+		{"full", `{"name":"district-team","fields":{"HAZ_ID":"local_id","Status":"kind"},"constants":{"record":"hazard_area","version":0},"values":{"kind":{"Suspected":"SHA"}}}`, nil},
+		{"unknown member", `{"field":{"a":"kind"}}`, []string{""}},
+		{"not an object", `[1]`, []string{""}},
+		{"trailing data", `{} {}`, []string{""}},
+		{"bad name", `{"name":"Team A"}`, []string{"/name"}},
+		{"unknown target", `{"fields":{"A":"kindd"}}`, []string{"/fields/A"}},
+		{"two sources one target", `{"fields":{"A":"kind","B":"kind"}}`, []string{"/fields/B"}},
+		{"empty source", `{"fields":{" ":"kind"}}`, []string{"/fields/ "}},
+		{"unknown constant", `{"constants":{"colour":"red"}}`, []string{"/constants/colour"}},
+		{"constant of the wrong shape", `{"constants":{"identified_on":"yesterday","version":"two"}}`, []string{"/constants/identified_on", "/constants/version"}},
+		{"unknown value table", `{"values":{"colour":{"a":"b"}}}`, []string{"/values/colour"}},
+		{"escaped pointer", `{"fields":{"a/b":"nope"}}`, []string{"/fields/a~1b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := ParseMapping([]byte(tt.doc))
+			if tt.wantErr == nil {
+				if err != nil || m == nil {
+					t.Fatalf("ParseMapping: %v", err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Code != EINVALID {
+				t.Fatalf("err = %v, want EINVALID", err)
+			}
+			var got []string
+			for _, d := range e.Details {
+				got = append(got, d.Pointer)
+			}
+			if !reflect.DeepEqual(got, tt.wantErr) {
+				t.Errorf("pointers = %q, want %q (%v)", got, tt.wantErr, e.Details)
+			}
+		})
+	}
+	if _, err := ParseMapping([]byte(`{"description":"` + strings.Repeat("x", MaxMappingBytes) + `"}`)); err == nil {
+		t.Error("a mapping over MaxMappingBytes was accepted")
+	}
+	if m, err := ParseMapping([]byte(`{"preset":true}`)); err != nil || m.Preset {
+		t.Errorf("a sent mapping claimed to be a preset: %+v, %v", m, err)
+	}
+}
+
+func TestMappingApply(t *testing.T) {
+	m, err := ParseMapping([]byte(`{
+		"fields": {"HAZ_ID": "local_id", "Status": "kind", "found": "identified_on", "Depth": "depth_cm"},
+		"constants": {"record": "hazard_area", "organisation": "NPA", "contamination": "cmr"},
+		"values": {"kind": {"Suspected": "SHA", "Confirmed": "CHA"}, "marking": {"yes": "marked"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		m     *Mapping
+		props map[string]any
+		want  map[string]any
+	}{
+		{"renamed, values and constants", m,
+			map[string]any{"HAZ_ID": 1234.0, "Status": "Suspected", "FOUND": "2024/03/05", "marking": " YES ", "Colour": "red"},
+			map[string]any{"local_id": "1234", "kind": "SHA", "identified_on": "2024-03-05", "marking": "marked",
+				"record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
+		{"own value beats the constant", m,
+			map[string]any{"HAZ_ID": "A-1", "organisation": "HALO", "Status": "confirmed"},
+			map[string]any{"local_id": "A-1", "organisation": "HALO", "kind": "CHA", "record": "hazard_area", "contamination": "cmr"}},
+		{"blank own value takes the constant", m,
+			map[string]any{"HAZ_ID": "A-2", "organisation": "  ", "Status": nil},
+			map[string]any{"local_id": "A-2", "organisation": "NPA", "record": "hazard_area", "contamination": "cmr"}},
+		{"unmapped value passes", m,
+			map[string]any{"Status": "Maybe"},
+			map[string]any{"kind": "Maybe", "record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
+		{"numbers from text, text from numbers", m,
+			map[string]any{"Depth": "20", "version": "3", "priority": 2.0},
+			map[string]any{"depth_cm": int64(20), "version": int64(3), "priority": "2", "record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
+		{"unreadable value kept for the rules", m,
+			map[string]any{"Depth": "deep", "found": "last week"},
+			map[string]any{"depth_cm": "deep", "identified_on": "last week", "record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
+		{"nil mapping keeps our names and shapes them", nil,
+			map[string]any{"local_id": 7.0, "completed_on": "2024-03-05T10:00:00Z", "depth_cm": "15", "OTHER": "x"},
+			map[string]any{"local_id": "7", "completed_on": "2024-03-05", "depth_cm": int64(15)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.m.Apply(tt.props); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Apply = %#v\nwant    %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMappingCheckFields(t *testing.T) {
+	m := &Mapping{Fields: map[string]string{"HAZ_ID": "local_id", "Status": "kind", "Gone": "notes"}}
+	err := m.CheckFields([]string{"haz_id", "Status", "Other"})
+	var e *Error
+	if !errors.As(err, &e) || e.Code != EINVALID || len(e.Details) != 1 || e.Details[0].Pointer != "/fields/Gone" ||
+		!strings.Contains(e.Details[0].Reason, `"Gone"`) {
+		t.Fatalf("CheckFields = %v, want one detail for Gone", err)
+	}
+	if err := m.CheckFields([]string{"HAZ_ID", "status", "gone"}); err != nil {
+		t.Errorf("CheckFields with every field (case apart): %v", err)
+	}
+	if err := (*Mapping)(nil).CheckFields(nil); err != nil {
+		t.Errorf("nil mapping: %v", err)
+	}
+	if got := m.SourceOf("kind"); got != "Status" {
+		t.Errorf("SourceOf(kind) = %q", got)
+	}
+}
