@@ -92,14 +92,39 @@ LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
 LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
 WHERE h.local_id = $1`
 
-// hazardHistorySQL lists every version of hazard area $1 in version order.
+// hazardHistorySQL lists every version of hazard area $1 in version order. Each version's remaining area is the
+// one the `at` read gives on the version's last day in the field (the day before the next version's valid_from;
+// today for the last), with the record as it stood while the version was in it (now for a version still known;
+// just before its correction for a corrected one): its area less the releases known then, completed by that day
+// and, after a reopening, on or after releases_since.
 const hazardHistorySQL = `
-SELECT ` + hazardColumns + `, NULL::float8, NULL::bytea
-FROM hazard_area_version v
+WITH hv AS (
+	SELECT v.*, coalesce(v.superseded_at - interval '1 microsecond', now()) AS known_at
+	FROM hazard_area_version v
+	JOIN hazard_area h ON h.id = v.hazard_id
+	WHERE h.local_id = $1
+)
+SELECT ` + hazardColumns + `, ST_Area(rem.g::geography), NULL::bytea
+FROM hv v
 JOIN hazard_area h ON h.id = v.hazard_id
 LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
 LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
-WHERE h.local_id = $1
+CROSS JOIN LATERAL (
+	SELECT min(w.valid_from) AS until FROM hazard_area_version w
+	WHERE w.hazard_id = v.hazard_id AND w.valid_from > v.valid_from
+	  AND w.recorded_at <= v.known_at AND (w.superseded_at IS NULL OR w.superseded_at > v.known_at)
+) nx
+CROSS JOIN LATERAL (
+	SELECT CASE WHEN u.g IS NULL THEN v.geom
+	            ELSE ST_Multi(ST_CollectionExtract(ST_Difference(v.geom, u.g), 3)) END AS g
+	FROM (SELECT ST_Union(r.geom) AS g FROM land_release_version r
+	      WHERE r.hazard_id = v.hazard_id
+	        AND r.recorded_at <= v.known_at
+	        AND (r.superseded_at IS NULL OR r.superseded_at > v.known_at)
+	        AND NOT r.withdrawn
+	        AND (nx.until IS NULL OR r.completed_on < nx.until)
+	        AND (v.releases_since IS NULL OR r.completed_on >= v.releases_since)) u
+) rem
 ORDER BY v.version`
 
 // Writes.

@@ -205,6 +205,13 @@ func TestHazardAreaLifecycle(t *testing.T) {
 	if len(hist) != 3 || hist[0].Status != "open" || hist[1].Status != "closed" || hist[2].Status != "open" {
 		t.Fatalf("history: %d versions", len(hist))
 	}
+	// Each version's remaining area is the one of its last day in the field, as the record stood then: the
+	// first open version carried the clearance, the closure (since corrected away) both releases.
+	near(t, "history v1 remaining", hist[0].RemainingAreaM2, want-c.AreaM2, 0.0001)
+	if hist[1].RemainingAreaM2 >= landrelease.CloseBelowM2 {
+		t.Errorf("history v2 (closed) remaining %.2f m2, want below %.0f", hist[1].RemainingAreaM2, landrelease.CloseBelowM2)
+	}
+	near(t, "history v3 remaining", hist[2].RemainingAreaM2, got.RemainingAreaM2, 0.0001)
 	var audits int
 	if err := r.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log`).Scan(&audits); err != nil {
 		t.Fatal(err)
