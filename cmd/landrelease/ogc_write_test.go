@@ -37,6 +37,16 @@ func TestOGCEdit(t *testing.T) {
 		}
 	}
 
+	// admin-units is imported, not edited: a write is 405 with the methods it takes, never a 400.
+	for _, m := range []struct{ method, path string }{{"POST", "/api/v1/collections/admin-units/items"},
+		{"PUT", "/api/v1/collections/admin-units/items/LA-01"}, {"DELETE", "/api/v1/collections/admin-units/items/LA-01"}} {
+		res := a.do(m.method, m.path, dm, nil, hazardFeature("LA-Q-0", 103.1, 19.4, 103.101, 19.401))
+		if code, _ := res.body["error"].(map[string]any)["code"].(string); res.status != http.StatusMethodNotAllowed ||
+			res.header.Get("Allow") != "GET, HEAD, OPTIONS" || code != "method_not_allowed" {
+			t.Errorf("%s %s: %d Allow %q %v, want 405 with Allow GET, HEAD, OPTIONS", m.method, m.path, res.status, res.header.Get("Allow"), res.body)
+		}
+	}
+
 	const w, s, e, n = 103.20, 19.45, 103.2017, 19.4509
 	created := a.do("POST", items, dm, nil, hazardFeature("LA-Q-1", w, s, e, n))
 	if created.status != http.StatusCreated || created.header.Get("Location") != a.base+item || created.header.Get("ETag") != `"1"` {

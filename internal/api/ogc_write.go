@@ -42,8 +42,8 @@ var writable = map[string]writeOps{
 		func(s *Server) echo.HandlerFunc { return s.withdrawLandRelease }},
 }
 
-// writableOf finds the collection of the path and its writes. ENOTFOUND; EBADREQUEST for admin-units, which is
-// edited by landrelease admin import only.
+// writableOf finds the collection of the path and its writes. ENOTFOUND; EMETHOD, with the Allow header, for
+// admin-units, which is edited by landrelease admin import only.
 func writableOf(c echo.Context) (collectionInfo, writeOps, error) {
 	ci, err := collectionOf(c)
 	if err != nil {
@@ -51,7 +51,8 @@ func writableOf(c echo.Context) (collectionInfo, writeOps, error) {
 	}
 	ops, ok := writable[ci.id]
 	if !ok {
-		return ci, ops, landrelease.Errorf(landrelease.EBADREQUEST, "The collection %s is read-only here: it is imported with landrelease admin import.", ci.id)
+		c.Response().Header().Set("Allow", allowed(c, ci, c.Param("id") != ""))
+		return ci, ops, landrelease.Errorf(landrelease.EMETHOD, "The collection %s is read-only here: it is imported with landrelease admin import.", ci.id)
 	}
 	return ci, ops, nil
 }

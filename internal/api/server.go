@@ -164,6 +164,7 @@ var statuses = map[string]int{
 	landrelease.EFORBIDDEN:            http.StatusForbidden,
 	landrelease.ETOOLARGE:             http.StatusRequestEntityTooLarge,
 	landrelease.EUNSUPPORTEDMEDIA:     http.StatusUnsupportedMediaType,
+	landrelease.EMETHOD:               http.StatusMethodNotAllowed,
 	landrelease.ETOOMANY:              http.StatusTooManyRequests,
 	landrelease.EUNAVAILABLE:          http.StatusServiceUnavailable,
 	landrelease.EINTERNAL:             http.StatusInternalServerError,
@@ -172,7 +173,7 @@ var statuses = map[string]int{
 // echoCodes maps echo's own errors (unknown route, wrong method, body too large) to error codes.
 var echoCodes = map[int]string{
 	http.StatusNotFound:              landrelease.ENOTFOUND,
-	http.StatusMethodNotAllowed:      landrelease.EBADREQUEST,
+	http.StatusMethodNotAllowed:      landrelease.EMETHOD,
 	http.StatusRequestEntityTooLarge: landrelease.ETOOLARGE,
 	http.StatusBadRequest:            landrelease.EBADREQUEST,
 	http.StatusUnsupportedMediaType:  landrelease.EUNSUPPORTEDMEDIA,

@@ -17,6 +17,7 @@ const (
 	EFORBIDDEN            = "forbidden"              // the role may not do this (403)
 	ETOOLARGE             = "too_large"              // body or geometry over a limit (413)
 	EUNSUPPORTEDMEDIA     = "unsupported_media_type" // 415
+	EMETHOD               = "method_not_allowed"     // the resource does not take this method (405)
 	ETOOMANY              = "too_many_requests"      // slow down, e.g. repeated failed sign-ins (429)
 	EUNAVAILABLE          = "unavailable"            // not ready yet (503)
 	EINTERNAL             = "internal"               // 500
