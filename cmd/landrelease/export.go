@@ -13,7 +13,6 @@ import (
 
 	"github.com/landrelease/landrelease/internal/api"
 	"github.com/landrelease/landrelease/internal/gdal"
-	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 )
@@ -32,6 +31,7 @@ var exportFilters = []struct{ flag, param, usage string }{
 	{"method", "method", "land releases: cancelled, reduced or cleared"},
 	{"hazard-area", "hazard_area", "land releases: of this hazard area (its local ID)"},
 	{"level", "level", "admin units: 1 or 2 (default both)"},
+	{"csv-geometry", "csv_geometry", "CSV: both (the default: a WKT column and the centroid's longitude and latitude), wkt or lonlat"},
 	{"filter", "filter", "hazard areas, land releases: a CQL2 text filter on their queryables, as the lists take (docs/API.md)"},
 }
 
@@ -83,6 +83,10 @@ func export(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return describe(err)
 	}
+	layer, err := api.ExportLayer(c, f, q)
+	if err != nil {
+		return describe(err)
+	}
 	name := landrelease.ExportFileName(c, f, time.Now())
 	if *out == "" {
 		*out = name
@@ -99,7 +103,7 @@ func export(ctx context.Context, e *env, args []string) error {
 		w = file
 	}
 	ex := gdal.New(gdal.Config{TempDir: e.getenv("LANDRELEASE_EXPORT_TMPDIR")})
-	if err := ex.Export(ctx, w, f, geojson.ExportLayer(c, f == landrelease.FormatCSV), feed); err != nil {
+	if err := ex.Export(ctx, w, f, layer, feed); err != nil {
 		return describe(err)
 	}
 	if file != nil {

@@ -313,6 +313,27 @@ func TestExports(t *testing.T) {
 		}
 	}
 
+	// A CSV carries the WKT, the centroid's longitude and latitude, or both, as chosen.
+	for _, tc := range []struct {
+		geometry string
+		first    string
+		centroid bool
+	}{{"wkt", "WKT", false}, {"lonlat", "record", true}, {"both", "WKT", true}} {
+		status, _, body := download("/api/v1/exports/hazard-areas?format=csv&csv_geometry=" + tc.geometry)
+		exports++
+		if status != http.StatusOK {
+			t.Fatalf("CSV with csv_geometry=%s: %d %s", tc.geometry, status, body)
+		}
+		got := readExport(t, landrelease.FormatCSV, body)
+		last := got.fields[len(got.fields)-1]
+		if got.fields[0] != tc.first || (last == "centroid_lat") != tc.centroid || slices.Contains(got.fields, "WKT") != (tc.first == "WKT") {
+			t.Errorf("CSV with csv_geometry=%s: columns %v", tc.geometry, got.fields)
+		}
+		if len(got.features.Features) != len(list("/api/v1/hazard-areas?limit=10000").Features) {
+			t.Errorf("CSV with csv_geometry=%s: %d rows", tc.geometry, len(got.features.Features))
+		}
+	}
+
 	// A CQL2 filter, and a queryable given as a parameter, select as they do in the list.
 	cql := url.Values{"filter": {"area_m2 > 100000 AND identified_on >= DATE('2020-01-01')"}, "priority": {"high"}}.Encode()
 	want = list("/api/v1/hazard-areas?limit=10000&" + cql)
@@ -337,6 +358,8 @@ func TestExports(t *testing.T) {
 		{"/api/v1/exports/minefields?format=gpkg", http.StatusNotFound, "hazard-areas, land-releases or admin-units"},
 		{"/api/v1/exports/hazard-areas?format=gpkg&kind=XYZ", http.StatusBadRequest, "kind must be one of SHA, CHA"},
 		{"/api/v1/exports/hazard-areas?format=gpkg&limit=10", http.StatusBadRequest, "does not apply to exports"},
+		{"/api/v1/exports/hazard-areas?format=csv&csv_geometry=xy", http.StatusBadRequest, "both, wkt, lonlat"},
+		{"/api/v1/exports/hazard-areas?format=gpkg&csv_geometry=wkt", http.StatusBadRequest, "CSV exports only"},
 		{"/api/v1/exports/land-releases?format=csv&filter=area_m2%20%3E", http.StatusBadRequest, "filter"},
 	} {
 		status, h, body := download(tc.path)

@@ -31,7 +31,11 @@ func ExportFeed(ctx context.Context, src ExportSources, coll landrelease.ExportC
 			return nil, badParam(p, "does not apply to exports: an export holds every record its filters select")
 		}
 	}
-	o := geojson.FeedOptions{Centroid: f == landrelease.FormatCSV}
+	g, err := landrelease.ParseCSVGeometry(q.Get("csv_geometry"), f)
+	if err != nil {
+		return nil, err
+	}
+	o := geojson.FeedOptions{Centroid: f == landrelease.FormatCSV && g != landrelease.CSVGeometryWKT}
 	switch coll {
 	case landrelease.ExportHazardAreas:
 		hf, err := hazardFilter(q)
@@ -61,8 +65,20 @@ func ExportFeed(ctx context.Context, src ExportSources, coll landrelease.ExportC
 		}
 		return geojson.FeedAdminUnits(ctx, src.Admin, level, o), nil
 	}
-	_, err := landrelease.ParseExportCollection(string(coll))
+	_, err = landrelease.ParseExportCollection(string(coll))
 	return nil, err
+}
+
+// ExportLayer returns the layer of an export of collection coll in format f, with the columns its csv_geometry
+// parameter in q chooses (EBADREQUEST when wrong, as ExportFeed says it). `landrelease export` calls it too.
+func ExportLayer(coll landrelease.ExportCollection, f landrelease.ExportFormat, q url.Values) (landrelease.ExportLayer, error) {
+	g, err := landrelease.ParseCSVGeometry(q.Get("csv_geometry"), f)
+	if err != nil {
+		return landrelease.ExportLayer{}, err
+	}
+	l := geojson.ExportLayer(coll, f == landrelease.FormatCSV && g != landrelease.CSVGeometryWKT)
+	l.NoGeometry = f == landrelease.FormatCSV && g == landrelease.CSVGeometryLonLat
+	return l, nil
 }
 
 // export answers GET /exports/:collection?format=: the whole collection its filters select as one file,
@@ -78,6 +94,10 @@ func (s *Server) export(c echo.Context) error {
 	}
 	feed, err := ExportFeed(c.Request().Context(), ExportSources{Hazards: s.cfg.Hazards, Releases: s.cfg.Releases, Admin: s.cfg.Admin},
 		coll, format, c.QueryParams())
+	if err != nil {
+		return err
+	}
+	layer, err := ExportLayer(coll, format, c.QueryParams())
 	if err != nil {
 		return err
 	}
@@ -103,7 +123,7 @@ func (s *Server) export(c echo.Context) error {
 		h.Set(echo.HeaderContentType, format.MediaType())
 		h.Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", name))
 	}}
-	if err := s.cfg.Exporter.Export(ctx, w, format, geojson.ExportLayer(coll, format == landrelease.FormatCSV), feed); err != nil {
+	if err := s.cfg.Exporter.Export(ctx, w, format, layer, feed); err != nil {
 		if c.Response().Committed { // a GeoJSON export cut short: the client gets a truncated file, the log the reason
 			s.cfg.Logger.ErrorContext(ctx, "export cut short", "file", name, "err", err)
 		}

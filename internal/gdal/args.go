@@ -20,7 +20,10 @@ type driver struct {
 	name    string
 	ext     string
 	options []string
-	keeps   map[landrelease.FieldType]bool
+	// geometry are the options that write the geometry where the format can leave it out (a CSV's WKT column);
+	// a layer's NoGeometry drops them.
+	geometry []string
+	keeps    map[landrelease.FieldType]bool
 	// short names the fields by their ExportField.Short (a Shapefile's ten characters) with text fields of
 	// 254 bytes, shrunk to the longest value by RESIZE.
 	short bool
@@ -38,8 +41,8 @@ var drivers = map[landrelease.ExportFormat]driver{
 	landrelease.FormatShapefile: {name: "ESRI Shapefile", ext: ".shp", options: []string{"-lco", "ENCODING=UTF-8", "-lco", "RESIZE=YES"},
 		keeps: union(numbers, landrelease.FieldDate), short: true},
 	landrelease.FormatKML: {name: "KML", ext: ".kml", keeps: numbers},
-	landrelease.FormatCSV: {name: "CSV", ext: ".csv", options: []string{"-lco", "GEOMETRY=AS_WKT", "-lco", "STRING_QUOTING=IF_NEEDED"},
-		keeps: numbers},
+	landrelease.FormatCSV: {name: "CSV", ext: ".csv", options: []string{"-lco", "STRING_QUOTING=IF_NEEDED"},
+		geometry: []string{"-lco", "GEOMETRY=AS_WKT"}, keeps: numbers},
 }
 
 func union(m map[landrelease.FieldType]bool, more ...landrelease.FieldType) map[landrelease.FieldType]bool {
@@ -118,6 +121,9 @@ func args(d driver, l landrelease.ExportLayer, src, out string, none bool) []str
 		"-dialect", "OGRSQL", "-sql", selectSQL(d, l, none),
 		"-nln", l.Name, "-nlt", "MULTIPOLYGON", "-a_srs", "EPSG:4326"}
 	a = append(a, d.options...)
+	if !l.NoGeometry {
+		a = append(a, d.geometry...)
+	}
 	return append(a, out, src)
 }
 

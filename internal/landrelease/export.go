@@ -16,7 +16,7 @@ const (
 	FormatGeoPackage ExportFormat = "gpkg"    // OGC GeoPackage (SQLite)
 	FormatShapefile  ExportFormat = "shp"     // ESRI Shapefile, zipped with its .shx, .dbf, .prj and .cpg
 	FormatKML        ExportFormat = "kml"     // OGC KML 2.2
-	FormatCSV        ExportFormat = "csv"     // CSV with a WKT column and a centroid's longitude and latitude
+	FormatCSV        ExportFormat = "csv"     // CSV with a WKT column, a centroid's longitude and latitude, or both
 	FormatGeoJSON    ExportFormat = "geojson" // RFC 7946, as the API's lists write it
 	FormatFlatGeobuf ExportFormat = "fgb"     // FlatGeobuf
 )
@@ -127,6 +127,38 @@ type ExportLayer struct {
 	Fields []ExportField
 	// Label is the field whose value names a feature where a format names them (a KML placemark's name).
 	Label string
+	// NoGeometry leaves the geometry column out of a format that makes one optional (a CSV of coordinates).
+	NoGeometry bool
+}
+
+// CSVGeometry says how a CSV export carries each feature's geometry.
+type CSVGeometry string
+
+// The ways a CSV export carries geometry, by the name the API's csv_geometry parameter and the CLI's
+// --csv-geometry take.
+const (
+	CSVGeometryBoth   CSVGeometry = "both"   // a WKT column first and centroid_lon, centroid_lat last (the default)
+	CSVGeometryWKT    CSVGeometry = "wkt"    // the WKT column only
+	CSVGeometryLonLat CSVGeometry = "lonlat" // centroid_lon and centroid_lat only, for spreadsheets
+)
+
+// ParseCSVGeometry returns the CSV geometry named s ("" is CSVGeometryBoth) for an export in format f; any
+// other name, or a name given for another format, is EBADREQUEST with a detail on the field "csv_geometry".
+func ParseCSVGeometry(s string, f ExportFormat) (CSVGeometry, error) {
+	bad := func(reason string) error {
+		return &Error{Code: EBADREQUEST, Message: "The parameter csv_geometry " + reason + ".", Details: []Detail{{Field: "csv_geometry", Reason: reason}}}
+	}
+	if s == "" {
+		return CSVGeometryBoth, nil
+	}
+	if f != FormatCSV {
+		return "", bad(fmt.Sprintf("applies to CSV exports only, not %s", f))
+	}
+	switch g := CSVGeometry(s); g {
+	case CSVGeometryBoth, CSVGeometryWKT, CSVGeometryLonLat:
+		return g, nil
+	}
+	return "", bad(fmt.Sprintf("must be one of both, wkt, lonlat, not %q", s))
 }
 
 // Exporter writes a collection in a file format.

@@ -49,6 +49,36 @@ func TestParseExportFormat(t *testing.T) {
 	}
 }
 
+func TestParseCSVGeometry(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		f    landrelease.ExportFormat
+		want landrelease.CSVGeometry
+		bad  string // a word of the error's reason; "" when valid
+	}{
+		{"", landrelease.FormatCSV, landrelease.CSVGeometryBoth, ""},
+		{"", landrelease.FormatGeoPackage, landrelease.CSVGeometryBoth, ""},
+		{"both", landrelease.FormatCSV, landrelease.CSVGeometryBoth, ""},
+		{"wkt", landrelease.FormatCSV, landrelease.CSVGeometryWKT, ""},
+		{"lonlat", landrelease.FormatCSV, landrelease.CSVGeometryLonLat, ""},
+		{"WKT", landrelease.FormatCSV, "", "must be one of"},
+		{"xy", landrelease.FormatCSV, "", "must be one of"},
+		{"wkt", landrelease.FormatKML, "", "CSV exports only"},
+	} {
+		got, err := landrelease.ParseCSVGeometry(tc.in, tc.f)
+		if tc.bad == "" {
+			if err != nil || got != tc.want {
+				t.Errorf("ParseCSVGeometry(%q, %s) = %q, %v; want %q", tc.in, tc.f, got, err, tc.want)
+			}
+			continue
+		}
+		d := landrelease.ErrorDetails(err)
+		if landrelease.ErrorCode(err) != landrelease.EBADREQUEST || len(d) != 1 || d[0].Field != "csv_geometry" || !strings.Contains(d[0].Reason, tc.bad) {
+			t.Errorf("ParseCSVGeometry(%q, %s) = %q, %v; want bad_request on csv_geometry saying %q", tc.in, tc.f, got, err, tc.bad)
+		}
+	}
+}
+
 func TestParseExportCollection(t *testing.T) {
 	for _, s := range []string{"hazard-areas", "land-releases", "admin-units"} {
 		if c, err := landrelease.ParseExportCollection(s); err != nil || string(c) != s {
