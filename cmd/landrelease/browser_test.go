@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -300,6 +301,24 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("GET %s: %v %v", href, err, res)
 		} else {
 			res.Body.Close()
+		}
+		// A CSV of coordinates for a spreadsheet: the format's choice of geometry goes into the address.
+		href = eval[string](b, "CSV export link", `(() => {
+			const f = document.querySelector("#export-format");
+			f.value = "csv:lonlat";
+			f.dispatchEvent(new Event("change"));
+			return document.querySelector("#export-link").href;
+		})()`)
+		if u, err := url.Parse(href); err != nil || u.Query().Get("format") != "csv" || u.Query().Get("csv_geometry") != "lonlat" {
+			t.Errorf("the registry's CSV download link is %q", href)
+		} else if res, err := http.Get(href); err != nil || res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %v %v", href, err, res)
+		} else {
+			head, _ := bufio.NewReader(res.Body).ReadString('\n')
+			res.Body.Close()
+			if strings.Contains(head, "WKT") || !strings.Contains(head, "centroid_lon") {
+				t.Errorf("the CSV of coordinates begins %q", head)
+			}
 		}
 		b.screenshot("registry.png")
 		b.noCSPViolations("registry")

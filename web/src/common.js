@@ -161,12 +161,15 @@ export function uuid() {
 
 export const fmtTime = (s) => (s ? String(s).slice(0, 16).replace("T", " ") : "");
 
-// EXPORT_FORMATS are the files GET /api/v1/exports/{collection} writes (docs/EXPORT.md), with their labels.
+// EXPORT_FORMATS are the files GET /api/v1/exports/{collection} writes (docs/EXPORT.md), with their labels: the
+// format parameter and, for CSV, its csv_geometry.
 export const EXPORT_FORMATS = [
   ["gpkg", "GeoPackage"],
   ["shp", "Shapefile (zip)"],
   ["kml", "KML (Google Earth)"],
-  ["csv", "CSV (spreadsheet)"],
+  ["csv", "CSV (spreadsheet: WKT and centre)"],
+  ["csv:lonlat", "CSV (centre longitude, latitude)"],
+  ["csv:wkt", "CSV (WKT only)"],
   ["geojson", "GeoJSON"],
   ["fgb", "FlatGeobuf"],
 ];
@@ -181,7 +184,10 @@ export function exportControl(collection, query) {
   const update = () => {
     const q = new URLSearchParams(query());
     for (const p of ["limit", "after"]) q.delete(p);
-    q.set("format", select.value);
+    const [format, geometry] = select.value.split(":");
+    q.set("format", format);
+    q.delete("csv_geometry");
+    if (geometry) q.set("csv_geometry", geometry);
     link.href = `/api/v1/exports/${collection}?${q}`;
   };
   link.addEventListener("click", update); // runs before the browser follows the link
