@@ -45,7 +45,7 @@ func TestFeedOnReplica(t *testing.T) {
 			if st, _ := db.ReplicaStatus(); st.Serving && st.ReplayLSN >= lsn {
 				return
 			}
-			if time.Since(start) > 30*time.Second {
+			if time.Since(start) > 2*time.Minute {
 				st, _ := db.ReplicaStatus()
 				t.Fatalf("%s: the replica has not caught up: %+v", what, st)
 			}
@@ -109,7 +109,7 @@ func TestFeedOnReplica(t *testing.T) {
 		if st, _ := db.ReplicaStatus(); !st.Serving {
 			break
 		}
-		if time.Since(start) > 30*time.Second {
+		if time.Since(start) > 2*time.Minute {
 			t.Fatal("the paused replica still serves")
 		}
 	}
