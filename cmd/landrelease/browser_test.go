@@ -28,7 +28,7 @@ import (
 // installs it with .ci/chromium and builds the assets with `make web`). Without the built assets or a browser
 // they skip, unless CI is set: then they fail.
 
-const formFHeader = "admin_code,admin_name,sha_count,sha_area_m2,cha_count,cha_area_m2,new_count,new_area_m2,cancelled_area_m2,reduced_area_m2,cleared_area_m2,reclassified_area_m2,submunitions_destroyed,balance_diff_m2"
+const formFHeader = "admin_code,admin_name,sha_count,sha_area_m2,cha_count,cha_area_m2,new_count,new_area_m2,cancelled_area_m2,reduced_area_m2,cleared_area_m2,reclassified_area_m2,submunitions_destroyed,balance_diff_m2,beneficiaries_women,beneficiaries_girls,beneficiaries_boys,beneficiaries_men,beneficiaries_with_disabilities,releases_with_beneficiaries"
 
 // cspProbe records Content-Security-Policy violations in the page before any of its scripts runs.
 const cspProbe = `window.__csp = []; document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`

@@ -416,13 +416,13 @@ func TestEndToEnd(t *testing.T) {
 	// The Article 7 tables for 2023: reclassified to CHA on 1 April, cleared and cancelled later in the year.
 	csvBody := a.get("/api/v1/reports/article7?year=2023&level=1&format=csv")
 	lines := strings.Split(strings.TrimSpace(csvBody), "\n")
-	if len(lines) != 3 || lines[0] != "admin_code,admin_name,sha_count,sha_area_m2,cha_count,cha_area_m2,new_count,new_area_m2,cancelled_area_m2,reduced_area_m2,cleared_area_m2,reclassified_area_m2,submunitions_destroyed,balance_diff_m2" {
+	if len(lines) != 3 || lines[0] != "admin_code,admin_name,sha_count,sha_area_m2,cha_count,cha_area_m2,new_count,new_area_m2,cancelled_area_m2,reduced_area_m2,cleared_area_m2,reclassified_area_m2,submunitions_destroyed,balance_diff_m2,beneficiaries_women,beneficiaries_girls,beneficiaries_boys,beneficiaries_men,beneficiaries_with_disabilities,releases_with_beneficiaries" {
 		t.Fatalf("csv:\n%s", csvBody)
 	}
 	r := func(x float64) int64 { return int64(math.Round(x)) }
 	// Releases are rounded cumulatively per area, in date order: the clearance, then the cancellation.
 	full0, cl, cn := r(full), r(clearedArea), r(clearedArea+cancelledArea)-r(clearedArea)
-	wantRow := fmt.Sprintf("%s,Xiangkhoang,0,0,1,%d,0,0,%d,0,%d,%d,5,0", code, full0-cl-cn, cn, cl, full0)
+	wantRow := fmt.Sprintf("%s,Xiangkhoang,0,0,1,%d,0,0,%d,0,%d,%d,5,0,0,0,0,0,0,0", code, full0-cl-cn, cn, cl, full0)
 	if lines[1] != wantRow || !strings.HasPrefix(lines[2], "TOTAL,Total,0,0,1,") {
 		t.Errorf("csv rows:\n%s\nwant %s", csvBody, wantRow)
 	}

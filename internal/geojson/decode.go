@@ -238,6 +238,40 @@ func (p *props) strings(name string) []string {
 	return nil
 }
 
+// beneficiaries reads an object of counts of people: women, girls, boys, men and with_disabilities, each a whole
+// number of 0 or more (a member left out is 0); null or absent is nil (not recorded).
+func (p *props) beneficiaries(name string) *landrelease.Beneficiaries {
+	v, ok := p.raw[name]
+	if !ok || isNull(v) {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(v, &m); err != nil {
+		p.failProp(name, "must be an object of women, girls, boys, men and with_disabilities, not %s", jsonKind(v))
+		return nil
+	}
+	b := &landrelease.Beneficiaries{}
+	fields := map[string]*int{"women": &b.Women, "girls": &b.Girls, "boys": &b.Boys, "men": &b.Men, "with_disabilities": &b.WithDisabilities}
+	for _, k := range sortedKeys(m) {
+		ptr := "/properties/" + escape(name) + "/" + escape(k)
+		dst, known := fields[k]
+		if !known {
+			p.fail(name, ptr, "%q is not one of women, girls, boys, men, with_disabilities", k)
+			continue
+		}
+		if isNull(m[k]) {
+			continue
+		}
+		var f float64
+		if err := json.Unmarshal(m[k], &f); err != nil || f != math.Trunc(f) || math.Abs(f) > 1e9 {
+			p.fail(name, ptr, "%s must be a whole number, not %s", k, string(m[k]))
+			continue
+		}
+		*dst = int(f) // Validate reports negative counts and counts over the limit
+	}
+	return b
+}
+
 func (p *props) counts(name string) map[string]int {
 	v, ok := p.raw[name]
 	if !ok || isNull(v) {
@@ -298,6 +332,8 @@ func (p *props) release() *landrelease.LandRelease {
 		Organisation:   p.str("organisation"),
 		Criteria:       p.str("criteria"),
 		ItemsDestroyed: p.counts("items_destroyed"),
+		Beneficiaries:  p.beneficiaries("beneficiaries"),
+		LandUseAfter:   landrelease.LandUse(p.str("land_use_after")),
 	}
 	if v, ok := p.raw["depth_cm"]; ok && !isNull(v) {
 		d := p.int("depth_cm", false, 0)

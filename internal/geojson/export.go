@@ -57,6 +57,12 @@ var (
 		{Name: "criteria", Short: "criteria", Type: landrelease.FieldString},
 		{Name: "depth_cm", Short: "depth_cm", Type: landrelease.FieldInteger},
 		{Name: "items_destroyed", Short: "items_dest", Type: landrelease.FieldJSON},
+		{Name: "beneficiaries_women", Short: "ben_women", Type: landrelease.FieldInteger},
+		{Name: "beneficiaries_girls", Short: "ben_girls", Type: landrelease.FieldInteger},
+		{Name: "beneficiaries_boys", Short: "ben_boys", Type: landrelease.FieldInteger},
+		{Name: "beneficiaries_men", Short: "ben_men", Type: landrelease.FieldInteger},
+		{Name: "beneficiaries_with_disabilities", Short: "ben_disab", Type: landrelease.FieldInteger},
+		{Name: "land_use_after", Short: "land_after", Type: landrelease.FieldString},
 		{Name: "area_m2", Short: "area_m2", Type: landrelease.FieldReal},
 		{Name: "version", Short: "version", Type: landrelease.FieldInteger},
 		{Name: "recorded_at", Short: "rec_at", Type: landrelease.FieldDateTime},
@@ -131,9 +137,25 @@ type exportHazard struct {
 	*centroid
 }
 
+// exportRelease is a land release's feature with its beneficiaries as a column each (null when not recorded),
+// for the formats of flat tables, and the centroid of a CSV export.
 type exportRelease struct {
 	ReleaseProperties
+	BeneficiariesWomen            *int `json:"beneficiaries_women"`
+	BeneficiariesGirls            *int `json:"beneficiaries_girls"`
+	BeneficiariesBoys             *int `json:"beneficiaries_boys"`
+	BeneficiariesMen              *int `json:"beneficiaries_men"`
+	BeneficiariesWithDisabilities *int `json:"beneficiaries_with_disabilities"`
 	*centroid
+}
+
+func newExportRelease(p ReleaseProperties, c *centroid) exportRelease {
+	e := exportRelease{ReleaseProperties: p, centroid: c}
+	if b := p.Beneficiaries; b != nil {
+		e.BeneficiariesWomen, e.BeneficiariesGirls, e.BeneficiariesBoys, e.BeneficiariesMen, e.BeneficiariesWithDisabilities =
+			&b.Women, &b.Girls, &b.Boys, &b.Men, &b.WithDisabilities
+	}
+	return e
 }
 
 type exportAdmin struct {
@@ -166,7 +188,7 @@ func FeedLandReleases(ctx context.Context, svc landrelease.LandReleaseService, f
 		err := landrelease.EachLandRelease(ctx, svc, f, func(r *landrelease.LandRelease) error {
 			ft := Release(r)
 			return cw.write(Feature[exportRelease]{Type: ft.Type, ID: ft.ID, Geometry: ft.Geometry,
-				Properties: exportRelease{ft.Properties, centroidOf(r.Geometry, o.Centroid)}})
+				Properties: newExportRelease(ft.Properties, centroidOf(r.Geometry, o.Centroid))})
 		})
 		return cw.close(err)
 	}

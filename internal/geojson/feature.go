@@ -66,12 +66,15 @@ type ReleaseProperties struct {
 	Criteria       string         `json:"criteria"`
 	DepthCM        *int           `json:"depth_cm"`
 	ItemsDestroyed map[string]int `json:"items_destroyed"`
-	AreaM2         float64        `json:"area_m2"`
-	Version        int            `json:"version"`
-	RecordedAt     string         `json:"recorded_at"`
-	RecordedBy     string         `json:"recorded_by"`
-	Reason         string         `json:"reason"`
-	Withdrawn      bool           `json:"withdrawn"`
+	// Beneficiaries is null when the release does not record them.
+	Beneficiaries *landrelease.Beneficiaries `json:"beneficiaries"`
+	LandUseAfter  string                     `json:"land_use_after"`
+	AreaM2        float64                    `json:"area_m2"`
+	Version       int                        `json:"version"`
+	RecordedAt    string                     `json:"recorded_at"`
+	RecordedBy    string                     `json:"recorded_by"`
+	Reason        string                     `json:"reason"`
+	Withdrawn     bool                       `json:"withdrawn"`
 }
 
 // Feature is a GeoJSON feature with typed properties.
@@ -138,7 +141,7 @@ func Release(r *landrelease.LandRelease) Feature[ReleaseProperties] {
 	return Feature[ReleaseProperties]{Type: "Feature", ID: r.LocalID, Geometry: geometry(r.Geometry), Properties: ReleaseProperties{
 		Record: RecordLandRelease, LocalID: r.LocalID, HazardArea: r.HazardArea, Method: string(r.Method),
 		CompletedOn: day(r.CompletedOn), Organisation: r.Organisation, Criteria: r.Criteria, DepthCM: r.DepthCM,
-		ItemsDestroyed: items, AreaM2: round(r.AreaM2, 2), Version: r.Version,
+		ItemsDestroyed: items, Beneficiaries: r.Beneficiaries, LandUseAfter: string(r.LandUseAfter), AreaM2: round(r.AreaM2, 2), Version: r.Version,
 		RecordedAt: r.RecordedAt.UTC().Format(time.RFC3339Nano), RecordedBy: r.RecordedBy, Reason: r.Reason, Withdrawn: r.Withdrawn,
 	}}
 }

@@ -353,6 +353,16 @@ func TestDecodeReleaseValues(t *testing.T) {
 				t.Errorf("ItemsDestroyed = %v, want nil", r.ItemsDestroyed)
 			}
 		}},
+		{"beneficiaries", with(releaseProps(), "beneficiaries", map[string]any{"women": 12, "girls": 7, "men": 11, "with_disabilities": 1}, "land_use_after", "grazing"), func(t *testing.T, r *landrelease.LandRelease) {
+			if r.Beneficiaries == nil || *r.Beneficiaries != (landrelease.Beneficiaries{Women: 12, Girls: 7, Men: 11, WithDisabilities: 1}) || r.LandUseAfter != landrelease.LandUseGrazing {
+				t.Errorf("Beneficiaries = %+v, LandUseAfter %q", r.Beneficiaries, r.LandUseAfter)
+			}
+		}},
+		{"beneficiaries null", with(releaseProps(), "beneficiaries", nil), func(t *testing.T, r *landrelease.LandRelease) {
+			if r.Beneficiaries != nil {
+				t.Errorf("Beneficiaries = %+v, want nil (not recorded)", r.Beneficiaries)
+			}
+		}},
 		{"completed_on RFC 3339", with(releaseProps(), "completed_on", "2023-05-20T00:00:00Z"), func(t *testing.T, r *landrelease.LandRelease) {
 			if !r.CompletedOn.Equal(date(2023, 5, 20)) {
 				t.Errorf("CompletedOn = %v", r.CompletedOn)
@@ -610,6 +620,12 @@ func TestDecodeErrors(t *testing.T) {
 			want: []fp{{"depth_cm", "/properties/depth_cm"}}},
 		{name: "depth_cm beyond float64", data: feat(t, with(rl(), "depth_cm", json.RawMessage("1e400")), polygonGeom), code: landrelease.EINVALID,
 			want: []fp{{"depth_cm", "/properties/depth_cm"}}},
+		{name: "beneficiaries a number", data: feat(t, with(rl(), "beneficiaries", 40), polygonGeom), code: landrelease.EINVALID,
+			want: []fp{{"beneficiaries", "/properties/beneficiaries"}}, reason: "must be an object of women, girls, boys, men and with_disabilities"},
+		{name: "unknown beneficiary", data: feat(t, with(rl(), "beneficiaries", map[string]any{"elders": 3}), polygonGeom), code: landrelease.EINVALID,
+			want: []fp{{"beneficiaries", "/properties/beneficiaries/elders"}}, reason: `"elders" is not one of women, girls, boys, men, with_disabilities`},
+		{name: "fractional beneficiaries", data: feat(t, with(rl(), "beneficiaries", map[string]any{"girls": 2.5}), polygonGeom), code: landrelease.EINVALID,
+			want: []fp{{"beneficiaries", "/properties/beneficiaries/girls"}}, reason: "girls must be a whole number, not 2.5"},
 		{name: "fractional count", data: feat(t, with(rl(), "items_destroyed", map[string]any{"BLU-26": 1.5}), polygonGeom), code: landrelease.EINVALID,
 			want: []fp{{"items_destroyed", "/properties/items_destroyed/BLU-26"}}, reason: "count for BLU-26 must be a whole number, not 1.5"},
 		{name: "string count", data: feat(t, with(rl(), "items_destroyed", map[string]any{"BLU-26": "4"}), polygonGeom), code: landrelease.EINVALID,
@@ -1033,9 +1049,15 @@ func TestReleaseOutput(t *testing.T) {
 		"method": "cleared", "completed_on": "2023-05-20", "organisation": "HALO Trust", "criteria": "c",
 		"depth_cm": 30.0, "items_destroyed": map[string]any{"BLU-26": 4.0}, "area_m2": 5432.11, "version": 2.0,
 		"recorded_at": "2024-03-01T00:00:00Z", "recorded_by": "dm", "reason": "corrected", "withdrawn": false,
+		"beneficiaries": nil, "land_use_after": "",
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("properties:\n got %v\nwant %v", p, want)
+	}
+	r.Beneficiaries, r.LandUseAfter = &landrelease.Beneficiaries{Women: 12, Girls: 7, Boys: 9, Men: 11, WithDisabilities: 2}, landrelease.LandUseAgriculture
+	_, p = propsOf(t, geojson.Release(r))
+	if b := p["beneficiaries"]; !reflect.DeepEqual(b, map[string]any{"women": 12.0, "girls": 7.0, "boys": 9.0, "men": 11.0, "with_disabilities": 2.0}) || p["land_use_after"] != "agriculture" {
+		t.Errorf("beneficiaries %#v, land_use_after %#v", b, p["land_use_after"])
 	}
 	if g := geometryType(doc); g != "MultiPolygon" {
 		t.Errorf("geometry type %v, want MultiPolygon", g)

@@ -22,15 +22,17 @@ type HazardInput struct {
 
 // ReleaseInput are the properties a client sends for a land release.
 type ReleaseInput struct {
-	Record         string         `json:"record"`
-	LocalID        string         `json:"local_id"`
-	HazardArea     string         `json:"hazard_area"`
-	Method         string         `json:"method"`
-	CompletedOn    string         `json:"completed_on"`
-	Organisation   string         `json:"organisation"`
-	Criteria       string         `json:"criteria,omitempty"`
-	DepthCM        *int           `json:"depth_cm,omitempty"`
-	ItemsDestroyed map[string]int `json:"items_destroyed,omitempty"`
+	Record         string                     `json:"record"`
+	LocalID        string                     `json:"local_id"`
+	HazardArea     string                     `json:"hazard_area"`
+	Method         string                     `json:"method"`
+	CompletedOn    string                     `json:"completed_on"`
+	Organisation   string                     `json:"organisation"`
+	Criteria       string                     `json:"criteria,omitempty"`
+	DepthCM        *int                       `json:"depth_cm,omitempty"`
+	ItemsDestroyed map[string]int             `json:"items_destroyed,omitempty"`
+	Beneficiaries  *landrelease.Beneficiaries `json:"beneficiaries,omitempty"`
+	LandUseAfter   string                     `json:"land_use_after,omitempty"`
 }
 
 // HazardInputFeature returns h as the feature a client would send to record it.
@@ -48,6 +50,6 @@ func ReleaseInputFeature(r *landrelease.LandRelease) Feature[ReleaseInput] {
 	return Feature[ReleaseInput]{Type: "Feature", Geometry: geometry(r.Geometry), Properties: ReleaseInput{
 		Record: RecordLandRelease, LocalID: r.LocalID, HazardArea: r.HazardArea, Method: string(r.Method),
 		CompletedOn: day(r.CompletedOn), Organisation: r.Organisation, Criteria: r.Criteria, DepthCM: r.DepthCM,
-		ItemsDestroyed: r.ItemsDestroyed,
+		ItemsDestroyed: r.ItemsDestroyed, Beneficiaries: r.Beneficiaries, LandUseAfter: string(r.LandUseAfter),
 	}}
 }

@@ -65,6 +65,12 @@ var archiveLayers = []ExportLayer{
 		{"criteria", "criteria", FieldString},
 		{"depth_cm", "depth_cm", FieldInteger},
 		{"items_destroyed", "items", FieldJSON},
+		{"beneficiaries_women", "ben_women", FieldInteger},
+		{"beneficiaries_girls", "ben_girls", FieldInteger},
+		{"beneficiaries_boys", "ben_boys", FieldInteger},
+		{"beneficiaries_men", "ben_men", FieldInteger},
+		{"beneficiaries_with_disabilities", "ben_disab", FieldInteger},
+		{"land_use_after", "land_after", FieldString},
 		{"area_m2", "area_m2", FieldReal},
 	}},
 	{Name: string(ArchiveAdminUnits), Label: "name", Fields: []ExportField{

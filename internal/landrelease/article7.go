@@ -30,6 +30,8 @@ type ReleaseFacts struct {
 	Method      Method
 	AreaM2      int64
 	Items       map[string]int
+	// Beneficiaries are nil when the release does not record them.
+	Beneficiaries *Beneficiaries
 }
 
 // HazardFacts is one hazard area's history over a report's period, as recorded by the report's as_of.
@@ -126,6 +128,8 @@ func (u *UnitFigures) add(o UnitFigures) {
 		u.ItemsDestroyed[k] += n
 	}
 	u.ItemsTotal += o.ItemsTotal
+	u.Beneficiaries.Add(o.Beneficiaries)
+	u.ReleasesWithBeneficiaries += o.ReleasesWithBeneficiaries
 	u.BalanceDiffM2 += o.BalanceDiffM2
 	u.SHABalanceDiffM2 += o.SHABalanceDiffM2
 	u.CHABalanceDiffM2 += o.CHABalanceDiffM2
@@ -295,6 +299,10 @@ func (s *replayState) release(r ReleaseFacts) {
 	for dev, n := range r.Items {
 		u.ItemsDestroyed[dev] += n
 		u.ItemsTotal += n
+	}
+	if r.Beneficiaries != nil {
+		u.Beneficiaries.Add(*r.Beneficiaries)
+		u.ReleasesWithBeneficiaries++
 	}
 	if ds, dc := (as-bs)-es, (ac-bc)-ec; ds != 0 || dc != 0 {
 		s.note(r.CompletedOn, ds, dc, fmt.Sprintf("release %s of %d m2 is larger than the %d m2 that remained", r.LocalID, r.AreaM2, bs+bc))

@@ -34,6 +34,11 @@ func TestArticle7Scenario(t *testing.T) {
 
 	h2r := rel("H2-R1", "2024-07-01", landrelease.MethodCleared, 3000)
 	h2r.Items = map[string]int{"BLU-26": 5}
+	h2r.Beneficiaries = &landrelease.Beneficiaries{Women: 20, Girls: 11, Boys: 13, Men: 18, WithDisabilities: 2}
+	h3r := rel("H3-R1", "2024-09-01", landrelease.MethodCleared, 6000)
+	h3r.Beneficiaries = &landrelease.Beneficiaries{Women: 4, Men: 5}
+	h6r := rel("H6-R1", "2024-06-01", landrelease.MethodCancelled, 1000)
+	h6r.Beneficiaries = &landrelease.Beneficiaries{Girls: 7}
 	closedH5 := ver("2022-05-01", cha, closed, 4000, "P1")
 	closedH5.StatusReason = "released"
 	reopenedH5 := ver("2024-10-01", cha, open, 4000, "P1")
@@ -54,13 +59,15 @@ func TestArticle7Scenario(t *testing.T) {
 			Releases: []landrelease.ReleaseFacts{h2r}},
 		// H3: new CHA of 6000 m2 in February, cleared in full in September and closed by release: closes at 0.
 		{LocalID: "H3", Changes: []landrelease.VersionFacts{ver("2024-02-10", cha, open, 6000, "P1"), h3closed},
-			Releases: []landrelease.ReleaseFacts{rel("H3-R1", "2024-09-01", landrelease.MethodCleared, 6000)}},
+			Releases: []landrelease.ReleaseFacts{h3r}},
 		// H4: other explosive ordnance: not counted.
 		{LocalID: "H4", Start: &other},
 		// H5: CHA closed by release in 2022, reopened on 1 October after items were found: +4000, explained.
 		{LocalID: "H5", Start: &closedH5, ReleasedAtStartM2: 4000, Changes: []landrelease.VersionFacts{reopenedH5}},
 		// H6 in P2: SHA of 5000 m2 redrawn to 4500 m2 in April: -500, explained.
-		{LocalID: "H6", Start: p(ver("2020-06-01", sha, open, 5000, "P2")), Changes: []landrelease.VersionFacts{ver("2024-04-01", sha, open, 4500, "P2")}},
+		// H6 in P2: SHA of 5000 m2 redrawn to 4500 m2 in April: -500, explained; 1000 m2 cancelled in June.
+		{LocalID: "H6", Start: p(ver("2020-06-01", sha, open, 5000, "P2")), Changes: []landrelease.VersionFacts{ver("2024-04-01", sha, open, 4500, "P2")},
+			Releases: []landrelease.ReleaseFacts{h6r}},
 	}
 	r := &landrelease.Article7{From: d("2024-01-01"), To: d("2024-12-31"), Level: 1}
 	landrelease.ComputeArticle7(r, facts)
@@ -77,15 +84,21 @@ func TestArticle7Scenario(t *testing.T) {
 		NewCount: 1, NewAreaM2: 6000, NewCHAAreaM2: 6000,
 		ReducedM2: 2000, ClearedM2: 9000, ReleasedSHAM2: 2000, ReleasedCHAM2: 9000,
 		ReclassifiedM2: 8000, ItemsDestroyed: map[string]int{"BLU-26": 5}, ItemsTotal: 5,
+		// H2's and H3's releases record who they benefit; H1's does not.
+		Beneficiaries: landrelease.Beneficiaries{Women: 24, Girls: 11, Boys: 13, Men: 23, WithDisabilities: 2}, ReleasesWithBeneficiaries: 2,
 		// 15000 + 6000 - 2000 - 9000 = 10000, closing 14000: +4000 from H5's reopening, all of it CHA.
 		BalanceDiffM2: 4000, CHABalanceDiffM2: 4000,
 	}
 	assertUnit(t, r.Units[0], want)
 	assertUnit(t, r.Units[1], landrelease.UnitFigures{Code: "P2", Name: "Province P2",
-		Opening: landrelease.Stock{SHACount: 1, SHAAreaM2: 5000}, Closing: landrelease.Stock{SHACount: 1, SHAAreaM2: 4500},
+		Opening: landrelease.Stock{SHACount: 1, SHAAreaM2: 5000}, Closing: landrelease.Stock{SHACount: 1, SHAAreaM2: 3500},
+		CancelledM2: 1000, ReleasedSHAM2: 1000, Beneficiaries: landrelease.Beneficiaries{Girls: 7}, ReleasesWithBeneficiaries: 1,
 		ItemsDestroyed: map[string]int{}, BalanceDiffM2: -500, SHABalanceDiffM2: -500})
-	if r.Total.Code != "TOTAL" || r.Total.Closing.AreaM2() != 18500 || r.Total.BalanceDiffM2 != 3500 {
+	if r.Total.Code != "TOTAL" || r.Total.Closing.AreaM2() != 17500 || r.Total.BalanceDiffM2 != 3500 {
 		t.Errorf("total: %+v", r.Total)
+	}
+	if b := r.Total.Beneficiaries; b != (landrelease.Beneficiaries{Women: 24, Girls: 18, Boys: 13, Men: 23, WithDisabilities: 2}) || r.Total.ReleasesWithBeneficiaries != 3 {
+		t.Errorf("total beneficiaries %+v over %d releases", b, r.Total.ReleasesWithBeneficiaries)
 	}
 	if len(r.Differences) != 2 {
 		t.Fatalf("differences: %+v", r.Differences)
@@ -109,7 +122,8 @@ func assertUnit(t *testing.T, got, want landrelease.UnitFigures) {
 		got.ClearedM2 != want.ClearedM2 || got.ReleasedSHAM2 != want.ReleasedSHAM2 || got.ReleasedCHAM2 != want.ReleasedCHAM2 ||
 		got.ReclassifiedM2 != want.ReclassifiedM2 || got.DeclassifiedM2 != want.DeclassifiedM2 || got.ItemsTotal != want.ItemsTotal ||
 		got.BalanceDiffM2 != want.BalanceDiffM2 || got.SHABalanceDiffM2 != want.SHABalanceDiffM2 || got.CHABalanceDiffM2 != want.CHABalanceDiffM2 ||
-		len(got.ItemsDestroyed) != len(want.ItemsDestroyed) {
+		len(got.ItemsDestroyed) != len(want.ItemsDestroyed) || got.Beneficiaries != want.Beneficiaries ||
+		got.ReleasesWithBeneficiaries != want.ReleasesWithBeneficiaries {
 		t.Errorf("unit %s:\n got %+v\nwant %+v", want.Code, got, want)
 	}
 	for k, n := range want.ItemsDestroyed {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -18,7 +19,7 @@ var (
 	hazardUploadFields = []string{"record", "local_id", "kind", "contamination", "evidence", "evidence_category", "devices",
 		"marking", "priority", "land_use", "identified_on", "organisation", "status", "notes", "version", "changed_on", "reason"}
 	releaseUploadFields = []string{"record", "local_id", "hazard_area", "method", "completed_on", "organisation", "criteria",
-		"depth_cm", "items_destroyed", "version", "reason"}
+		"depth_cm", "items_destroyed", "beneficiaries", "land_use_after", "version", "reason"}
 )
 
 // UploadFields returns the properties an uploaded feature of record (RecordHazardArea or RecordLandRelease) may
@@ -38,12 +39,24 @@ func isUploadField(name string) bool {
 	return slices.Contains(hazardUploadFields, name) || slices.Contains(releaseUploadFields, name)
 }
 
+// beneficiaryMembers are the members of a release's beneficiaries, each a mapping target of its own as
+// "beneficiaries.MEMBER": flat files carry the counts as fields of their own.
+var beneficiaryMembers = []string{"women", "girls", "boys", "men", "with_disabilities"}
+
+// isMappingTarget reports whether a mapping may give name a value: a property, or a member of beneficiaries.
+func isMappingTarget(name string) bool {
+	if m, ok := strings.CutPrefix(name, "beneficiaries."); ok {
+		return slices.Contains(beneficiaryMembers, m)
+	}
+	return isUploadField(name)
+}
+
 // How Apply reads the values of our properties from fields that files carry as text or as numbers.
 var (
 	dateFields    = []string{"identified_on", "completed_on", "changed_on"}
 	integerFields = []string{"version", "depth_cm"}
 	listFields    = []string{"devices"}
-	objectFields  = []string{"items_destroyed"}
+	objectFields  = []string{"items_destroyed", "beneficiaries"}
 )
 
 // Mapping limits.
@@ -127,8 +140,8 @@ func (m *Mapping) Validate() error {
 		switch {
 		case strings.TrimSpace(src) == "":
 			fail(ptr, "fields", "a source field name is empty")
-		case !isUploadField(ours):
-			fail(ptr, "fields", "maps %q to %q, which is not a property of an upload (%s)", src, ours, strings.Join(allUploadFields(), ", "))
+		case !isMappingTarget(ours):
+			fail(ptr, "fields", "maps %q to %q, which is not a property of an upload (%s, or beneficiaries.%s)", src, ours, strings.Join(allUploadFields(), ", "), strings.Join(beneficiaryMembers, "|"))
 		case targets[ours] != "":
 			fail(ptr, "fields", "maps %q to %q, which %q already gives", src, ours, targets[ours])
 		default:
@@ -137,7 +150,7 @@ func (m *Mapping) Validate() error {
 	}
 	for _, ours := range sortedKeys(m.Constants) {
 		ptr := "/constants/" + pointerEscape(ours)
-		if !isUploadField(ours) {
+		if !isMappingTarget(ours) {
 			fail(ptr, "constants", "%q is not a property of an upload (%s)", ours, strings.Join(allUploadFields(), ", "))
 			continue
 		}
@@ -147,7 +160,7 @@ func (m *Mapping) Validate() error {
 	}
 	for _, ours := range sortedKeys(m.Values) {
 		ptr := "/values/" + pointerEscape(ours)
-		if !isUploadField(ours) {
+		if !isMappingTarget(ours) {
 			fail(ptr, "values", "%q is not a property of an upload (%s)", ours, strings.Join(allUploadFields(), ", "))
 		}
 	}
@@ -229,13 +242,38 @@ func (m *Mapping) Apply(props map[string]any) map[string]any {
 			}
 		}
 	}
+	members := map[string]any{}
 	for name, v := range out {
 		if blank(v) {
 			delete(out, name)
 			continue
 		}
+		if member, ok := strings.CutPrefix(name, "beneficiaries."); ok {
+			delete(out, name)
+			if c, err := coerceInt(v); err == nil {
+				v = c
+			}
+			members[member] = v
+			continue
+		}
 		if c, err := coerce(name, v); err == nil {
 			out[name] = c
+		}
+	}
+	if len(members) > 0 {
+		// Counts in fields of their own join the file's own beneficiaries object (copied), or make one; where
+		// the file's beneficiaries are not an object, the record's rules judge them as they are.
+		switch b := out["beneficiaries"].(type) {
+		case nil:
+			out["beneficiaries"] = members
+		case map[string]any:
+			merged := maps.Clone(b)
+			for k, v := range members {
+				if _, set := merged[k]; !set {
+					merged[k] = v
+				}
+			}
+			out["beneficiaries"] = merged
 		}
 	}
 	return out
@@ -317,7 +355,7 @@ func coerce(name string, v any) (any, error) {
 	switch {
 	case slices.Contains(dateFields, name):
 		return coerceDate(v)
-	case slices.Contains(integerFields, name):
+	case slices.Contains(integerFields, name) || strings.HasPrefix(name, "beneficiaries."):
 		return coerceInt(v)
 	case slices.Contains(listFields, name):
 		return coerceList(v)

@@ -25,6 +25,8 @@ func TestParseMapping(t *testing.T) {
 		{"unknown constant", `{"constants":{"colour":"red"}}`, []string{"/constants/colour"}},
 		{"constant of the wrong shape", `{"constants":{"identified_on":"yesterday","version":"two"}}`, []string{"/constants/identified_on", "/constants/version"}},
 		{"unknown value table", `{"values":{"colour":{"a":"b"}}}`, []string{"/values/colour"}},
+		{"beneficiary members", `{"fields":{"F":"beneficiaries.women","G":"beneficiaries.girls"}}`, nil},
+		{"unknown beneficiary member", `{"fields":{"X":"beneficiaries.elders"}}`, []string{"/fields/X"}},
 		{"escaped pointer", `{"fields":{"a/b":"nope"}}`, []string{"/fields/a~1b"}},
 	}
 	for _, tt := range tests {
@@ -90,6 +92,12 @@ func TestMappingApply(t *testing.T) {
 		{"unreadable value kept for the rules", m,
 			map[string]any{"Depth": "deep", "found": "last week"},
 			map[string]any{"depth_cm": "deep", "identified_on": "last week", "record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
+		{"beneficiaries from fields of their own", &Mapping{Fields: map[string]string{"F": "beneficiaries.women", "M": "beneficiaries.men", "PWD": "beneficiaries.with_disabilities"}},
+			map[string]any{"F": "12", "M": 10.0, "PWD": "", "land_use_after": "agriculture"},
+			map[string]any{"beneficiaries": map[string]any{"women": int64(12), "men": int64(10)}, "land_use_after": "agriculture"}},
+		{"beneficiaries fields join the file's object", &Mapping{Fields: map[string]string{"M": "beneficiaries.men"}},
+			map[string]any{"M": "3", "beneficiaries": map[string]any{"girls": 2.0, "men": 1.0}},
+			map[string]any{"beneficiaries": map[string]any{"girls": 2.0, "men": 1.0}}},
 		{"nil mapping keeps our names and shapes them", nil,
 			map[string]any{"local_id": 7.0, "completed_on": "2024-03-05T10:00:00Z", "depth_cm": "15", "OTHER": "x"},
 			map[string]any{"local_id": "7", "completed_on": "2024-03-05", "depth_cm": int64(15)}},

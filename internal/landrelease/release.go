@@ -26,7 +26,11 @@ type LandRelease struct {
 	Criteria       string         // the criteria used to cancel or reduce
 	DepthCM        *int           // clearance depth, cleared only
 	ItemsDestroyed map[string]int // device type to count
-	Geometry       orb.MultiPolygon
+	// Beneficiaries are the people who benefit from the release (nil: not recorded).
+	Beneficiaries *Beneficiaries
+	// LandUseAfter is the use of the land once released ("" when not recorded).
+	LandUseAfter LandUse
+	Geometry     orb.MultiPolygon
 
 	// Set by the registry.
 	ID         int64
@@ -36,6 +40,29 @@ type LandRelease struct {
 	Reason     string
 	Withdrawn  bool
 	AreaM2     float64 // area of the part within its hazard area, on the WGS 84 spheroid
+}
+
+// Beneficiaries are the people who benefit directly from a release, by sex and age as GICHD's minimum data
+// requirements ask (women and men 18 or older, girls and boys under 18), and how many of them live with a
+// disability (counted within the four, not beside them). A count not recorded is 0.
+type Beneficiaries struct {
+	Women            int `json:"women"`
+	Girls            int `json:"girls"`
+	Boys             int `json:"boys"`
+	Men              int `json:"men"`
+	WithDisabilities int `json:"with_disabilities"`
+}
+
+// Total is the number of people: women, girls, boys and men.
+func (b Beneficiaries) Total() int { return b.Women + b.Girls + b.Boys + b.Men }
+
+// Add adds o's counts to b's.
+func (b *Beneficiaries) Add(o Beneficiaries) {
+	b.Women += o.Women
+	b.Girls += o.Girls
+	b.Boys += o.Boys
+	b.Men += o.Men
+	b.WithDisabilities += o.WithDisabilities
 }
 
 // LandReleaseChange is a correction of a land release: a new version.

@@ -40,6 +40,10 @@ type UnitFigures struct {
 	DeclassifiedM2 int64          `json:"reclassified_to_sha_area_m2"` // moved from CHA back to SHA
 	ItemsDestroyed map[string]int `json:"items_destroyed"`
 	ItemsTotal     int            `json:"submunitions_destroyed"`
+	// Beneficiaries sum the people the period's releases benefit, over the ReleasesWithBeneficiaries releases
+	// that record them.
+	Beneficiaries             Beneficiaries `json:"beneficiaries"`
+	ReleasesWithBeneficiaries int           `json:"releases_with_beneficiaries"`
 
 	// BalanceDiffM2 is Closing - (Opening + New - Cancelled - Reduced - Cleared); every unit of it is explained
 	// by a Difference. SHA and CHA balance separately with reclassification moving area between them.

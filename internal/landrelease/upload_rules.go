@@ -224,7 +224,15 @@ func UploadRepeatsRelease(cur, r *LandRelease) bool {
 	}
 	return cur.HazardArea == r.HazardArea && cur.Method == r.Method && sameDay(cur.CompletedOn, r.CompletedOn) &&
 		cur.Organisation == r.Organisation && cur.Criteria == r.Criteria && depth(cur.DepthCM) == depth(r.DepthCM) &&
-		sameItems(cur.ItemsDestroyed, r.ItemsDestroyed) && orb.Equal(cur.Geometry, r.Geometry)
+		sameItems(cur.ItemsDestroyed, r.ItemsDestroyed) && sameBeneficiaries(cur.Beneficiaries, r.Beneficiaries) &&
+		cur.LandUseAfter == r.LandUseAfter && orb.Equal(cur.Geometry, r.Geometry)
 }
 
 func sameDay(a, b time.Time) bool { return Day(a).Equal(Day(b)) }
+
+func sameBeneficiaries(a, b *Beneficiaries) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}

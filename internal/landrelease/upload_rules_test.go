@@ -201,6 +201,8 @@ func TestUploadRepeats(t *testing.T) {
 		{"no depth", func(r *landrelease.LandRelease) { r.DepthCM = nil }},
 		{"items", func(r *landrelease.LandRelease) { r.ItemsDestroyed = map[string]int{"BLU-26": 4} }},
 		{"other items", func(r *landrelease.LandRelease) { r.ItemsDestroyed = map[string]int{"BLU-26": 3, "M42": 1} }},
+		{"beneficiaries recorded", func(r *landrelease.LandRelease) { r.Beneficiaries = &landrelease.Beneficiaries{Women: 3} }},
+		{"land use after", func(r *landrelease.LandRelease) { r.LandUseAfter = landrelease.LandUseForest }},
 		{"geometry", func(r *landrelease.LandRelease) {
 			r.Geometry = orb.MultiPolygon{{{{103, 19}, {103.005, 19}, {103.005, 19.01}, {103, 19}}}}
 		}},
@@ -212,7 +214,16 @@ func TestUploadRepeats(t *testing.T) {
 		}
 	}
 	a, b := validRelease(), validRelease()
+	a.Beneficiaries, b.Beneficiaries = &landrelease.Beneficiaries{Girls: 2}, &landrelease.Beneficiaries{Girls: 2}
+	if !landrelease.UploadRepeatsRelease(a, b) {
+		t.Error("land release: the same beneficiaries differ")
+	}
+	b.Beneficiaries = &landrelease.Beneficiaries{Girls: 2, WithDisabilities: 1}
+	if landrelease.UploadRepeatsRelease(a, b) {
+		t.Error("land release: a change of beneficiaries is not seen")
+	}
 	a.ItemsDestroyed, b.ItemsDestroyed = nil, map[string]int{}
+	a.Beneficiaries, b.Beneficiaries = nil, nil
 	if !landrelease.UploadRepeatsRelease(a, b) {
 		t.Error("land release: no items and an empty list differ")
 	}

@@ -16,6 +16,8 @@ const (
 	MaxNameLen    = 200   // organisation, device type
 	MaxDevices    = 50
 	MaxItemCount  = 1000000
+	// MaxBeneficiaries bounds each count of a release's beneficiaries.
+	MaxBeneficiaries = 10000000
 )
 
 // Valid reports whether k is SHA or CHA.
@@ -186,6 +188,22 @@ func (r *LandRelease) Validate(today time.Time) error {
 		} else if n > MaxItemCount {
 			c.fail("items_destroyed", "count for %s is over %d", dev, MaxItemCount)
 		}
+	}
+	if b := r.Beneficiaries; b != nil {
+		for _, n := range []struct {
+			name  string
+			count int
+		}{{"women", b.Women}, {"girls", b.Girls}, {"boys", b.Boys}, {"men", b.Men}, {"with_disabilities", b.WithDisabilities}} {
+			if n.count < 0 || n.count > MaxBeneficiaries {
+				c.fail("beneficiaries", "%s: %d is not between 0 and %d", n.name, n.count, MaxBeneficiaries)
+			}
+		}
+		if b.WithDisabilities > b.Total() {
+			c.fail("beneficiaries", "with_disabilities (%d) counts people among the women, girls, boys and men (%d in all), not beside them", b.WithDisabilities, b.Total())
+		}
+	}
+	if r.LandUseAfter != "" && !r.LandUseAfter.Valid() {
+		c.fail("land_use_after", "%q is not one of agriculture, residential, forest, grazing, infrastructure, water, other", r.LandUseAfter)
 	}
 	if len(r.Geometry) == 0 {
 		c.details = append(c.details, Detail{Field: "geometry", Pointer: "/geometry", Reason: "is required: a Polygon or MultiPolygon"})

@@ -99,6 +99,19 @@ func TestLandReleaseValidate(t *testing.T) {
 		{"negative depth", func(r *landrelease.LandRelease) { d := -5; r.DepthCM = &d }, "depth_cm"},
 		{"negative count", func(r *landrelease.LandRelease) { r.ItemsDestroyed = map[string]int{"M77": -2} }, "items_destroyed"},
 		{"blank device type", func(r *landrelease.LandRelease) { r.ItemsDestroyed = map[string]int{"": 2} }, "items_destroyed"},
+		{"beneficiaries", func(r *landrelease.LandRelease) {
+			r.Beneficiaries = &landrelease.Beneficiaries{Women: 12, Girls: 7, Boys: 9, Men: 11, WithDisabilities: 39}
+			r.LandUseAfter = landrelease.LandUseAgriculture
+		}, ""},
+		{"no beneficiary recorded", func(r *landrelease.LandRelease) { r.Beneficiaries = &landrelease.Beneficiaries{} }, ""},
+		{"negative beneficiaries", func(r *landrelease.LandRelease) { r.Beneficiaries = &landrelease.Beneficiaries{Girls: -1} }, "beneficiaries"},
+		{"too many beneficiaries", func(r *landrelease.LandRelease) {
+			r.Beneficiaries = &landrelease.Beneficiaries{Men: landrelease.MaxBeneficiaries + 1}
+		}, "beneficiaries"},
+		{"more with disabilities than people", func(r *landrelease.LandRelease) {
+			r.Beneficiaries = &landrelease.Beneficiaries{Women: 2, Men: 1, WithDisabilities: 4}
+		}, "beneficiaries"},
+		{"unknown land use after", func(r *landrelease.LandRelease) { r.LandUseAfter = "farming" }, "land_use_after"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

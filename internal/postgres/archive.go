@@ -57,7 +57,11 @@ SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(v.geom, 15)
   'superseded_at', CASE WHEN v.superseded_at <= $1 THEN to_char(v.superseded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END,
   'recorded_by', v.recorded_by, 'reason', v.reason, 'withdrawn', v.withdrawn, 'method', v.method,
   'completed_on', to_char(v.completed_on, 'YYYY-MM-DD'), 'organisation', v.organisation, 'criteria', v.criteria,
-  'depth_cm', v.depth_cm, 'items_destroyed', v.items_destroyed::text, 'area_m2', v.area_m2))::text
+  'depth_cm', v.depth_cm, 'items_destroyed', v.items_destroyed::text,
+  'beneficiaries_women', v.beneficiaries_women, 'beneficiaries_girls', v.beneficiaries_girls,
+  'beneficiaries_boys', v.beneficiaries_boys, 'beneficiaries_men', v.beneficiaries_men,
+  'beneficiaries_with_disabilities', v.beneficiaries_with_disabilities, 'land_use_after', v.land_use_after,
+  'area_m2', v.area_m2))::text
 FROM land_release_version v
 JOIN land_release r ON r.id = v.release_id
 JOIN hazard_area h ON h.id = v.hazard_id

@@ -382,3 +382,70 @@ func (r *registry) counts(t *testing.T) [5]int {
 }
 
 func postgresUsers(r *registry) *postgres.UserService { return postgres.NewUserService(r.db) }
+
+// TestReleaseBeneficiaries: a release keeps the people it benefits and the land's use after it, version by
+// version; a release that records none reads back as not recorded (nil), not as zero people.
+func TestReleaseBeneficiaries(t *testing.T) {
+	r := newRegistry(t)
+	h := hazard("LA-BN-2021-0001", box(103.4, 19.6, 400, 400), "2021-02-01")
+	if err := r.hazards.CreateHazardArea(r.ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	west, east := split(h.Geometry, 0.5)
+	a := release("LA-BN-2021-0001-C1", h.LocalID, landrelease.MethodCleared, west, "2022-03-01")
+	a.Beneficiaries = &landrelease.Beneficiaries{Women: 14, Girls: 9, Boys: 11, Men: 12, WithDisabilities: 3}
+	a.LandUseAfter = landrelease.LandUseAgriculture
+	b := release("LA-BN-2021-0001-C2", h.LocalID, landrelease.MethodCancelled, east, "2022-04-01")
+	for _, x := range []*landrelease.LandRelease{a, b} {
+		if err := r.releases.CreateLandRelease(r.ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := r.releases.FindLandRelease(r.ctx, a.LocalID, landrelease.Temporal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Beneficiaries == nil || *got.Beneficiaries != *a.Beneficiaries || got.LandUseAfter != landrelease.LandUseAgriculture {
+		t.Fatalf("read back %+v, land use after %q", got.Beneficiaries, got.LandUseAfter)
+	}
+	if got, err := r.releases.FindLandRelease(r.ctx, b.LocalID, landrelease.Temporal{}); err != nil || got.Beneficiaries != nil || got.LandUseAfter != "" {
+		t.Fatalf("a release without beneficiaries reads back %+v %q, %v", got.Beneficiaries, got.LandUseAfter, err)
+	}
+	beforeCorrection := r.dbNow(t)
+	fixed := *a
+	fixed.Beneficiaries = &landrelease.Beneficiaries{Women: 15, Girls: 9, Boys: 11, Men: 12, WithDisabilities: 3}
+	if _, err := r.releases.UpdateLandRelease(r.ctx, a.LocalID, landrelease.LandReleaseChange{LandRelease: &fixed, Reason: "one more woman counted", IfVersion: 1}); err != nil {
+		t.Fatal(err)
+	}
+	hist, err := r.releases.LandReleaseHistory(r.ctx, a.LocalID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 2 || hist[0].Beneficiaries.Women != 14 || hist[1].Beneficiaries.Women != 15 {
+		t.Fatalf("history %+v", hist)
+	}
+	// Form F sums them, as known now and as recorded before the correction.
+	for _, tc := range []struct {
+		asOf      *time.Time
+		women     int
+		recording int
+	}{{nil, 15, 1}, {&beforeCorrection, 14, 1}} {
+		rep, err := postgres.NewReportService(r.db).Article7(r.ctx, landrelease.Article7Request{From: date("2022-01-01"), To: date("2022-12-31"), Level: 1, AsOf: tc.asOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := rep.Total.Beneficiaries; b.Women != tc.women || b.Girls != 9 || b.WithDisabilities != 3 || rep.Total.ReleasesWithBeneficiaries != tc.recording {
+			t.Errorf("Form F 2022 as of %v: beneficiaries %+v over %d releases", tc.asOf, b, rep.Total.ReleasesWithBeneficiaries)
+		}
+	}
+	// The database refuses what the rules refuse, whoever writes.
+	for _, q := range []string{
+		`UPDATE land_release_version SET beneficiaries_women = -1 WHERE beneficiaries_women IS NOT NULL`,
+		`UPDATE land_release_version SET beneficiaries_with_disabilities = 1000 WHERE beneficiaries_women IS NOT NULL`,
+		`UPDATE land_release_version SET beneficiaries_men = NULL WHERE beneficiaries_women IS NOT NULL`,
+	} {
+		if _, err := r.db.Pool.Exec(r.ctx, q); err == nil {
+			t.Errorf("the database accepted %s", q)
+		}
+	}
+}

@@ -25,11 +25,14 @@ func scanRelease(row pgx.CollectableRow) (*landrelease.LandRelease, error) {
 		method string
 		geom   []byte
 	)
+	var ben [5]*int
 	err := row.Scan(&r.ID, &r.LocalID, &r.HazardArea, &r.Version, &r.RecordedAt, &r.RecordedBy, &r.Reason, &r.Withdrawn,
-		&method, &r.CompletedOn, &r.Organisation, &r.Criteria, &r.DepthCM, &r.ItemsDestroyed, &geom, &r.AreaM2)
+		&method, &r.CompletedOn, &r.Organisation, &r.Criteria, &r.DepthCM, &r.ItemsDestroyed, &geom, &r.AreaM2,
+		&ben[0], &ben[1], &ben[2], &ben[3], &ben[4], &r.LandUseAfter)
 	if err != nil {
 		return nil, err
 	}
+	r.Beneficiaries = scanBeneficiaries(ben)
 	r.Method = landrelease.Method(method)
 	r.Geometry, err = fromWKB(geom)
 	return &r, err
@@ -235,9 +238,34 @@ func insertReleaseVersion(ctx context.Context, tx pgx.Tx, rid, hid, hv int64, r 
 	if items == nil {
 		items = map[string]int{}
 	}
+	ben := beneficiaryArgs(r.Beneficiaries)
 	_, err := tx.Exec(ctx, insertReleaseVersionSQL, rid, hid, v, actor, reason, withdrawn,
-		r.Method, landrelease.Day(r.CompletedOn), r.Organisation, r.Criteria, r.DepthCM, items, toWKB(r.Geometry), hv)
+		r.Method, landrelease.Day(r.CompletedOn), r.Organisation, r.Criteria, r.DepthCM, items, toWKB(r.Geometry), hv,
+		ben[0], ben[1], ben[2], ben[3], ben[4], r.LandUseAfter)
 	return v, dbError(err, "insert release version")
+}
+
+// beneficiaryArgs are the beneficiaries_* columns of b: women, girls, boys, men, with disabilities; all nil when b
+// is nil (not recorded).
+func beneficiaryArgs(b *landrelease.Beneficiaries) [5]*int {
+	if b == nil {
+		return [5]*int{}
+	}
+	return [5]*int{&b.Women, &b.Girls, &b.Boys, &b.Men, &b.WithDisabilities}
+}
+
+// scanBeneficiaries is the inverse of beneficiaryArgs: nil when the columns are NULL.
+func scanBeneficiaries(c [5]*int) *landrelease.Beneficiaries {
+	if c[0] == nil {
+		return nil
+	}
+	v := func(p *int) int {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	return &landrelease.Beneficiaries{Women: v(c[0]), Girls: v(c[1]), Boys: v(c[2]), Men: v(c[3]), WithDisabilities: v(c[4])}
 }
 
 // CreateLandRelease records a release; see landrelease.LandReleaseService.

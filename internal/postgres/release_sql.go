@@ -2,7 +2,9 @@ package postgres
 
 // Columns of a land release version r joined to its head l and hazard head h; see scanRelease.
 const releaseColumns = `l.id, l.local_id, h.local_id, r.version, r.recorded_at, r.recorded_by, r.reason, r.withdrawn,
-	r.method, r.completed_on, r.organisation, r.criteria, r.depth_cm, r.items_destroyed, ST_AsBinary(r.geom), r.area_m2`
+	r.method, r.completed_on, r.organisation, r.criteria, r.depth_cm, r.items_destroyed, ST_AsBinary(r.geom), r.area_m2,
+	r.beneficiaries_women, r.beneficiaries_girls, r.beneficiaries_boys, r.beneficiaries_men, r.beneficiaries_with_disabilities,
+	r.land_use_after`
 
 // findReleasesSQL lists the releases known at $7 (NULL: now) and completed by field date $8 (NULL: any).
 // $1 after id, $2 local ids, $3 hazard local id, $4 method, $5 bbox as [w,s,e,n], $6 limit, $9 include withdrawn.
@@ -100,12 +102,17 @@ WHERE ST_Area(o.i::geography) > $3
 ORDER BY other`
 
 // insertReleaseVersionSQL inserts a known version of release $1 of hazard $2; its area is the part within
-// hazard version $14, on the spheroid.
+// hazard version $14, on the spheroid. $3 version, $4 recorded_by, $5 reason, $6 withdrawn, $7..$12 method,
+// completed_on, organisation, criteria, depth_cm, items_destroyed, $13 the geometry as WKB, $15..$19 the
+// beneficiaries (women, girls, boys, men, with disabilities; all NULL when not recorded), $20 land_use_after.
 const insertReleaseVersionSQL = `
 INSERT INTO land_release_version (release_id, hazard_id, version, recorded_by, reason, withdrawn,
-	method, completed_on, organisation, criteria, depth_cm, items_destroyed, geom, area_m2)
+	method, completed_on, organisation, criteria, depth_cm, items_destroyed, geom, area_m2,
+	beneficiaries_women, beneficiaries_girls, beneficiaries_boys, beneficiaries_men, beneficiaries_with_disabilities,
+	land_use_after)
 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, g,
-	ST_Area(ST_CollectionExtract(ST_Intersection(g, (SELECT geom FROM hazard_area_version WHERE id = $14)), 3)::geography)
+	ST_Area(ST_CollectionExtract(ST_Intersection(g, (SELECT geom FROM hazard_area_version WHERE id = $14)), 3)::geography),
+	$15, $16, $17, $18, $19, $20
 FROM (SELECT ST_Multi(ST_GeomFromWKB($13, 4326)) AS g) s`
 
 // releaseOutOfPlaceSQL finds a known release of hazard $1 that its field history cannot hold: completed before

@@ -104,9 +104,11 @@ WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1)
 ORDER BY v.hazard_id, v.valid_from, v.version`
 
 	// reportReleasesSQL returns the releases completed in field dates ($2, $3], as recorded at $1; the items
-	// destroyed are NULL where there are none (most releases), so that only the others are decoded.
+	// destroyed are NULL where there are none (most releases), so that only the others are decoded; the
+	// beneficiaries (women, girls, boys, men, with disabilities) NULL where not recorded.
 	reportReleasesSQL = `
-SELECT r.hazard_id, l.local_id, r.completed_on, r.method, r.area_m2, nullif(r.items_destroyed, '{}'::jsonb)
+SELECT r.hazard_id, l.local_id, r.completed_on, r.method, r.area_m2, nullif(r.items_destroyed, '{}'::jsonb),
+       r.beneficiaries_women, r.beneficiaries_girls, r.beneficiaries_boys, r.beneficiaries_men, r.beneficiaries_with_disabilities
 FROM land_release_version r
 JOIN land_release l ON l.id = r.release_id
 WHERE r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1) AND NOT r.withdrawn
@@ -293,6 +295,7 @@ type releaseRow struct {
 	landrelease.ReleaseFacts // AreaM2 unset
 	hazard                   int64
 	area                     float64
+	ben                      [5]*int // beneficiaryArgs' columns
 }
 
 // readReleases starts reading reportReleasesSQL and returns a function that waits for its rows. Where it can, it
@@ -315,13 +318,14 @@ func readReleases(ctx context.Context, pool *pgxpool.Pool, tx pgx.Tx, asOf, star
 			x    releaseRow
 			meth pgtype.DriverBytes
 		)
-		dest := []any{&x.hazard, &x.LocalID, &x.CompletedOn, &meth, &x.area, &x.Items}
+		dest := []any{&x.hazard, &x.LocalID, &x.CompletedOn, &meth, &x.area, &x.Items, &x.ben[0], &x.ben[1], &x.ben[2], &x.ben[3], &x.ben[4]}
 		for rows.Next() {
 			x = releaseRow{}
 			if err := rows.Scan(dest...); err != nil {
 				return nil, dbError(err, "report: releases")
 			}
 			x.Method = landrelease.Method(names.get(meth))
+			x.Beneficiaries = scanBeneficiaries(x.ben)
 			out = append(out, x)
 		}
 		return out, dbError(rows.Err(), "report: releases")

@@ -17,6 +17,18 @@ type htmlUnit struct {
 
 type htmlDevice struct{ Name, Count string }
 
+type htmlBeneficiaries struct {
+	Name, Code                                                 string
+	Women, Girls, Boys, Men, Total, WithDisabilities, Releases string
+}
+
+func htmlBeneficiariesOf(name, code string, u *landrelease.UnitFigures) htmlBeneficiaries {
+	b := u.Beneficiaries
+	return htmlBeneficiaries{Name: name, Code: code, Women: group(int64(b.Women)), Girls: group(int64(b.Girls)),
+		Boys: group(int64(b.Boys)), Men: group(int64(b.Men)), Total: group(int64(b.Total())),
+		WithDisabilities: group(int64(b.WithDisabilities)), Releases: group(int64(u.ReleasesWithBeneficiaries))}
+}
+
 type htmlDifference struct{ Unit, LocalID, On, Kind, AreaM2, Reason string }
 
 type htmlChange struct{ Unit, LocalID, Field, Before, After, Cause string }
@@ -30,7 +42,9 @@ type htmlPage struct {
 	Devices                                        []htmlDevice
 	DevicesTotal                                   string
 	Differences                                    []htmlDifference
-	Balanced, Footnote                             string
+	Beneficiaries                                  []htmlBeneficiaries
+	BeneficiariesTotal                             htmlBeneficiaries
+	Balanced, Footnote, BeneficiariesNote          string
 }
 
 func htmlUnitOf(name, code string, u *landrelease.UnitFigures) htmlUnit {
@@ -111,6 +125,15 @@ p.note { font-size: 8.5pt; margin-top: 1.5em; }
 </table>
 {{else}}<p>{{.Balanced}}</p>
 {{end}}
+<h2>Table 4. Beneficiaries of land release</h2>
+<table>
+<thead><tr><th>{{.Level}}</th><th>Code</th><th>Women</th><th>Girls</th><th>Boys</th><th>Men</th><th>Total</th><th>Persons with disabilities</th><th>Releases recording them</th></tr></thead>
+<tbody>
+{{range .Beneficiaries}}{{template "beneficiaries" .}}{{end}}<tr class="total">{{template "beneficiaryCells" .BeneficiariesTotal}}</tr>
+</tbody>
+</table>
+<p class="note">{{.BeneficiariesNote}}</p>
+
 {{if .ComparedWith}}<h2>Changes since the report as recorded on {{.ComparedWith}}</h2>
 {{if .Changes}}<table>
 <thead><tr><th>Unit</th><th>Local ID</th><th>Figure</th><th>Then</th><th>Now</th><th>Cause</th></tr></thead>
@@ -123,6 +146,8 @@ p.note { font-size: 8.5pt; margin-top: 1.5em; }
 <p class="note">{{.Footnote}}</p>
 </body>
 </html>
+{{define "beneficiaries"}}<tr>{{template "beneficiaryCells" .}}</tr>
+{{end}}{{define "beneficiaryCells"}}<td>{{.Name}}</td><td>{{.Code}}</td><td class="n">{{.Women}}</td><td class="n">{{.Girls}}</td><td class="n">{{.Boys}}</td><td class="n">{{.Men}}</td><td class="n">{{.Total}}</td><td class="n">{{.WithDisabilities}}</td><td class="n">{{.Releases}}</td>{{end}}
 {{define "unit"}}<tr>{{template "cells" .}}</tr>
 {{end}}{{define "cells"}}<td>{{.Name}}</td><td>{{.Code}}</td><td class="n">{{.SHACount}}</td><td class="n">{{.SHAKm2}}</td><td class="n">{{.CHACount}}</td><td class="n">{{.CHAKm2}}</td><td class="n">{{.Remain}}</td><td class="n">{{.NewCount}}</td><td class="n">{{.NewKm2}}</td><td class="n">{{.Cancelled}}</td><td class="n">{{.Reduced}}</td><td class="n">{{.Cleared}}</td><td class="n">{{.Released}}</td><td class="n">{{.Reclassified}}</td><td class="n">{{.Opening}}</td><td class="n">{{.BalanceDiff}}</td>{{end}}`))
 
@@ -134,11 +159,12 @@ func HTML(w io.Writer, r *landrelease.Article7) error {
 	}
 	p := htmlPage{
 		Title: Title, State: r.State, Period: period(r), AsOf: stamp(r.AsOf), GeneratedAt: stamp(r.GeneratedAt),
-		Level: levelName(r.Level), Balanced: Balanced, Footnote: Footnote,
-		Total: htmlUnitOf("Total", "", &r.Total),
+		Level: levelName(r.Level), Balanced: Balanced, Footnote: Footnote, BeneficiariesNote: BeneficiariesNote,
+		Total: htmlUnitOf("Total", "", &r.Total), BeneficiariesTotal: htmlBeneficiariesOf("Total", "", &r.Total),
 	}
 	for i := range r.Units {
 		p.Units = append(p.Units, htmlUnitOf(r.Units[i].Name, r.Units[i].Code, &r.Units[i]))
+		p.Beneficiaries = append(p.Beneficiaries, htmlBeneficiariesOf(r.Units[i].Name, r.Units[i].Code, &r.Units[i]))
 	}
 	ds, sum := devices(r.Total.ItemsDestroyed)
 	for _, d := range ds {

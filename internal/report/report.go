@@ -23,6 +23,8 @@ var header = []string{
 	"new_count", "new_area_m2",
 	"cancelled_area_m2", "reduced_area_m2", "cleared_area_m2", "reclassified_area_m2",
 	"submunitions_destroyed", "balance_diff_m2",
+	"beneficiaries_women", "beneficiaries_girls", "beneficiaries_boys", "beneficiaries_men", "beneficiaries_with_disabilities",
+	"releases_with_beneficiaries",
 }
 
 // Header returns the header of the CSV machine table (and of the XLSX "Data" sheet), in a slice of the caller's
@@ -38,6 +40,10 @@ const Footnote = "Areas on the WGS 84 ellipsoid. Only CMR contamination (cmr and
 
 // Balanced is said in place of table 3 when there is no difference.
 const Balanced = "Every unit balances: opening + new - cancelled - reduced - cleared = closing."
+
+// BeneficiariesNote explains the table of beneficiaries.
+const BeneficiariesNote = "People who benefit directly from the land released in the period, as the releases record them: " +
+	"women and men 18 or older, girls and boys under 18; persons with disabilities are counted among them, not beside them."
 
 var errNil = errors.New("report: nil Article7")
 
@@ -65,6 +71,8 @@ func dataRow(code, name string, u *landrelease.UnitFigures) []any {
 		int64(u.NewCount), u.NewAreaM2,
 		u.CancelledM2, u.ReducedM2, u.ClearedM2, u.ReclassifiedM2,
 		int64(u.ItemsTotal), u.BalanceDiffM2,
+		int64(u.Beneficiaries.Women), int64(u.Beneficiaries.Girls), int64(u.Beneficiaries.Boys), int64(u.Beneficiaries.Men),
+		int64(u.Beneficiaries.WithDisabilities), int64(u.ReleasesWithBeneficiaries),
 	}
 }
 

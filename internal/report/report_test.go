@@ -19,7 +19,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-const wantHeader = "admin_code,admin_name,sha_count,sha_area_m2,cha_count,cha_area_m2,new_count,new_area_m2,cancelled_area_m2,reduced_area_m2,cleared_area_m2,reclassified_area_m2,submunitions_destroyed,balance_diff_m2"
+const wantHeader = "admin_code,admin_name,sha_count,sha_area_m2,cha_count,cha_area_m2,new_count,new_area_m2,cancelled_area_m2,reduced_area_m2,cleared_area_m2,reclassified_area_m2,submunitions_destroyed,balance_diff_m2,beneficiaries_women,beneficiaries_girls,beneficiaries_boys,beneficiaries_men,beneficiaries_with_disabilities,releases_with_beneficiaries"
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
@@ -33,6 +33,7 @@ func sample() *landrelease.Article7 {
 		CancelledM2: 100_000, ReducedM2: 50_000, ClearedM2: 600_000,
 		ReleasedSHAM2: 150_000, ReleasedCHAM2: 600_000, ReclassifiedM2: 200_000,
 		ItemsDestroyed: map[string]int{"BLU-26": 100, "BLU-63": 31}, ItemsTotal: 131,
+		Beneficiaries: landrelease.Beneficiaries{Women: 120, Girls: 85, Boys: 91, Men: 110, WithDisabilities: 7}, ReleasesWithBeneficiaries: 6,
 		BalanceDiffM2: 1_200, CHABalanceDiffM2: 1_200,
 	}
 	xk := landrelease.UnitFigures{
@@ -41,6 +42,7 @@ func sample() *landrelease.Article7 {
 		Closing:   landrelease.Stock{CHACount: 2, CHAAreaM2: 1_234_005_000},
 		ClearedM2: 496_600, ReleasedCHAM2: 496_600,
 		ItemsDestroyed: map[string]int{"BLU-26": 20, "M77": 4}, ItemsTotal: 24,
+		Beneficiaries: landrelease.Beneficiaries{Women: 30, Girls: 12, Boys: 15, Men: 25, WithDisabilities: 2}, ReleasesWithBeneficiaries: 2,
 		BalanceDiffM2: -3_400, CHABalanceDiffM2: -3_400,
 	}
 	total := landrelease.UnitFigures{
@@ -51,6 +53,7 @@ func sample() *landrelease.Article7 {
 		CancelledM2: 100_000, ReducedM2: 50_000, ClearedM2: 1_096_600,
 		ReleasedSHAM2: 150_000, ReleasedCHAM2: 1_096_600, ReclassifiedM2: 200_000,
 		ItemsDestroyed: map[string]int{"BLU-26": 120, "M77": 4, "BLU-63": 31}, ItemsTotal: 155,
+		Beneficiaries: landrelease.Beneficiaries{Women: 150, Girls: 97, Boys: 106, Men: 135, WithDisabilities: 9}, ReleasesWithBeneficiaries: 8,
 		BalanceDiffM2: -2_200, CHABalanceDiffM2: -2_200,
 	}
 	return &landrelease.Article7{
@@ -127,15 +130,15 @@ func TestCSV(t *testing.T) {
 		t.Error("want \\n line ends and no BOM")
 	}
 	for _, want := range []string{
-		"LA-SV,Savannakhét,3,1234567,5,2500000,2,300000,100000,50000,600000,200000,131,1200\n",
-		`LA-XK,"Xiangkhouang, north",0,0,2,1234005000,0,0,0,0,496600,0,24,-3400` + "\n",
-		"TOTAL,Total,3,1234567,7,1236505000,2,300000,100000,50000,1096600,200000,155,-2200\n",
+		"LA-SV,Savannakhét,3,1234567,5,2500000,2,300000,100000,50000,600000,200000,131,1200,120,85,91,110,7,6\n",
+		`LA-XK,"Xiangkhouang, north",0,0,2,1234005000,0,0,0,0,496600,0,24,-3400,30,12,15,25,2,2` + "\n",
+		"TOTAL,Total,3,1234567,7,1236505000,2,300000,100000,50000,1096600,200000,155,-2200,150,97,106,135,9,8\n",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing row %q", want)
 		}
 	}
-	if !strings.HasSuffix(s, "TOTAL,Total,3,1234567,7,1236505000,2,300000,100000,50000,1096600,200000,155,-2200\n") {
+	if !strings.HasSuffix(s, "TOTAL,Total,3,1234567,7,1236505000,2,300000,100000,50000,1096600,200000,155,-2200,150,97,106,135,9,8\n") {
 		t.Error("TOTAL is not the last row")
 	}
 }
@@ -265,7 +268,18 @@ func TestXLSX(t *testing.T) {
 		{"Form F", "B19", true, "4"},
 		{"Form F", "A20", false, "Total"},
 		{"Form F", "B20", true, "155"},
-		{"Form F", "A22", false, report.Footnote},
+		{"Form F", "A22", false, "Table 4. Beneficiaries of land release"},
+		{"Form F", "A23", false, "Province"},
+		{"Form F", "H23", false, "Persons with disabilities"},
+		{"Form F", "A24", false, "Savannakhét"},
+		{"Form F", "C24", true, "120"},
+		{"Form F", "G24", true, "406"},
+		{"Form F", "A26", false, "Total"},
+		{"Form F", "G26", true, "488"},
+		{"Form F", "H26", true, "9"},
+		{"Form F", "I26", true, "8"},
+		{"Form F", "A27", false, report.BeneficiariesNote},
+		{"Form F", "A29", false, report.Footnote},
 		{"Differences", "A4", false, "Savannakhét (LA-SV)"},
 		{"Differences", "E4", true, "1200"},
 		{"Differences", "F5", false, `Residue < 100 m2 closed & "archived"`},

@@ -210,6 +210,21 @@ func formFSheet(s *sheetWriter, r *landrelease.Article7, st xlsxStyles) {
 	s.set(2, row, sum, st.totalCount)
 	row += 2
 
+	s.set(1, row, "Table 4. Beneficiaries of land release", st.bold)
+	row++
+	for i, h := range []string{levelName(r.Level), "Code", "Women", "Girls", "Boys", "Men", "Total", "Persons with disabilities", "Releases recording them"} {
+		s.set(1+i, row, h, st.header)
+	}
+	row++
+	for i := range r.Units {
+		beneficiaryRow(s, row, r.Units[i].Name, r.Units[i].Code, &r.Units[i], st.text, st.count)
+		row++
+	}
+	beneficiaryRow(s, row, "Total", "", &r.Total, st.totalText, st.totalCount)
+	row++
+	s.set(1, row, BeneficiariesNote, 0)
+	row += 2
+
 	s.set(1, row, Footnote, 0)
 
 	s.width("A", "A", 28)
@@ -237,6 +252,15 @@ func unitRow(s *sheetWriter, row int, name, code string, u *landrelease.UnitFigu
 		s.set(16, row, u.BalanceDiffM2, sgn)
 	} else {
 		s.set(16, row, "", sgn)
+	}
+}
+
+func beneficiaryRow(s *sheetWriter, row int, name, code string, u *landrelease.UnitFigures, text, count int) {
+	b := u.Beneficiaries
+	s.set(1, row, name, text)
+	s.set(2, row, code, text)
+	for i, n := range []int{b.Women, b.Girls, b.Boys, b.Men, b.Total(), b.WithDisabilities, u.ReleasesWithBeneficiaries} {
+		s.set(3+i, row, n, count)
 	}
 }
 
@@ -276,5 +300,5 @@ func dataSheet(s *sheetWriter, r *landrelease.Article7, st xlsxStyles) {
 		}
 	}
 	s.width("A", "B", 20)
-	s.width("C", "N", 14)
+	s.width("C", "T", 14)
 }

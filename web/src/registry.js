@@ -56,7 +56,10 @@ async function detail(id) {
     ...rel.features.map((f) => {
       const p = f.properties;
       const items = Object.entries(p.items_destroyed || {}).map(([k, v]) => `${k}: ${v}`).join(", ");
-      return el("tr", {}, cell(p.local_id), cell(p.method), cell(p.completed_on), cell(p.organisation), cell(int(p.area_m2), "num"), cell(items));
+      const b = p.beneficiaries;
+      const people = b ? `${b.women + b.girls + b.boys + b.men} (women ${b.women}, girls ${b.girls}, boys ${b.boys}, men ${b.men}; with disabilities ${b.with_disabilities})` : "";
+      return el("tr", {}, cell(p.local_id), cell(p.method), cell(p.completed_on), cell(p.organisation), cell(int(p.area_m2), "num"), cell(items),
+        cell(people), cell(p.land_use_after || ""));
     }),
   );
   $("#detail").scrollIntoView({ behavior: "smooth" });

@@ -84,7 +84,8 @@ const bulkStageSQL = `
 SET LOCAL enable_seqscan = on;
 CREATE TEMP TABLE bulk_r (
 	ord int, local_id text, hazard text, method text, completed_on date, organisation text, criteria text,
-	depth_cm int, items text, wkb bytea) ON COMMIT DROP`
+	depth_cm int, items text, wkb bytea, ben_women int, ben_girls int, ben_boys int, ben_men int, ben_disab int,
+	land_use_after text) ON COMMIT DROP`
 
 var bulkSteps = []struct{ name, sql string }{
 	{"release heads", `
@@ -93,10 +94,13 @@ SELECT b.local_id, a.id, 1 FROM bulk_r b JOIN hazard_area a ON a.local_id = b.ha
 ORDER BY b.ord`},
 	{"release versions", `
 INSERT INTO land_release_version (release_id, hazard_id, version, recorded_by, reason, withdrawn,
-	method, completed_on, organisation, criteria, depth_cm, items_destroyed, geom, area_m2)
+	method, completed_on, organisation, criteria, depth_cm, items_destroyed, geom, area_m2,
+	beneficiaries_women, beneficiaries_girls, beneficiaries_boys, beneficiaries_men, beneficiaries_with_disabilities,
+	land_use_after)
 SELECT l.id, l.hazard_id, 1, 'bulk', 'recorded', false,
 	r.method, r.completed_on, r.organisation, r.criteria, r.depth_cm, r.items::jsonb, r.g,
-	area_m2(ST_CollectionExtract(ST_Intersection(r.g, v.geom), 3))
+	area_m2(ST_CollectionExtract(ST_Intersection(r.g, v.geom), 3)),
+	r.ben_women, r.ben_girls, r.ben_boys, r.ben_men, r.ben_disab, r.land_use_after
 FROM (SELECT b.*, ST_Multi(ST_GeomFromWKB(b.wkb, 4326)) AS g FROM bulk_r b) r
 JOIN land_release l ON l.local_id = r.local_id
 JOIN hazard_area_version v ON v.hazard_id = l.hazard_id AND v.version = 1
@@ -107,7 +111,8 @@ ORDER BY r.ord`},
 const releasedSQL = `SELECT DISTINCT l.hazard_id FROM bulk_r b JOIN land_release l ON l.local_id = b.local_id`
 
 func copyReleases(ctx context.Context, tx pgx.Tx, rs []*landrelease.LandRelease) error {
-	cols := []string{"ord", "local_id", "hazard", "method", "completed_on", "organisation", "criteria", "depth_cm", "items", "wkb"}
+	cols := []string{"ord", "local_id", "hazard", "method", "completed_on", "organisation", "criteria", "depth_cm", "items", "wkb",
+		"ben_women", "ben_girls", "ben_boys", "ben_men", "ben_disab", "land_use_after"}
 	for lo := 0; lo < len(rs); lo += bulkBatch {
 		batch := rs[lo:min(lo+bulkBatch, len(rs))]
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"bulk_r"}, cols, pgx.CopyFromSlice(len(batch), func(i int) ([]any, error) {
@@ -124,8 +129,12 @@ func copyReleases(ctx context.Context, tx pgx.Tx, rs []*landrelease.LandRelease)
 				}
 				items = string(b)
 			}
+			var ben [5]*int
+			if b := r.Beneficiaries; b != nil {
+				ben = [5]*int{&b.Women, &b.Girls, &b.Boys, &b.Men, &b.WithDisabilities}
+			}
 			return []any{lo + i, r.LocalID, r.HazardArea, string(r.Method), landrelease.Day(r.CompletedOn),
-				r.Organisation, r.Criteria, r.DepthCM, items, g}, nil
+				r.Organisation, r.Criteria, r.DepthCM, items, g, ben[0], ben[1], ben[2], ben[3], ben[4], string(r.LandUseAfter)}, nil
 		}))
 		if err != nil {
 			return fmt.Errorf("bulk load: copy releases: %w", err)

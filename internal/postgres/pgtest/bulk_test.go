@@ -52,6 +52,26 @@ func TestBulkLoad(t *testing.T) {
 		t.Fatalf("%d release versions (%v), want %d", n, err, len(data.Releases))
 	}
 
+	// Every release reads back as the services read it, with its beneficiaries (some recorded, some not).
+	releases := postgres.NewLandReleaseService(bulk)
+	recorded := 0
+	for _, r := range data.Releases {
+		cur, err := releases.FindLandRelease(ctx, r.LocalID, landrelease.Temporal{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (cur.Beneficiaries == nil) != (r.Beneficiaries == nil) || cur.Beneficiaries != nil && *cur.Beneficiaries != *r.Beneficiaries ||
+			cur.LandUseAfter != r.LandUseAfter {
+			t.Errorf("%s: beneficiaries %+v %q, generated %+v %q", r.LocalID, cur.Beneficiaries, cur.LandUseAfter, r.Beneficiaries, r.LandUseAfter)
+		}
+		if cur.Beneficiaries != nil {
+			recorded++
+		}
+	}
+	if recorded == 0 || recorded == len(data.Releases) {
+		t.Errorf("%d of %d releases record beneficiaries: the generator should give some and not all", recorded, len(data.Releases))
+	}
+
 	hazards := postgres.NewHazardAreaService(bulk)
 	got := map[string]*landrelease.HazardArea{}
 	closed := 0
