@@ -6,17 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
-	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/spool"
 )
 
 func importUpload(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "import", "import FILE.geojson [--dry-run] [--approve] [--report FILE]")
+	fs := flags(e, "import", "import FILE [--mapping FILE.json|NAME] [--layer NAME] [--dry-run] [--approve] [--report FILE]\n\n"+
+		"FILE is GeoJSON (.geojson, .json), KML (.kml), KMZ (.kmz), GPX (.gpx), a zipped Shapefile (.zip, .shp.zip) or a\n"+
+		"GeoPackage (.gpkg), by its extension.")
 	dry := fs.Bool("dry-run", false, "check only; write nothing")
+	mappingArg := fs.String("mapping", "", "the property mapping: a JSON mapping document (a file name ending in .json), or the name of a saved mapping or preset")
+	layer := fs.String("layer", "", "the layer to read, of a file that has several (a GeoPackage's table, a KML's folder, a GPX's tracks or routes)")
 	approve := fs.Bool("approve", false, "approve the upload at once (as a data manager would)")
 	reportFile := fs.String("report", "", "write the feature-by-feature report as JSON to this file")
 	if err := parseWithFile(fs, args); err != nil {
@@ -26,6 +30,11 @@ func importUpload(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errors.New("import needs one FILE")
 	}
+	format, ok := landrelease.UploadFormatOf("", fs.Arg(0))
+	if !ok {
+		return fmt.Errorf("import: %s: the extension says no format; use one of %s", fs.Arg(0), strings.Join(landrelease.UploadExtensions(), ", "))
+	}
+	src := landrelease.UploadSource{Format: format, Filename: landrelease.CleanFilename(fs.Arg(0)), Layer: *layer}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
 		return err
@@ -41,7 +50,10 @@ func importUpload(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	uploads := postgres.NewUploadService(db, geojson.Reader{})
+	if src.Mapping, err = importMapping(*mappingArg); err != nil {
+		return describe(err)
+	}
+	uploads := postgres.NewUploadService(db, uploadReaders(e))
 	cctx := cliContext(ctx, e)
 	start := time.Now()
 	writeReport := func(rep *landrelease.UploadReport) {
@@ -65,7 +77,7 @@ func importUpload(ctx context.Context, e *env, args []string) error {
 		return describe(err)
 	}
 	if *dry {
-		rep, err := uploads.Check(cctx, body)
+		rep, err := uploads.Check(cctx, body, src)
 		if err != nil {
 			return failed(err)
 		}
@@ -76,7 +88,7 @@ func importUpload(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	}
-	up, _, err := uploads.Submit(cctx, body, "")
+	up, _, err := uploads.Submit(cctx, body, src, "")
 	if err != nil {
 		return failed(err)
 	}
@@ -91,4 +103,20 @@ func importUpload(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "upload %d approved in %s\n", up.ID, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// importMapping reads the mapping document an import names (a file whose name ends in .json; "" is none).
+func importMapping(arg string) (*landrelease.Mapping, error) {
+	if arg == "" {
+		return nil, nil
+	}
+	if !strings.HasSuffix(strings.ToLower(arg), ".json") {
+		return nil, landrelease.Invalid(fmt.Sprintf("--mapping %s: give a mapping document, a file ending in .json (saved mappings by name are not available to import yet).", arg),
+			landrelease.Detail{Field: "mapping", Reason: "not a .json file"})
+	}
+	b, err := os.ReadFile(arg)
+	if err != nil {
+		return nil, err
+	}
+	return landrelease.ParseMapping(b)
 }

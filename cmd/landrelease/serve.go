@@ -14,7 +14,6 @@ import (
 
 	"github.com/landrelease/landrelease/internal/api"
 	"github.com/landrelease/landrelease/internal/gdal"
-	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/metrics"
 	"github.com/landrelease/landrelease/internal/postgres"
@@ -118,7 +117,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Ready:            ready,
 		Spatial:          index,
 		CRS:              postgres.NewReprojector(db),
-		Uploads:          m.Uploads(postgres.NewUploadService(db, geojson.Reader{})),
+		Uploads:          m.Uploads(postgres.NewUploadService(db, uploadReaders(e))),
 		MaxUpload:        *maxUpload,
 		Logger:           e.log,
 		MaxBody:          *maxBody,

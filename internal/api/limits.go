@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
-	"github.com/landrelease/landrelease/internal/spool"
 )
 
 // Limits of the work one request may cost, with their defaults (Config overrides them).
@@ -66,12 +65,12 @@ var (
 	tiny routeOption = tinyBody.apply
 )
 
-// spooledKey holds, in a request of a spooledBody route, its body as spooled (spooledFrom reads it).
+// spooledKey holds, in a request of a spooledBody route, its body as received (receivedFrom reads it).
 const spooledKey = "spooled-body"
 
-// spooledFrom returns the body limit spooled for the request.
-func spooledFrom(c echo.Context) (*spool.File, error) {
-	f, ok := c.Get(spooledKey).(*spool.File)
+// receivedFrom returns the upload received for the request.
+func receivedFrom(c echo.Context) (*received, error) {
+	f, ok := c.Get(spooledKey).(*received)
 	if !ok {
 		return nil, landrelease.Errorf(landrelease.EINTERNAL, "The upload's body was not received.")
 	}
@@ -118,7 +117,7 @@ func (s *Server) limit(r routeEntry) echo.MiddlewareFunc {
 						return err
 					}
 				}
-				f, err := s.spool(c)
+				f, err := s.receive(c)
 				if err != nil {
 					return err
 				}

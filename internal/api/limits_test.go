@@ -137,11 +137,11 @@ func TestSlowUploadHoldsNoSlot(t *testing.T) {
 	e := echo.New()
 	e.HTTPErrorHandler = s.handleError
 	e.POST("/upload", func(c echo.Context) error {
-		f, err := spooledFrom(c)
+		r, err := receivedFrom(c)
 		if err != nil {
 			return err
 		}
-		return c.String(http.StatusOK, f.SHA256())
+		return c.String(http.StatusOK, r.body.SHA256())
 	}, s.limit(routeEntry{weight: heavy, body: spooledBody}))
 	e.GET("/report", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, s.limit(routeEntry{weight: heavy}))
 	srv := httptest.NewServer(e)

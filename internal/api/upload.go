@@ -8,12 +8,12 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/landrelease/landrelease/internal/geojson"
 	"github.com/landrelease/landrelease/internal/landrelease"
-	"github.com/landrelease/landrelease/internal/spool"
 )
 
 // uploadID reads the :id of an upload URL.
@@ -25,28 +25,56 @@ func uploadID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// spool checks the media type and writes the body to a temporary file within the upload limit.
-func (s *Server) spool(c echo.Context) (*spool.File, error) {
-	ct := c.Request().Header.Get(echo.HeaderContentType)
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || (mt != mediaGeoJSON && mt != mediaJSON) {
-		return nil, landrelease.Errorf(landrelease.EUNSUPPORTEDMEDIA, "Send the upload as %s or %s, not %q.", mediaGeoJSON, mediaJSON, ct)
-	}
-	if c.Request().ContentLength > s.cfg.MaxUpload {
-		return nil, landrelease.Errorf(landrelease.ETOOLARGE, "The upload is %d bytes; the limit is %d: split it.", c.Request().ContentLength, s.cfg.MaxUpload)
-	}
-	return spool.Copy(http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxUpload), s.cfg.MaxUpload)
-}
-
 // dryRun reads the dry_run parameter of an upload: "true" checks only.
 func dryRun(c echo.Context) (string, error) {
 	return oneOf(c.QueryParams(), "dry_run", "true", "false")
 }
 
+// Limits of an upload's parameters.
+const maxLayerName = 255
+
 // uploadParams checks an upload's parameters before its body is received.
 func uploadParams(c echo.Context) error {
-	_, err := dryRun(c)
-	return err
+	if _, err := dryRun(c); err != nil {
+		return err
+	}
+	if len(c.QueryParam("layer")) > maxLayerName {
+		return landrelease.Invalid(fmt.Sprintf("The layer name is over %d bytes.", maxLayerName), landrelease.Detail{Field: "layer", Reason: "too long"})
+	}
+	if len(c.QueryParam("mapping")) > 200 {
+		return landrelease.Invalid("The mapping name is too long.", landrelease.Detail{Field: "mapping", Reason: "too long"})
+	}
+	return nil
+}
+
+// uploadSource says how the received upload is read: its format and file name, the layer parameter, and the
+// mapping: the document of a multipart mapping part, or the saved mapping or preset the mapping parameter names.
+func (s *Server) uploadSource(c echo.Context, r *received) (landrelease.UploadSource, error) {
+	src := landrelease.UploadSource{Format: r.format, Filename: r.filename, Layer: strings.TrimSpace(c.QueryParam("layer"))}
+	name := strings.TrimSpace(c.QueryParam("mapping"))
+	switch {
+	case name != "" && r.mapping != nil:
+		return src, landrelease.Invalid("Send either a mapping part or the mapping parameter, not both.", landrelease.Detail{Field: "mapping", Reason: "given twice"})
+	case r.mapping != nil:
+		m, err := landrelease.ParseMapping(r.mapping)
+		if err != nil {
+			return src, err
+		}
+		src.Mapping = m
+	case name != "":
+		if s.cfg.Mappings == nil {
+			return src, landrelease.Invalid(fmt.Sprintf("This server keeps no saved mappings, so mapping=%q names none: send the mapping document itself (a multipart part named mapping).", name),
+				landrelease.Detail{Field: "mapping", Reason: "saved mappings are not available"})
+		}
+		m, err := s.cfg.Mappings.FindMapping(c.Request().Context(), name)
+		if landrelease.ErrorCode(err) == landrelease.ENOTFOUND {
+			return src, landrelease.Invalid(fmt.Sprintf("There is no saved mapping or preset called %q.", name), landrelease.Detail{Field: "mapping", Reason: fmt.Sprintf("no mapping %q", name)})
+		} else if err != nil {
+			return src, err
+		}
+		src.Mapping = m
+	}
+	return src, nil
 }
 
 // createUpload answers POST /api/v1/uploads (dry_run=true checks only).
@@ -59,12 +87,16 @@ func (s *Server) createUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := spooledFrom(c) // received by the route's limits (limits.go), closed after the handler
+	r, err := receivedFrom(c) // received by the route's limits (limits.go), closed after the handler
+	if err != nil {
+		return err
+	}
+	src, err := s.uploadSource(c, r)
 	if err != nil {
 		return err
 	}
 	if dry == "true" {
-		rep, err := s.cfg.Uploads.Check(ctx, body)
+		rep, err := s.cfg.Uploads.Check(ctx, r.body, src)
 		if err != nil {
 			return err
 		}
@@ -74,7 +106,7 @@ func (s *Server) createUpload(c echo.Context) error {
 		}
 		return c.JSON(status, map[string]any{"dry_run": true, "report": rep})
 	}
-	up, replayed, err := s.cfg.Uploads.Submit(ctx, body, c.Request().Header.Get("Idempotency-Key"))
+	up, replayed, err := s.cfg.Uploads.Submit(ctx, r.body, src, c.Request().Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}
@@ -120,7 +152,14 @@ func (s *Server) uploadBody(c echo.Context) error {
 	}
 	// The body is written as it streams from the database; errors before the first byte still get a JSON body.
 	w := &lazyWriter{c: c}
-	if err := s.cfg.Uploads.WriteUploadBody(c.Request().Context(), id, w); err != nil {
+	open := func(up *landrelease.Upload) io.Writer {
+		w.mediaType = landrelease.MediaType(up.Source().FormatOrDefault())
+		if up.Filename != "" {
+			w.filename = up.Filename
+		}
+		return w
+	}
+	if err := s.cfg.Uploads.WriteUploadBody(c.Request().Context(), id, open); err != nil {
 		if w.started {
 			return nil // the client sees a truncated body; the error is in the log
 		}
@@ -132,13 +171,24 @@ func (s *Server) uploadBody(c echo.Context) error {
 	return nil
 }
 
+// lazyWriter sends the response's header with the first byte of the body.
 type lazyWriter struct {
-	c       echo.Context
-	started bool
+	c         echo.Context
+	mediaType string // GeoJSON's when ""
+	filename  string // the Content-Disposition's, when set
+	started   bool
 }
 
 func (w *lazyWriter) start() {
-	w.c.Response().Header().Set(echo.HeaderContentType, mediaGeoJSON)
+	mt := w.mediaType
+	if mt == "" {
+		mt = mediaGeoJSON
+	}
+	h := w.c.Response().Header()
+	h.Set(echo.HeaderContentType, mt)
+	if w.filename != "" {
+		h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": w.filename}))
+	}
 	w.c.Response().WriteHeader(http.StatusOK)
 	w.started = true
 }

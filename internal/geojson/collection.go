@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/landrelease/landrelease/geo"
@@ -38,6 +39,12 @@ var crsNames = []string{"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::C
 // ReadCollection returns EBADREQUEST for malformed or truncated JSON, and EINVALID (pointer given) for a body
 // that is not a FeatureCollection, a crs other than CRS84 or EPSG:4326, or more features or vertices than lim.
 func ReadCollection(r io.Reader, lim CollectionLimits, record string, fn func(i int, d *Decoded, err error) error) (int, error) {
+	return readCollection(r, lim, record, nil, fn)
+}
+
+// readCollection is ReadCollection with each feature's properties read through mapping m when it is not nil:
+// mapped names, constants and shaped values (landrelease.Mapping.Apply); m.fields collects the source fields.
+func readCollection(r io.Reader, lim CollectionLimits, record string, m *mapped, fn func(i int, d *Decoded, err error) error) (int, error) {
 	lim = lim.withDefaults()
 	dec := json.NewDecoder(r)
 	bad := func(err error) error {
@@ -102,7 +109,13 @@ func ReadCollection(r io.Reader, lim CollectionLimits, record string, fn func(i 
 				if err := dec.Decode(&raw); err != nil {
 					return n, bad(err)
 				}
+				if m != nil {
+					raw = m.apply(raw)
+				}
 				d, derr := Decode(raw, Options{Limits: lim.Geometry, Record: record, validJSON: true}) // the decoder checked the syntax
+				if m != nil && d != nil {
+					m.note(d, derr)
+				}
 				if d != nil {
 					vertices += vertexCount(d)
 					if vertices > lim.MaxVertices {
@@ -151,15 +164,27 @@ func vertexCount(d *Decoded) int {
 }
 
 // Reader reads GeoJSON uploads: a FeatureCollection of hazard areas and land releases within its limits. It
-// implements landrelease.UploadReader.
+// implements landrelease.UploadReader. With a mapping (UploadSource.Mapping) each feature's properties are read
+// through it (landrelease.Mapping.Apply) and the fields it returns are those the features carry, sorted by
+// name; without one the properties are read as they are and it returns no fields.
 type Reader struct {
 	Limits CollectionLimits
 }
 
 var _ landrelease.UploadReader = Reader{}
 
-// ReadUpload reads the features of body; see landrelease.UploadReader.
-func (r Reader) ReadUpload(body io.Reader, fn func(i int, f *landrelease.UploadFeature, err error) error) error {
-	_, err := ReadCollection(body, r.Limits, "", fn)
-	return err
+// ReadUpload reads the features of body; see landrelease.UploadReader. A mapping naming a field no feature
+// carries is EINVALID (landrelease.Mapping.CheckFields), after the features were read.
+func (r Reader) ReadUpload(body io.Reader, src landrelease.UploadSource, fn func(i int, f *landrelease.UploadFeature, err error) error) ([]string, error) {
+	if src.Mapping == nil {
+		_, err := readCollection(body, r.Limits, "", nil, fn)
+		return nil, err
+	}
+	m := &mapped{m: src.Mapping, seen: map[string]bool{}}
+	_, err := readCollection(body, r.Limits, "", m, fn)
+	slices.Sort(m.fields)
+	if err != nil {
+		return m.fields, err
+	}
+	return m.fields, src.Mapping.CheckFields(m.fields)
 }

@@ -34,11 +34,13 @@ type Error struct {
 
 // Detail says which feature, which field and why.
 type Detail struct {
-	Feature  *int      `json:"feature,omitempty"`  // index of the feature in an upload
-	Pointer  string    `json:"pointer,omitempty"`  // JSON pointer into the request body
-	Field    string    `json:"field,omitempty"`    // property name, or "geometry"
-	Reason   string    `json:"reason"`             // a sentence for people
-	Location []float64 `json:"location,omitempty"` // [lon, lat] of a geometry defect
+	Feature *int   `json:"feature,omitempty"` // index of the feature in an upload
+	Pointer string `json:"pointer,omitempty"` // JSON pointer into the request body
+	Field   string `json:"field,omitempty"`   // property name, or "geometry"
+	// SourceField is the field of the uploaded file that a mapping read Field from.
+	SourceField string    `json:"source_field,omitempty"`
+	Reason      string    `json:"reason"`             // a sentence for people
+	Location    []float64 `json:"location,omitempty"` // [lon, lat] of a geometry defect
 }
 
 func (e *Error) Error() string {

@@ -360,10 +360,7 @@ func coerce(name string, v any) (any, error) {
 	case slices.Contains(listFields, name):
 		return coerceList(v)
 	case slices.Contains(objectFields, name):
-		if _, ok := v.(map[string]any); !ok {
-			return nil, fmt.Errorf("must be an object, not %s", describeValue(v))
-		}
-		return v, nil
+		return coerceObject(v)
 	}
 	return coerceText(v)
 }
@@ -424,6 +421,23 @@ func coerceList(v any) (any, error) {
 		return x, nil // the record's decoder splits comma-separated text
 	}
 	return nil, fmt.Errorf("must be a list of text, not %s", describeValue(v))
+}
+
+// coerceObject reads an object, or the JSON text of one (as a file that has no objects carries it).
+func coerceObject(v any) (any, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		return x, nil
+	case string:
+		dec := json.NewDecoder(strings.NewReader(x))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err == nil && m != nil && !dec.More() {
+			return m, nil
+		}
+		return nil, fmt.Errorf("%q is not an object (JSON text such as {\"BLU-26\": 2})", x)
+	}
+	return nil, fmt.Errorf("must be an object, not %s", describeValue(v))
 }
 
 func coerceText(v any) (any, error) {

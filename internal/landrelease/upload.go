@@ -28,15 +28,16 @@ const (
 
 // FeatureReport is the outcome of one feature of an upload.
 type FeatureReport struct {
-	Index       int      `json:"index"`
-	Record      string   `json:"record"`
-	LocalID     string   `json:"local_id"`
-	HazardArea  string   `json:"hazard_area,omitempty"`  // a release's parent
-	Status      string   `json:"status"`                 // accepted or rejected
-	Action      string   `json:"action,omitempty"`       // new, changed or unchanged
-	BaseVersion int      `json:"base_version,omitempty"` // the version it was compared with
-	Errors      []Detail `json:"errors,omitempty"`
-	Warnings    []Detail `json:"warnings,omitempty"`
+	Index       int            `json:"index"`
+	Source      *FeatureSource `json:"source,omitempty"` // where it is in the original file (formats other than GeoJSON)
+	Record      string         `json:"record"`
+	LocalID     string         `json:"local_id"`
+	HazardArea  string         `json:"hazard_area,omitempty"`  // a release's parent
+	Status      string         `json:"status"`                 // accepted or rejected
+	Action      string         `json:"action,omitempty"`       // new, changed or unchanged
+	BaseVersion int            `json:"base_version,omitempty"` // the version it was compared with
+	Errors      []Detail       `json:"errors,omitempty"`
+	Warnings    []Detail       `json:"warnings,omitempty"`
 }
 
 // UploadReport is the outcome of every feature of an upload.
@@ -49,6 +50,8 @@ type UploadReport struct {
 	Changed  int             `json:"changed"`
 	Same     int             `json:"unchanged"`
 	Features []FeatureReport `json:"features"`
+	// SourceFields are the names of the file's fields, for a client to show beside the upload's properties.
+	SourceFields []string `json:"source_fields,omitempty"`
 }
 
 // Upload is a field upload: stored as submitted, then approved into the registry or rejected.
@@ -65,6 +68,16 @@ type Upload struct {
 	ReviewedAt     *time.Time    `json:"reviewed_at,omitempty"`
 	ReviewComment  string        `json:"review_comment,omitempty"`
 	Report         *UploadReport `json:"report,omitempty"`
+	// Format, Filename, Layer and Mapping are how the body is read (UploadSource).
+	Format   string   `json:"format"`
+	Filename string   `json:"filename,omitempty"`
+	Layer    string   `json:"layer,omitempty"`
+	Mapping  *Mapping `json:"mapping,omitempty"`
+}
+
+// Source is how the upload's body is read.
+func (u *Upload) Source() UploadSource {
+	return UploadSource{Format: u.Format, Filename: u.Filename, Layer: u.Layer, Mapping: u.Mapping}
 }
 
 // UploadBody is an upload's body, spooled where it can be read more than once.
@@ -83,18 +96,21 @@ type UploadFilter struct {
 // UploadService validates, stores and reviews field uploads. Every feature is checked with the registry's own
 // rules, in a transaction that is rolled back unless an approval applies it.
 type UploadService interface {
-	// Check validates an upload without storing anything. EBADREQUEST, EINVALID (the body as a whole), ETOOLARGE.
-	Check(ctx context.Context, body UploadBody) (*UploadReport, error)
-	// Submit validates and stores an upload. A rejected feature rejects it: EINVALID carrying the report, nothing
+	// Check validates an upload, read as src says, without storing anything. EBADREQUEST, EINVALID (the body as
+	// a whole, a mapping naming fields the file lacks), ETOOLARGE, EUNSUPPORTEDMEDIA.
+	Check(ctx context.Context, body UploadBody, src UploadSource) (*UploadReport, error)
+	// Submit validates and stores an upload with src, how it is read. A rejected feature rejects it: EINVALID carrying the report, nothing
 	// stored. A retry with the same idempotency key returns the first upload; the same key with another body is
 	// ECONFLICT. EUNAUTHORIZED, EFORBIDDEN.
-	Submit(ctx context.Context, body UploadBody, idempotencyKey string) (up *Upload, replayed bool, err error)
+	Submit(ctx context.Context, body UploadBody, src UploadSource, idempotencyKey string) (up *Upload, replayed bool, err error)
 	// FindUploads lists uploads: all for reviewers, their own for field teams.
 	FindUploads(ctx context.Context, f UploadFilter) ([]*Upload, error)
 	// FindUpload returns one upload with its report compared with the current record. ENOTFOUND, EFORBIDDEN.
 	FindUpload(ctx context.Context, id int64) (*Upload, error)
-	// WriteUploadBody writes the body exactly as it was sent. ENOTFOUND, EFORBIDDEN.
-	WriteUploadBody(ctx context.Context, id int64, w io.Writer) error
+	// WriteUploadBody writes the body exactly as it was sent to the writer open returns; open is called once,
+	// before the first byte, with the upload (its format and file name say what the body is). ENOTFOUND,
+	// EFORBIDDEN.
+	WriteUploadBody(ctx context.Context, id int64, open func(up *Upload) io.Writer) error
 	// Approve applies every feature in one transaction, checking the rules again; if one fails nothing changes
 	// and EINVALID carries the report. ECONFLICT when the upload is not submitted. EFORBIDDEN.
 	Approve(ctx context.Context, id int64, comment string) (*Upload, error)

@@ -2,7 +2,6 @@ package landrelease
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
@@ -69,22 +68,15 @@ func (c *UploadChecks) Feature(i int, h *HazardArea, r *LandRelease) (errs, warn
 // UploadFeature is one feature of an upload as a format reader decoded it: a hazard area or a land release, and
 // what the file says of the change it brings.
 type UploadFeature struct {
-	Record    string       // RecordHazardArea or RecordLandRelease
-	Hazard    *HazardArea  // when Record is RecordHazardArea
-	Release   *LandRelease // when Record is RecordLandRelease
-	Version   int          // the version the file says it changes, 0 when it does not say
-	ChangedOn *time.Time   // from when a hazard area's change holds in the field (nil: a correction)
-	Reason    string       // why the record changes
-	Fixes     []geo.Fix    // what the reader repaired in the geometry
-	Warnings  []Detail     // what the reader noticed that does not block: unknown properties, repairs
-}
-
-// UploadReader reads the features of an upload's body, in order: a GeoJSON reader now, other formats later. fn
-// gets each feature's index and either the feature or why it could not be read (a rule of the format, with
-// details relative to the feature); an error of fn stops the reading and is returned. The reader's own error is
-// one of the body as a whole (not the format, too large, too many features).
-type UploadReader interface {
-	ReadUpload(body io.Reader, fn func(i int, f *UploadFeature, err error) error) error
+	Record    string         // RecordHazardArea or RecordLandRelease
+	Hazard    *HazardArea    // when Record is RecordHazardArea
+	Release   *LandRelease   // when Record is RecordLandRelease
+	Version   int            // the version the file says it changes, 0 when it does not say
+	ChangedOn *time.Time     // from when a hazard area's change holds in the field (nil: a correction)
+	Reason    string         // why the record changes
+	Fixes     []geo.Fix      // what the reader repaired in the geometry
+	Warnings  []Detail       // what the reader noticed that does not block: unknown properties, repairs
+	Source    *FeatureSource // where the feature is in the original file, for formats other than GeoJSON
 }
 
 // FeatureDetails makes the JSON pointers of ds relative to the upload, for its feature i, and sets their Feature.

@@ -81,7 +81,7 @@ type fakeUploads struct {
 	replayed bool
 }
 
-func (f fakeUploads) Submit(context.Context, landrelease.UploadBody, string) (*landrelease.Upload, bool, error) {
+func (f fakeUploads) Submit(context.Context, landrelease.UploadBody, landrelease.UploadSource, string) (*landrelease.Upload, bool, error) {
 	return &landrelease.Upload{}, f.replayed, f.err
 }
 func (f fakeUploads) Approve(context.Context, int64, string) (*landrelease.Upload, error) {
@@ -107,7 +107,7 @@ func TestUploads(t *testing.T) {
 			m := New()
 			s := m.Uploads(tc.svc)
 			ctx := context.Background()
-			_, _, _ = s.Submit(ctx, nil, "k")
+			_, _, _ = s.Submit(ctx, nil, landrelease.UploadSource{}, "k")
 			_, _ = s.Approve(ctx, 1, "")
 			_, _ = s.Reject(ctx, 1, "why")
 			for outcome, want := range map[string]float64{Submitted: tc.submitted, Approved: tc.approved, Rejected: tc.rejected} {

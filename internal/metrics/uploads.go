@@ -25,8 +25,8 @@ type countedUploads struct {
 	m *Metrics
 }
 
-func (c *countedUploads) Submit(ctx context.Context, body landrelease.UploadBody, key string) (*landrelease.Upload, bool, error) {
-	up, replayed, err := c.UploadService.Submit(ctx, body, key)
+func (c *countedUploads) Submit(ctx context.Context, body landrelease.UploadBody, src landrelease.UploadSource, key string) (*landrelease.Upload, bool, error) {
+	up, replayed, err := c.UploadService.Submit(ctx, body, src, key)
 	if err == nil && !replayed {
 		c.m.uploads.WithLabelValues(Submitted).Inc()
 	}

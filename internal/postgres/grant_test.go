@@ -135,7 +135,7 @@ func TestGrantServiceRole(t *testing.T) {
 	// large object of the owner's, which the service must be able to read to approve it.
 	ownerUploads := postgres.NewUploadService(owner, geojson.Reader{})
 	dm := landrelease.NewContextWithUser(ctx, &landrelease.User{Name: "dm", Role: landrelease.RoleDataManager})
-	byOwner, _, err := ownerUploads.Submit(dm, body(t, geojson.HazardInputFeature(hazard("G-OWNER", square(103.30, 19.40, 103.31, 19.41), "2020-01-01"))), "")
+	byOwner, _, err := ownerUploads.Submit(dm, body(t, geojson.HazardInputFeature(hazard("G-OWNER", square(103.30, 19.40, 103.31, 19.41), "2020-01-01"))), landrelease.UploadSource{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestGrantServiceRole(t *testing.T) {
 		geojson.HazardInputFeature(hazard("G-2", square(103.40, 19.40, 103.41, 19.41), "2021-01-01")),
 		geojson.HazardInputFeature(hazard("G-3", square(103.42, 19.40, 103.43, 19.41), "2021-01-01")),
 		geojson.ReleaseInputFeature(release("G-2-R1", "G-2", landrelease.MethodCleared, square(103.40, 19.40, 103.405, 19.41), "2022-05-01")),
-	), "grant-test")
+	), landrelease.UploadSource{}, "grant-test")
 	if err != nil {
 		t.Fatalf("submit an upload as the service: %v", err)
 	}

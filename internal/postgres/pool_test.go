@@ -119,7 +119,7 @@ func TestApproveOnPoolOfOne(t *testing.T) {
 	}
 	west, _ := split(b, 0.5)
 	uploads := postgres.NewUploadService(r.db, geojson.Reader{})
-	up, _, err := uploads.Submit(r.ctx, body(t, geojson.ReleaseInputFeature(release("Q1-R1", "Q1", landrelease.MethodCancelled, west, "2021-03-01"))), "")
+	up, _, err := uploads.Submit(r.ctx, body(t, geojson.ReleaseInputFeature(release("Q1-R1", "Q1", landrelease.MethodCancelled, west, "2021-03-01"))), landrelease.UploadSource{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,14 +13,15 @@ import (
 	"github.com/landrelease/landrelease/internal/spool"
 )
 
-// UploadService implements landrelease.UploadService. It reads upload bodies with its reader (the GeoJSON one
-// today), and checks and writes what they hold.
+// UploadService implements landrelease.UploadService. It reads upload bodies with its reader, as each upload's
+// source says (format, layer, mapping), and checks and writes what they hold.
 type UploadService struct {
 	db     *DB
 	reader landrelease.UploadReader
 }
 
-// NewUploadService returns an UploadService on db that reads bodies with reader.
+// NewUploadService returns an UploadService on db that reads bodies with reader (landrelease.UploadReaders for
+// several formats).
 func NewUploadService(db *DB, reader landrelease.UploadReader) *UploadService {
 	return &UploadService{db: db, reader: reader}
 }
@@ -28,15 +29,18 @@ func NewUploadService(db *DB, reader landrelease.UploadReader) *UploadService {
 var _ landrelease.UploadService = (*UploadService)(nil)
 
 const (
-	uploadColumns      = `id, status, submitted_by, submitted_at, coalesce(idempotency_key, ''), size_bytes, sha256, feature_count, coalesce(reviewed_by, ''), reviewed_at, coalesce(review_comment, '')`
+	uploadColumns      = `id, status, submitted_by, submitted_at, coalesce(idempotency_key, ''), size_bytes, sha256, feature_count, coalesce(reviewed_by, ''), reviewed_at, coalesce(review_comment, ''), format, coalesce(filename, ''), coalesce(layer, ''), mapping`
 	findUploadByKeySQL = `SELECT ` + uploadColumns + `, report FROM upload WHERE submitted_by = $1 AND idempotency_key = $2`
-	insertUploadSQL    = `INSERT INTO upload (status, submitted_by, idempotency_key, body_oid, size_bytes, sha256, feature_count, report) VALUES ('submitted', $1, $2, $3, $4, $5, $6, $7) ON CONFLICT (submitted_by, idempotency_key) DO NOTHING RETURNING id`
-	findUploadSQL      = `SELECT ` + uploadColumns + `, report FROM upload WHERE id = $1`
-	lockUploadSQL      = `SELECT ` + uploadColumns + `, report, body_oid FROM upload WHERE id = $1 FOR UPDATE`
-	findUploadsSQL     = `SELECT ` + uploadColumns + `, NULL::jsonb FROM upload WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR submitted_by = $2) ORDER BY id DESC LIMIT $3`
-	uploadBodySQL      = `SELECT body_oid, submitted_by FROM upload WHERE id = $1`
-	reviewUploadSQL    = `UPDATE upload SET status = $2, reviewed_by = $3, reviewed_at = now(), review_comment = $4 WHERE id = $1`
-	overlapWarningSQL  = `
+	// insertUploadSQL: $1 submitted_by, $2 idempotency key (NULL: none), $3 body's large object, $4 size, $5 SHA-256,
+	// $6 feature count, $7 report, $8 format, $9 file name (NULL: none), $10 layer (NULL: none), $11 mapping (NULL: none).
+	insertUploadSQL = `INSERT INTO upload (status, submitted_by, idempotency_key, body_oid, size_bytes, sha256, feature_count, report, format, filename, layer, mapping)
+VALUES ('submitted', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (submitted_by, idempotency_key) DO NOTHING RETURNING id`
+	findUploadSQL     = `SELECT ` + uploadColumns + `, report FROM upload WHERE id = $1`
+	lockUploadSQL     = `SELECT ` + uploadColumns + `, report, body_oid FROM upload WHERE id = $1 FOR UPDATE`
+	findUploadsSQL    = `SELECT ` + uploadColumns + `, NULL::jsonb FROM upload WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR submitted_by = $2) ORDER BY id DESC LIMIT $3`
+	uploadBodySQL     = `SELECT body_oid, submitted_by FROM upload WHERE id = $1`
+	reviewUploadSQL   = `UPDATE upload SET status = $2, reviewed_by = $3, reviewed_at = now(), review_comment = $4 WHERE id = $1`
+	overlapWarningSQL = `
 WITH g AS (SELECT ST_Multi(ST_GeomFromWKB($1, 4326)) AS g),
 c AS (
 	SELECT v.hazard_id, v.geom FROM hazard_area_version v, g
@@ -54,11 +58,17 @@ LIMIT 20`
 
 func scanUpload(row pgx.Row, extra ...any) (*landrelease.Upload, error) {
 	var u landrelease.Upload
-	var report []byte
+	var report, mapping []byte
 	dest := append([]any{&u.ID, &u.Status, &u.SubmittedBy, &u.SubmittedAt, &u.IdempotencyKey, &u.SizeBytes, &u.SHA256,
-		&u.FeatureCount, &u.ReviewedBy, &u.ReviewedAt, &u.ReviewComment, &report}, extra...)
+		&u.FeatureCount, &u.ReviewedBy, &u.ReviewedAt, &u.ReviewComment, &u.Format, &u.Filename, &u.Layer, &mapping, &report}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
+	}
+	if mapping != nil {
+		u.Mapping = &landrelease.Mapping{}
+		if err := json.Unmarshal(mapping, u.Mapping); err != nil {
+			return nil, fmt.Errorf("decode upload mapping: %w", err)
+		}
 	}
 	if report != nil {
 		u.Report = &landrelease.UploadReport{}
@@ -76,16 +86,16 @@ var (
 )
 
 // Check validates an upload without storing it; see landrelease.UploadService.
-func (s *UploadService) Check(ctx context.Context, body landrelease.UploadBody) (*landrelease.UploadReport, error) {
+func (s *UploadService) Check(ctx context.Context, body landrelease.UploadBody, src landrelease.UploadSource) (*landrelease.UploadReport, error) {
 	u, err := landrelease.Require(ctx, uploaders...)
 	if err != nil {
 		return nil, err
 	}
-	return s.check(ctx, body, u)
+	return s.check(ctx, body, src, u)
 }
 
 // Submit validates and stores an upload; see landrelease.UploadService.
-func (s *UploadService) Submit(ctx context.Context, body landrelease.UploadBody, key string) (*landrelease.Upload, bool, error) {
+func (s *UploadService) Submit(ctx context.Context, body landrelease.UploadBody, src landrelease.UploadSource, key string) (*landrelease.Upload, bool, error) {
 	u, err := landrelease.Require(ctx, uploaders...)
 	if err != nil {
 		return nil, false, err
@@ -119,13 +129,13 @@ func (s *UploadService) Submit(ctx context.Context, body landrelease.UploadBody,
 			st  *stager
 			err error
 		)
-		if rep, st, err = s.run(ctx, tx, body, u, "", nil, modeSubmit); err != nil {
+		if rep, st, err = s.run(ctx, tx, body, src, u, "", nil, modeSubmit); err != nil {
 			return err
 		}
 		if !rep.Accepted {
 			return errRejected
 		}
-		if err := storeBody(ctx, tx, body, u, key, rep, &id); err != nil {
+		if err := storeBody(ctx, tx, body, src, u, key, rep, &id); err != nil {
 			return err
 		}
 		return st.keep(ctx, id)
@@ -202,7 +212,7 @@ func (s *UploadService) FindUpload(ctx context.Context, id int64) (*landrelease.
 		return nil, err
 	}
 	defer body.Close()
-	rep, err := s.check(ctx, body, u)
+	rep, err := s.check(ctx, body, up.Source(), u)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +239,7 @@ func (s *UploadService) recheckStaged(ctx context.Context, up *landrelease.Uploa
 	if err != nil {
 		return nil, false, dbError(err, "upload: staged local ids")
 	}
-	rep := &landrelease.UploadReport{Features: slices.Clone(up.Report.Features)}
+	rep := &landrelease.UploadReport{Features: slices.Clone(up.Report.Features), SourceFields: up.Report.SourceFields}
 	var ord, version int
 	_, err = pgx.ForEachRow(rows, []any{&ord, &version}, func() error {
 		if ord >= 0 && ord < len(rep.Features) {
@@ -301,7 +311,7 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 func (s *UploadService) approve(ctx context.Context, tx pgx.Tx, up *landrelease.Upload, actor *landrelease.User, body func() (landrelease.UploadBody, error)) (*landrelease.UploadReport, error) {
 	reason := fmt.Sprintf("upload %d by %s", up.ID, up.SubmittedBy)
 	base := map[int]int{}
-	rep := &landrelease.UploadReport{Features: slices.Clone(up.Report.Features)}
+	rep := &landrelease.UploadReport{Features: slices.Clone(up.Report.Features), SourceFields: up.Report.SourceFields}
 	var later []int
 	staged := 0
 	for i, f := range rep.Features {
@@ -322,7 +332,7 @@ func (s *UploadService) approve(ctx context.Context, tx pgx.Tx, up *landrelease.
 		if err != nil {
 			return nil, err
 		}
-		rep, _, err := s.run(ctx, tx, b, actor, reason, base, modeApprove)
+		rep, _, err := s.run(ctx, tx, b, up.Source(), actor, reason, base, modeApprove)
 		return rep, err
 	}
 	if _, err := tx.Exec(ctx, uploadPlannerSQL); err != nil {
@@ -345,7 +355,7 @@ func (s *UploadService) approve(ctx context.Context, tx pgx.Tx, up *landrelease.
 			return nil, err
 		}
 		next := 0
-		err = s.readBody(b, func(i int, d *landrelease.UploadFeature, derr error) error {
+		_, err = s.readBody(b, up.Source(), func(i int, d *landrelease.UploadFeature, derr error) error {
 			if next >= len(later) || later[next] != i {
 				return nil
 			}
@@ -359,7 +369,7 @@ func (s *UploadService) approve(ctx context.Context, tx pgx.Tx, up *landrelease.
 			return nil, err
 		}
 	}
-	return rep.Summarize(), nil
+	return rep.NoteSources(up.Mapping, nil).Summarize(), nil
 }
 
 // lockSubmitted locks upload id for a decision. ENOTFOUND, ECONFLICT when it is not submitted.

@@ -15,14 +15,14 @@ import (
 	"github.com/landrelease/landrelease/internal/spool"
 )
 
-// readBody reads the features of body with the service's reader.
-func (s *UploadService) readBody(body landrelease.UploadBody, fn func(i int, d *landrelease.UploadFeature, derr error) error) error {
-	return s.reader.ReadUpload(bufio.NewReaderSize(io.NewSectionReader(body, 0, body.Size()), 1<<20), fn)
+// readBody reads the features of body with the service's reader, as src says; it returns the file's fields.
+func (s *UploadService) readBody(body landrelease.UploadBody, src landrelease.UploadSource, fn func(i int, d *landrelease.UploadFeature, derr error) error) ([]string, error) {
+	return s.reader.ReadUpload(bufio.NewReaderSize(io.NewSectionReader(body, 0, body.Size()), 1<<20), src, fn)
 }
 
 // readAhead is readBody decoding up to a few hundred features ahead of fn, on another goroutine, so that
 // decoding overlaps with what fn waits for (the database).
-func (s *UploadService) readAhead(body landrelease.UploadBody, fn func(i int, d *landrelease.UploadFeature, derr error) error) error {
+func (s *UploadService) readAhead(body landrelease.UploadBody, src landrelease.UploadSource, fn func(i int, d *landrelease.UploadFeature, derr error) error) ([]string, error) {
 	type decoded struct {
 		i    int
 		d    *landrelease.UploadFeature
@@ -31,10 +31,13 @@ func (s *UploadService) readAhead(body landrelease.UploadBody, fn func(i int, d 
 	ch := make(chan decoded, 256)
 	stop := make(chan struct{})
 	errStopped := errors.New("stopped")
-	var readErr error
+	var (
+		readErr error
+		fields  []string
+	)
 	go func() {
 		defer close(ch)
-		readErr = s.readBody(body, func(i int, d *landrelease.UploadFeature, derr error) error {
+		fields, readErr = s.readBody(body, src, func(i int, d *landrelease.UploadFeature, derr error) error {
 			select {
 			case ch <- decoded{i, d, derr}:
 				return nil
@@ -52,14 +55,14 @@ func (s *UploadService) readAhead(body landrelease.UploadBody, fn func(i int, d 
 		}
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return readErr // read after ch is closed
+	return fields, readErr // read after ch is closed
 }
 
 // storeBody stores body as an upload submitted by u with report rep, and sets id. errRaced: key was taken
 // concurrently.
-func storeBody(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, u *landrelease.User, key string, rep *landrelease.UploadReport, id *int64) error {
+func storeBody(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, src landrelease.UploadSource, u *landrelease.User, key string, rep *landrelease.UploadReport, id *int64) error {
 	los := tx.LargeObjects()
 	oid, err := los.Create(ctx, 0)
 	if err != nil {
@@ -92,13 +95,20 @@ func storeBody(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, u *l
 	if err != nil {
 		return fmt.Errorf("upload: encode report: %w", err)
 	}
-	err = tx.QueryRow(ctx, insertUploadSQL, u.Name, k, oid, body.Size(), body.SHA256(), rep.Total, report).Scan(id)
+	var mapping []byte
+	if src.Mapping != nil {
+		if mapping, err = json.Marshal(src.Mapping); err != nil {
+			return fmt.Errorf("upload: encode mapping: %w", err)
+		}
+	}
+	err = tx.QueryRow(ctx, insertUploadSQL, u.Name, k, oid, body.Size(), body.SHA256(), rep.Total, report,
+		src.FormatOrDefault(), nullStr(src.Filename), nullStr(src.Layer), mapping).Scan(id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errRaced
 	} else if err != nil {
 		return dbError(err, "upload: insert")
 	}
-	return audit(ctx, tx, u.Name, "submit", "upload", fmt.Sprint(*id), 0, map[string]any{"features": rep.Total, "sha256": body.SHA256()})
+	return audit(ctx, tx, u.Name, "submit", "upload", fmt.Sprint(*id), 0, map[string]any{"features": rep.Total, "sha256": body.SHA256(), "format": src.FormatOrDefault()})
 }
 
 var errRaced = errors.New("idempotency key taken concurrently")
@@ -156,7 +166,8 @@ func copyBody(ctx context.Context, tx pgx.Tx, id int64, w io.Writer) error {
 	if err != nil {
 		return dbError(err, "open upload body")
 	}
-	// Bodies are stored gzipped (storeBody); a JSON text never starts with gzip's magic bytes.
+	// Bodies are stored gzipped (storeBody); bodies stored before were JSON, which never starts with gzip's magic
+	// bytes.
 	r := bufio.NewReaderSize(obj, 1<<20)
 	if magic, _ := r.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(r)
@@ -175,9 +186,10 @@ func copyBody(ctx context.Context, tx pgx.Tx, id int64, w io.Writer) error {
 }
 
 // WriteUploadBody writes the body as sent; see landrelease.UploadService.
-func (s *UploadService) WriteUploadBody(ctx context.Context, id int64, w io.Writer) error {
-	if _, _, err := s.visible(ctx, id); err != nil {
+func (s *UploadService) WriteUploadBody(ctx context.Context, id int64, open func(up *landrelease.Upload) io.Writer) error {
+	up, _, err := s.visible(ctx, id)
+	if err != nil {
 		return err
 	}
-	return s.writeBody(ctx, id, w)
+	return s.writeBody(ctx, id, open(up))
 }

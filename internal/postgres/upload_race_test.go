@@ -37,7 +37,7 @@ func TestUploadKeyRace(t *testing.T) {
 	for i, b := range []*spool.File{b1, b2} {
 		wg.Go(func() {
 			<-start
-			up, replayed, err := uploads.Submit(r.ctx, b, "retry-7")
+			up, replayed, err := uploads.Submit(r.ctx, b, landrelease.UploadSource{}, "retry-7")
 			answers[i] = answer{up, replayed, err}
 		})
 	}
@@ -76,7 +76,7 @@ func TestUploadStagingLost(t *testing.T) {
 		lon := 103.6 + float64(i)*0.005
 		fs = append(fs, geojson.HazardInputFeature(hazard(fmt.Sprintf("SL-%02d", i), square(lon, 19.6, lon+0.002, 19.602), "2021-01-01")))
 	}
-	up, _, err := uploads.Submit(r.ctx, body(t, fs...), "")
+	up, _, err := uploads.Submit(r.ctx, body(t, fs...), landrelease.UploadSource{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ const (
 // hazard areas. A new hazard area needs no registry write to be checked: when an upload holds nothing else,
 // checking it writes nothing. base gives, per feature index, the version a feature was compared with at
 // submission (approval checks that it still is).
-func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, actor *landrelease.User, reason string, base map[int]int, mode runMode) (*landrelease.UploadReport, *stager, error) {
+func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.UploadBody, src landrelease.UploadSource, actor *landrelease.User, reason string, base map[int]int, mode runMode) (*landrelease.UploadReport, *stager, error) {
 	rep := &landrelease.UploadReport{Features: []landrelease.FeatureReport{}}
 	today := s.db.today()
 	// The transaction adds thousands of rows the planner's statistics know nothing of (they may say the tables
@@ -43,11 +43,11 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 	var later []int // features for the per-record path
 	st := &stager{tx: tx, later: func(i int) { later = append(later, i) }}
 	checks := landrelease.NewUploadChecks(today)
-	err := s.readAhead(body, func(i int, d *landrelease.UploadFeature, derr error) error {
+	fields, err := s.readAhead(body, src, func(i int, d *landrelease.UploadFeature, derr error) error {
 		fr := landrelease.FeatureReport{Index: i, Status: landrelease.FeatureAccepted}
 		var errs []landrelease.Detail
 		if d != nil {
-			fr.Record = d.Record
+			fr.Record, fr.Source = d.Record, d.Source
 			fr.Warnings = landrelease.FeatureDetails(d.Warnings, i)
 			switch {
 			case d.Hazard != nil:
@@ -86,16 +86,16 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 	if err := st.check(ctx, res); err != nil {
 		return nil, nil, err
 	}
-	if err := s.write(ctx, tx, st, res, body, later, actor, reason, base, mode, rep); err != nil {
+	if err := s.write(ctx, tx, st, res, body, src, later, actor, reason, base, mode, rep); err != nil {
 		return nil, nil, err
 	}
-	return rep.Summarize(), st, nil
+	return rep.NoteSources(src.Mapping, fields).Summarize(), st, nil
 }
 
 // write writes the staged new hazard areas, then the features listed in later from body, and notes the
 // outcome in rep. Outside modeApprove the writes are undone (a savepoint rolled back), and skipped when only
 // staged hazard areas are to be checked.
-func (s *UploadService) write(ctx context.Context, tx pgx.Tx, st *stager, res *stagedResult, body landrelease.UploadBody, later []int,
+func (s *UploadService) write(ctx context.Context, tx pgx.Tx, st *stager, res *stagedResult, body landrelease.UploadBody, src landrelease.UploadSource, later []int,
 	actor *landrelease.User, reason string, base map[int]int, mode runMode, rep *landrelease.UploadReport) error {
 	if mode != modeApprove && len(later) == 0 {
 		if err := st.warn(ctx, false, res); err != nil {
@@ -128,13 +128,14 @@ func (s *UploadService) write(ctx context.Context, tx pgx.Tx, st *stager, res *s
 	}
 	slices.Sort(later)
 	next := 0
-	return s.readBody(body, func(i int, d *landrelease.UploadFeature, _ error) error {
+	_, err := s.readBody(body, src, func(i int, d *landrelease.UploadFeature, _ error) error {
 		if next >= len(later) || later[next] != i {
 			return nil
 		}
 		next++
 		return s.applyOne(ctx, sp, &rep.Features[i], d, actor, reason, base, mode != modeApprove)
 	})
+	return err
 }
 
 // note records in rep what the stager found: errors, and for the hazard areas staged, action new and warnings.
@@ -284,13 +285,13 @@ func hazardWarnings(ctx context.Context, tx pgx.Tx, h *landrelease.HazardArea) (
 	return out, dbError(err, "upload: overlap warnings")
 }
 
-// check validates body in a transaction that is always rolled back.
-func (s *UploadService) check(ctx context.Context, body landrelease.UploadBody, u *landrelease.User) (*landrelease.UploadReport, error) {
+// check validates body, read as src says, in a transaction that is always rolled back.
+func (s *UploadService) check(ctx context.Context, body landrelease.UploadBody, src landrelease.UploadSource, u *landrelease.User) (*landrelease.UploadReport, error) {
 	var rep *landrelease.UploadReport
 	errRollback := errors.New("rollback")
 	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if rep, _, err = s.run(ctx, tx, body, u, "", nil, modeCheck); err != nil {
+		if rep, _, err = s.run(ctx, tx, body, src, u, "", nil, modeCheck); err != nil {
 			return err
 		}
 		return errRollback

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
@@ -72,7 +73,7 @@ func TestUploadSetBased(t *testing.T) {
 		fs = append(fs, geojson.HazardInputFeature(hazard(c.id, c.geom, "2020-01-01")))
 	}
 	fs = append(fs, geojson.ReleaseInputFeature(release("U-1-R1", "U-1", landrelease.MethodCancelled, square(103.01, 19.41, 103.015, 19.42), "2021-03-01")))
-	up, _, err := uploads.Submit(r.ctx, body(t, fs...), "")
+	up, _, err := uploads.Submit(r.ctx, body(t, fs...), landrelease.UploadSource{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ WHERE v.admin1_id IS DISTINCT FROM ref_admin_unit_for(v.geom, 1)
 	}
 
 	// The same upload again: every feature is known and unchanged.
-	rep, err := uploads.Check(r.ctx, body(t, fs...))
+	rep, err := uploads.Check(r.ctx, body(t, fs...), landrelease.UploadSource{})
 	if err != nil || rep.Same != len(fs) || rep.New != 0 {
 		t.Fatalf("the same upload again: %+v, %v", rep, err)
 	}
@@ -138,7 +139,7 @@ WHERE v.admin1_id IS DISTINCT FROM ref_admin_unit_for(v.geom, 1)
 	_, _, err = uploads.Submit(r.ctx, body(t,
 		geojson.HazardInputFeature(hazard("U-9", square(103.02, 19.46, 103.03, 19.47), "2021-01-01")),
 		geojson.HazardInputFeature(hazard("U-10", bow, "2021-01-01")),
-		geojson.HazardInputFeature(changed)), "")
+		geojson.HazardInputFeature(changed)), landrelease.UploadSource{}, "")
 	var re *landrelease.ReportError
 	if !asReportError(err, &re) || re.Report.Rejected != 1 {
 		t.Fatalf("bow-tie: %v", err)
@@ -175,7 +176,7 @@ func TestUploadStaged(t *testing.T) {
 		geojson.HazardInputFeature(hazard("S-4", square(103.60, 19.40, 103.61, 19.41), "2021-01-01")),
 	}
 	before := r.counts(t)
-	up, _, err := uploads.Submit(r.ctx, body(t, fs...), "")
+	up, _, err := uploads.Submit(r.ctx, body(t, fs...), landrelease.UploadSource{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestUploadStaged(t *testing.T) {
 	// The body is kept as sent (stored gzipped).
 	sent, _ := json.Marshal(map[string]any{"type": "FeatureCollection", "features": fs})
 	var kept bytes.Buffer
-	if err := uploads.WriteUploadBody(r.ctx, up.ID, &kept); err != nil || !bytes.Equal(kept.Bytes(), sent) {
+	if err := uploads.WriteUploadBody(r.ctx, up.ID, func(*landrelease.Upload) io.Writer { return &kept }); err != nil || !bytes.Equal(kept.Bytes(), sent) {
 		t.Fatalf("body read back (%v): %d bytes, sent %d", err, kept.Len(), len(sent))
 	}
 	var stored int
@@ -248,7 +249,7 @@ func TestUploadStaged(t *testing.T) {
 	}
 
 	// Without S-4 it goes through: written from the staging table, as the registry writes them.
-	up, _, err = uploads.Submit(r.ctx, body(t, fs[:3]...), "")
+	up, _, err = uploads.Submit(r.ctx, body(t, fs[:3]...), landrelease.UploadSource{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
