@@ -37,7 +37,8 @@ Commands:
   report article7 export the Article 7 Form F tables (csv, json, xlsx, html)
   export          write hazard areas, land releases or admin units as GeoPackage, Shapefile, KML, CSV,
                   GeoJSON or FlatGeobuf (GDAL's ogr2ogr writes all but GeoJSON)
-  import          validate a GeoJSON upload and submit it (--approve applies it, --dry-run only checks)
+  import          validate an upload (GeoJSON, KML, KMZ, GPX, zipped Shapefile, GeoPackage) and submit it
+                  (--mapping, --layer; --approve applies it, --dry-run only checks)
   report article4 the Article 4 progress summary: baseline, deadline, release rate, work-plan targets
   deadline add    record an Article 4 deadline (the original one or an extension)
   target set      set the work plan's area to release in a year

@@ -58,14 +58,21 @@ function readFile(file) {
   });
 }
 
+// isGeoJSON says whether the file is GeoJSON (drawn here from the file itself) by its name; other formats are
+// sent as application/octet-stream with their file name, whose ending tells the server the format.
+const isGeoJSON = (file) => /\.(geo)?json$/i.test(file.name);
+
+// withFilename adds the file's name to an upload URL.
+const withFilename = (url, file) => `${url}${url.includes("?") ? "&" : "?"}filename=${encodeURIComponent(file.name)}`;
+
 // post sends the file with XMLHttpRequest for its upload progress; it resolves to {status, body, replayed} and
 // rejects when the connection is lost.
 async function post(url, file, headers, label) {
   const s = await session();
   return new Promise((resolve, reject) => {
     const x = new XMLHttpRequest();
-    x.open("POST", url);
-    x.setRequestHeader("Content-Type", "application/geo+json");
+    x.open("POST", withFilename(url, file));
+    x.setRequestHeader("Content-Type", isGeoJSON(file) ? "application/geo+json" : "application/octet-stream");
     x.setRequestHeader("Accept", "application/json");
     if (s && s.csrf_token) x.setRequestHeader("X-CSRF-Token", s.csrf_token);
     for (const [k, v] of Object.entries(headers || {})) x.setRequestHeader(k, v);
@@ -134,8 +141,7 @@ async function choose(file) {
   state.key = uuid(); // one key per file choice: a retry of this file's submission replays the first outcome
   state.fc = null;
   try {
-    const text = await readFile(file);
-    state.fc = readJSON(text);
+    if (isGeoJSON(file)) state.fc = readJSON(await readFile(file));
     progress("Checking…", null);
     const res = await post("/api/v1/uploads?dry_run=true", file, {}, "Sending for checking");
     progress(null);
@@ -221,12 +227,18 @@ function draw(features) {
   const notes = [];
   if (many) notes.push(`${int(src.length)} features: only those with errors or warnings are drawn.`);
   if (skipped) notes.push(`${int(skipped)} feature(s) have no geometry that can be drawn.`);
-  if (!state.fc) notes.push("The file is not readable JSON here, so nothing is drawn.");
+  if (!state.fc) notes.push(isGeoJSON(state.file) ? "The file is not readable JSON here, so nothing is drawn." : "Only GeoJSON files are drawn here; the report points into the file (layer, feature number, name).");
   $("#report-note").textContent = notes.join(" ");
   const b = drawn.getBounds();
   if (defects.getLayers().length) b.extend(defects.getBounds());
   fit(b);
   setStatus(`${int(features.length)} features checked: ${int(rejectedCount)} rejected`);
+}
+
+// sourceText says where a feature is in the original file (a format other than GeoJSON).
+function sourceText(src) {
+  if (!src) return "";
+  return ` · in the file: ${src.layer ? "layer " + src.layer + ", " : ""}feature ${src.feature}${src.name ? " “" + src.name + "”" : ""}`;
 }
 
 function renderList() {
@@ -244,7 +256,7 @@ function renderList() {
       el("div", { class: "fhead" },
         el("span", { class: "fid" }, fr.local_id || `feature ${fr.index}`),
         el("span", {}, pill(fr.status, fr.status), " ", fr.action ? pill(fr.action, fr.action) : null)),
-      el("div", { class: "fmeta" }, `#${fr.index} · ${fr.record || "no record type"}${fr.hazard_area ? " of " + fr.hazard_area : ""}`),
+      el("div", { class: "fmeta" }, `#${fr.index} · ${fr.record || "no record type"}${fr.hazard_area ? " of " + fr.hazard_area : ""}${sourceText(fr.source)}`),
       reasonList(fr),
     ),
   );
@@ -312,4 +324,4 @@ $("#submit").addEventListener("click", async () => {
   }
 });
 
-setStatus("Choose a GeoJSON file to check it.");
+setStatus("Choose a field file (GeoJSON, KML, KMZ, GPX, zipped Shapefile, GeoPackage) to check it.");
