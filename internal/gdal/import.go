@@ -155,8 +155,7 @@ func (im *Importer) ReadUpload(body io.Reader, src landrelease.UploadSource, fn 
 		return info.fields, fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	next := src
-	next.Format = landrelease.UploadGeoJSON
+	next := src // its format says the body is converted: the mapping's fields were checked above
 	if next.Mapping == nil {
 		next.Mapping = &landrelease.Mapping{}
 	}

@@ -174,7 +174,9 @@ type Reader struct {
 var _ landrelease.UploadReader = Reader{}
 
 // ReadUpload reads the features of body; see landrelease.UploadReader. A mapping naming a field no feature
-// carries is EINVALID (landrelease.Mapping.CheckFields), after the features were read.
+// carries is EINVALID (landrelease.Mapping.CheckFields), after the features were read, when src.Format is
+// GeoJSON (or unset): a body converted from another format (a reader of that format handing its GeoJSON here)
+// was checked against that file's own fields, some of which no feature may carry.
 func (r Reader) ReadUpload(body io.Reader, src landrelease.UploadSource, fn func(i int, f *landrelease.UploadFeature, err error) error) ([]string, error) {
 	if src.Mapping == nil {
 		_, err := readCollection(body, r.Limits, "", nil, fn)
@@ -183,7 +185,7 @@ func (r Reader) ReadUpload(body io.Reader, src landrelease.UploadSource, fn func
 	m := &mapped{m: src.Mapping, seen: map[string]bool{}}
 	_, err := readCollection(body, r.Limits, "", m, fn)
 	slices.Sort(m.fields)
-	if err != nil {
+	if err != nil || src.FormatOrDefault() != landrelease.UploadGeoJSON {
 		return m.fields, err
 	}
 	return m.fields, src.Mapping.CheckFields(m.fields)

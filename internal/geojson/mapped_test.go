@@ -54,4 +54,10 @@ func TestReaderMapping(t *testing.T) {
 	if landrelease.ErrorCode(err) != landrelease.EINVALID || !strings.Contains(landrelease.ErrorDetails(err)[0].Reason, `field "HAZ_NO"`) {
 		t.Errorf("a mapping naming a field no feature has: %v", err)
 	}
+	// A body converted from another format was checked against the file's own fields (a KML placemark
+	// without a value has no such property here).
+	_, err = geojson.Reader{}.ReadUpload(strings.NewReader(body), landrelease.UploadSource{Format: landrelease.UploadKML, Mapping: missing}, func(int, *landrelease.UploadFeature, error) error { return nil })
+	if err != nil {
+		t.Errorf("a converted body: %v", err)
+	}
 }
