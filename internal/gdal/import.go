@@ -73,7 +73,7 @@ var inputs = map[string]struct{ file, driver string }{
 // GDAL cannot read, a layer of points only, a mapping naming a field the layer lacks; each feature's report
 // gets its place in the file (landrelease.FeatureSource), and a GPX track or route that is not closed is
 // rejected naming it.
-func (im *Importer) ReadUpload(body io.Reader, src landrelease.UploadSource, fn func(i int, f *landrelease.UploadFeature, err error) error) ([]string, error) {
+func (im *Importer) ReadUpload(ctx context.Context, body io.Reader, src landrelease.UploadSource, fn func(i int, f *landrelease.UploadFeature, err error) error) ([]string, error) {
 	in, ok := inputs[src.Format]
 	if !ok {
 		return nil, landrelease.Errorf(landrelease.EUNSUPPORTEDMEDIA, "GDAL does not read uploads of format %q here.", src.Format)
@@ -83,7 +83,6 @@ func (im *Importer) ReadUpload(body io.Reader, src landrelease.UploadSource, fn 
 		return nil, fmt.Errorf("import: temporary directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	ctx := context.Background()
 	file := filepath.Join(dir, in.file)
 	if err := writeFile(file, body); err != nil {
 		return nil, err
@@ -159,7 +158,7 @@ func (im *Importer) ReadUpload(body io.Reader, src landrelease.UploadSource, fn 
 	if next.Mapping == nil {
 		next.Mapping = &landrelease.Mapping{}
 	}
-	_, err = im.next.ReadUpload(f, next, func(i int, d *landrelease.UploadFeature, derr error) error {
+	_, err = im.next.ReadUpload(ctx, f, next, func(i int, d *landrelease.UploadFeature, derr error) error {
 		if i < len(sh.sources) {
 			if d != nil {
 				s := sh.sources[i]
@@ -332,7 +331,10 @@ func (im *Importer) run(ctx context.Context, dir, tool, bin string, args []strin
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("%s stopped after %s", tool, im.cfg.Timeout)
+			return fmt.Errorf("%s stopped after %s or at the request's deadline", tool, im.cfg.Timeout)
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s stopped: %w", tool, ctx.Err())
 		}
 		return fmt.Errorf("%s: %w: %s", tool, err, strings.TrimSpace(string(stderr.Bytes())))
 	}

@@ -1,6 +1,7 @@
 package gdal
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"strings"
@@ -17,7 +18,7 @@ type collected struct {
 	props []map[string]any
 }
 
-func (c *collected) ReadUpload(body io.Reader, src landrelease.UploadSource, fn func(int, *landrelease.UploadFeature, error) error) ([]string, error) {
+func (c *collected) ReadUpload(_ context.Context, body io.Reader, src landrelease.UploadSource, fn func(int, *landrelease.UploadFeature, error) error) ([]string, error) {
 	c.src = src
 	var fc struct {
 		Features []struct {
@@ -72,7 +73,7 @@ func TestImporterGPX(t *testing.T) {
 			im := NewImporter(ImportConfig{TempDir: t.TempDir()}, next)
 			var srcs []*landrelease.FeatureSource
 			var errs []error
-			_, err := im.ReadUpload(strings.NewReader(tc.body), landrelease.UploadSource{Format: landrelease.UploadGPX}, func(_ int, f *landrelease.UploadFeature, err error) error {
+			_, err := im.ReadUpload(context.Background(), strings.NewReader(tc.body), landrelease.UploadSource{Format: landrelease.UploadGPX}, func(_ int, f *landrelease.UploadFeature, err error) error {
 				srcs, errs = append(srcs, f.Source), append(errs, err)
 				return nil
 			})
@@ -110,7 +111,7 @@ func TestImporterKMLFields(t *testing.T) {
 			t.Fatal(err)
 		}
 		next := &collected{}
-		fields, err := NewImporter(ImportConfig{TempDir: t.TempDir()}, next).ReadUpload(strings.NewReader(kml),
+		fields, err := NewImporter(ImportConfig{TempDir: t.TempDir()}, next).ReadUpload(context.Background(), strings.NewReader(kml),
 			landrelease.UploadSource{Format: landrelease.UploadKML, Mapping: m}, func(int, *landrelease.UploadFeature, error) error { return nil })
 		return fields, next, err
 	}

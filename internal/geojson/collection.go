@@ -1,6 +1,7 @@
 package geojson
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,7 +178,7 @@ var _ landrelease.UploadReader = Reader{}
 // carries is EINVALID (landrelease.Mapping.CheckFields), after the features were read, when src.Format is
 // GeoJSON (or unset): a body converted from another format (a reader of that format handing its GeoJSON here)
 // was checked against that file's own fields, some of which no feature may carry.
-func (r Reader) ReadUpload(body io.Reader, src landrelease.UploadSource, fn func(i int, f *landrelease.UploadFeature, err error) error) ([]string, error) {
+func (r Reader) ReadUpload(_ context.Context, body io.Reader, src landrelease.UploadSource, fn func(i int, f *landrelease.UploadFeature, err error) error) ([]string, error) {
 	if src.Mapping == nil {
 		_, err := readCollection(body, r.Limits, "", nil, fn)
 		return nil, err

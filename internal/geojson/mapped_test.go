@@ -1,6 +1,7 @@
 package geojson_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -27,7 +28,7 @@ func TestReaderMapping(t *testing.T) {
 	)
 	var got []*landrelease.UploadFeature
 	var errs []error
-	fields, err := geojson.Reader{}.ReadUpload(strings.NewReader(body), landrelease.UploadSource{Mapping: m}, func(i int, f *landrelease.UploadFeature, err error) error {
+	fields, err := geojson.Reader{}.ReadUpload(context.Background(), strings.NewReader(body), landrelease.UploadSource{Mapping: m}, func(i int, f *landrelease.UploadFeature, err error) error {
 		got, errs = append(got, f), append(errs, err)
 		return nil
 	})
@@ -50,13 +51,13 @@ func TestReaderMapping(t *testing.T) {
 	}
 
 	missing, _ := landrelease.ParseMapping([]byte(`{"fields": {"HAZ_NO": "local_id"}}`))
-	_, err = geojson.Reader{}.ReadUpload(strings.NewReader(body), landrelease.UploadSource{Mapping: missing}, func(int, *landrelease.UploadFeature, error) error { return nil })
+	_, err = geojson.Reader{}.ReadUpload(context.Background(), strings.NewReader(body), landrelease.UploadSource{Mapping: missing}, func(int, *landrelease.UploadFeature, error) error { return nil })
 	if landrelease.ErrorCode(err) != landrelease.EINVALID || !strings.Contains(landrelease.ErrorDetails(err)[0].Reason, `field "HAZ_NO"`) {
 		t.Errorf("a mapping naming a field no feature has: %v", err)
 	}
 	// A body converted from another format was checked against the file's own fields (a KML placemark
 	// without a value has no such property here).
-	_, err = geojson.Reader{}.ReadUpload(strings.NewReader(body), landrelease.UploadSource{Format: landrelease.UploadKML, Mapping: missing}, func(int, *landrelease.UploadFeature, error) error { return nil })
+	_, err = geojson.Reader{}.ReadUpload(context.Background(), strings.NewReader(body), landrelease.UploadSource{Format: landrelease.UploadKML, Mapping: missing}, func(int, *landrelease.UploadFeature, error) error { return nil })
 	if err != nil {
 		t.Errorf("a converted body: %v", err)
 	}

@@ -1,6 +1,7 @@
 package landrelease
 
 import (
+	"context"
 	"io"
 	"path"
 	"slices"
@@ -155,26 +156,27 @@ type FeatureSource struct {
 	Name    string `json:"name,omitempty"`
 }
 
-// UploadReader reads the features of an upload's body, in order, as src says (its format, layer and mapping).
+// UploadReader reads the features of an upload's body, in order, as src says (its format, layer and mapping);
+// ctx bounds the work (a reader that runs other programs stops them at its end).
 // fn gets each feature's index and either the feature or why it could not be read (a rule of the format, with
 // details relative to the feature); an error of fn stops the reading and is returned. The reader's own error is
 // one of the body as a whole (not the format, too large, too many features, a mapping naming a field the file
 // lacks). fields are the names of the file's fields (its properties, for GeoJSON: those its features carry, in
 // the order first seen).
 type UploadReader interface {
-	ReadUpload(body io.Reader, src UploadSource, fn func(i int, f *UploadFeature, err error) error) (fields []string, err error)
+	ReadUpload(ctx context.Context, body io.Reader, src UploadSource, fn func(i int, f *UploadFeature, err error) error) (fields []string, err error)
 }
 
 // UploadReaders reads each format with its own reader. It is itself an UploadReader.
 type UploadReaders map[string]UploadReader
 
 // ReadUpload reads body with the reader of src's format; an unknown format is EUNSUPPORTEDMEDIA.
-func (rs UploadReaders) ReadUpload(body io.Reader, src UploadSource, fn func(i int, f *UploadFeature, err error) error) ([]string, error) {
+func (rs UploadReaders) ReadUpload(ctx context.Context, body io.Reader, src UploadSource, fn func(i int, f *UploadFeature, err error) error) ([]string, error) {
 	r, ok := rs[src.FormatOrDefault()]
 	if !ok {
 		return nil, Errorf(EUNSUPPORTEDMEDIA, "Uploads of format %q cannot be read here (formats: %s).", src.Format, strings.Join(rs.formats(), ", "))
 	}
-	return r.ReadUpload(body, src, fn)
+	return r.ReadUpload(ctx, body, src, fn)
 }
 
 func (rs UploadReaders) formats() []string {

@@ -355,7 +355,7 @@ func (s *UploadService) approve(ctx context.Context, tx pgx.Tx, up *landrelease.
 			return nil, err
 		}
 		next := 0
-		_, err = s.readBody(b, up.Source(), func(i int, d *landrelease.UploadFeature, derr error) error {
+		_, err = s.readBody(ctx, b, up.Source(), func(i int, d *landrelease.UploadFeature, derr error) error {
 			if next >= len(later) || later[next] != i {
 				return nil
 			}

@@ -15,14 +15,15 @@ import (
 	"github.com/landrelease/landrelease/internal/spool"
 )
 
-// readBody reads the features of body with the service's reader, as src says; it returns the file's fields.
-func (s *UploadService) readBody(body landrelease.UploadBody, src landrelease.UploadSource, fn func(i int, d *landrelease.UploadFeature, derr error) error) ([]string, error) {
-	return s.reader.ReadUpload(bufio.NewReaderSize(io.NewSectionReader(body, 0, body.Size()), 1<<20), src, fn)
+// readBody reads the features of body with the service's reader, as src says, within ctx; it returns the file's
+// fields.
+func (s *UploadService) readBody(ctx context.Context, body landrelease.UploadBody, src landrelease.UploadSource, fn func(i int, d *landrelease.UploadFeature, derr error) error) ([]string, error) {
+	return s.reader.ReadUpload(ctx, bufio.NewReaderSize(io.NewSectionReader(body, 0, body.Size()), 1<<20), src, fn)
 }
 
 // readAhead is readBody decoding up to a few hundred features ahead of fn, on another goroutine, so that
 // decoding overlaps with what fn waits for (the database).
-func (s *UploadService) readAhead(body landrelease.UploadBody, src landrelease.UploadSource, fn func(i int, d *landrelease.UploadFeature, derr error) error) ([]string, error) {
+func (s *UploadService) readAhead(ctx context.Context, body landrelease.UploadBody, src landrelease.UploadSource, fn func(i int, d *landrelease.UploadFeature, derr error) error) ([]string, error) {
 	type decoded struct {
 		i    int
 		d    *landrelease.UploadFeature
@@ -37,7 +38,7 @@ func (s *UploadService) readAhead(body landrelease.UploadBody, src landrelease.U
 	)
 	go func() {
 		defer close(ch)
-		fields, readErr = s.readBody(body, src, func(i int, d *landrelease.UploadFeature, derr error) error {
+		fields, readErr = s.readBody(ctx, body, src, func(i int, d *landrelease.UploadFeature, derr error) error {
 			select {
 			case ch <- decoded{i, d, derr}:
 				return nil

@@ -43,7 +43,7 @@ func (s *UploadService) run(ctx context.Context, tx pgx.Tx, body landrelease.Upl
 	var later []int // features for the per-record path
 	st := &stager{tx: tx, later: func(i int) { later = append(later, i) }}
 	checks := landrelease.NewUploadChecks(today)
-	fields, err := s.readAhead(body, src, func(i int, d *landrelease.UploadFeature, derr error) error {
+	fields, err := s.readAhead(ctx, body, src, func(i int, d *landrelease.UploadFeature, derr error) error {
 		fr := landrelease.FeatureReport{Index: i, Status: landrelease.FeatureAccepted}
 		var errs []landrelease.Detail
 		if d != nil {
@@ -128,7 +128,7 @@ func (s *UploadService) write(ctx context.Context, tx pgx.Tx, st *stager, res *s
 	}
 	slices.Sort(later)
 	next := 0
-	_, err := s.readBody(body, src, func(i int, d *landrelease.UploadFeature, _ error) error {
+	_, err := s.readBody(ctx, body, src, func(i int, d *landrelease.UploadFeature, _ error) error {
 		if next >= len(later) || later[next] != i {
 			return nil
 		}
