@@ -1,6 +1,7 @@
 package landrelease
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -101,6 +102,12 @@ func TestMappingApply(t *testing.T) {
 		{"nil mapping keeps our names and shapes them", nil,
 			map[string]any{"local_id": 7.0, "completed_on": "2024-03-05T10:00:00Z", "depth_cm": "15", "OTHER": "x"},
 			map[string]any{"local_id": "7", "completed_on": "2024-03-05", "depth_cm": int64(15)}},
+		{"items from JSON text (a file's fields hold no objects)", nil,
+			map[string]any{"items_destroyed": `{ "BLU-26": 2 }`},
+			map[string]any{"items_destroyed": map[string]any{"BLU-26": json.Number("2")}}},
+		{"items that are not an object kept for the rules", nil,
+			map[string]any{"items_destroyed": "two bombs"},
+			map[string]any{"items_destroyed": "two bombs"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
