@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"regexp"
@@ -90,10 +92,17 @@ type Mapping struct {
 	Preset bool `json:"preset,omitempty"`
 	// Description says, for people, what files the mapping is for.
 	Description string `json:"description,omitempty"`
+	// Version is the saved mapping's version, 1 when first saved and one more at each save. Sent with a save,
+	// it is the version replaced (0: the name must be free), as a record's version is.
+	Version int `json:"version,omitempty"`
+	// UpdatedBy and UpdatedAt say who saved the mapping last, and when; the service sets them (read-only).
+	UpdatedBy string     `json:"updated_by,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
 }
 
-// ParseMapping reads a mapping document (JSON, at most MaxMappingBytes; unknown members are refused) and
-// validates it. Its error is EINVALID with a detail per problem, each with a JSON pointer into the document.
+// ParseMapping reads a mapping document (JSON, at most MaxMappingBytes; unknown members are refused; nothing
+// but white space may follow it) and validates it. Preset, UpdatedBy and UpdatedAt are the service's and are
+// cleared, and empty members are nil. Its error is EINVALID with a detail per problem, each with a JSON pointer into the document.
 func ParseMapping(b []byte) (*Mapping, error) {
 	if len(b) > MaxMappingBytes {
 		return nil, Invalid(fmt.Sprintf("The mapping is %d bytes; the limit is %d.", len(b), MaxMappingBytes))
@@ -105,10 +114,19 @@ func ParseMapping(b []byte) (*Mapping, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, Invalid("The mapping is not a mapping document.", Detail{Field: "mapping", Reason: err.Error()})
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, Invalid("The mapping is not a mapping document.", Detail{Field: "mapping", Reason: "data follows the document"})
 	}
-	m.Preset = false
+	m.Preset, m.UpdatedBy, m.UpdatedAt = false, "", nil
+	if len(m.Fields) == 0 {
+		m.Fields = nil
+	}
+	if len(m.Constants) == 0 {
+		m.Constants = nil
+	}
+	if len(m.Values) == 0 {
+		m.Values = nil
+	}
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
@@ -123,8 +141,11 @@ func (m *Mapping) Validate() error {
 	fail := func(ptr, field, format string, args ...any) {
 		ds = append(ds, Detail{Pointer: ptr, Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
-	if m.Name != "" && (len(m.Name) > maxMappingName || !mappingName.MatchString(m.Name)) {
-		fail("/name", "name", "%q is not a mapping name: use up to %d lower-case letters, digits, '.', '_' and '-'", m.Name, maxMappingName)
+	if r := mappingNameProblem(m.Name); m.Name != "" && r != "" {
+		fail("/name", "name", "%s", r)
+	}
+	if m.Version < 0 {
+		fail("/version", "version", "%d is not a version: use the version the mapping was read at, or 0 for a new one", m.Version)
 	}
 	entries := len(m.Fields) + len(m.Constants)
 	for _, vs := range m.Values {
@@ -170,6 +191,23 @@ func (m *Mapping) Validate() error {
 	return nil
 }
 
+// CheckMappingName returns EINVALID unless name is a mapping's name: 1 to 64 lower-case letters, digits, '.',
+// '_' and '-', starting with a letter or digit.
+func CheckMappingName(name string) error {
+	if r := mappingNameProblem(name); r != "" {
+		return Invalid(fmt.Sprintf("%q is not a mapping name.", name), Detail{Pointer: "/name", Field: "name", Reason: r})
+	}
+	return nil
+}
+
+// mappingNameProblem says why name is not a mapping's name ("" when it is one).
+func mappingNameProblem(name string) string {
+	if len(name) > maxMappingName || !mappingName.MatchString(name) {
+		return fmt.Sprintf("%q is not a mapping name: use up to %d lower-case letters, digits, '.', '_' and '-'", name, maxMappingName)
+	}
+	return ""
+}
+
 // CheckFields checks that each source field the mapping names is among fields, the fields of the file it is
 // applied to (matched as Apply matches them). Its error is EINVALID naming each missing field and the file's.
 func (m *Mapping) CheckFields(fields []string) error {
@@ -205,7 +243,8 @@ func (m *Mapping) SourceOf(ours string) string {
 // Apply returns the properties of one feature, read from the file's props as the mapping says (a nil mapping
 // keeps props' names), with the values of our properties in the shapes the upload schema gives them: dates
 // as YYYY-MM-DD (from a date, a date and time, or YYYY/MM/DD), whole numbers from numeric text, text from
-// numbers, lists from comma-separated text. A value it cannot read so is passed as it is, for the record's
+// numbers, lists from comma-separated text. A value table matches a number or a boolean by its text (a coded
+// value 2 by "2"). A value it cannot read so is passed as it is, for the record's
 // rules to report. props is not changed.
 func (m *Mapping) Apply(props map[string]any) map[string]any {
 	out := make(map[string]any, len(props))
@@ -230,7 +269,7 @@ func (m *Mapping) Apply(props map[string]any) map[string]any {
 	}
 	if m != nil {
 		for ours, vs := range m.Values {
-			if s, ok := out[ours].(string); ok {
+			if s, ok := valueText(out[ours]); ok {
 				if v, ok := lookupValue(vs, s); ok {
 					out[ours] = v
 				}
@@ -285,11 +324,16 @@ type MappingService interface {
 	FindMapping(ctx context.Context, name string) (*Mapping, error)
 	// FindMappings lists the presets, then the saved mappings, by name.
 	FindMappings(ctx context.Context) ([]*Mapping, error)
-	// SaveMapping creates or replaces the mapping of m.Name (data managers and field teams); a preset's name
-	// is refused.
+	// SaveMapping creates or replaces the mapping of m.Name (data managers and field teams), recorded in the
+	// audit trail. m.Version is the version replaced: 0 creates, and ECONFLICT says the name is taken; another
+	// version must be the saved one's (EPRECONDITION when it is not, ENOTFOUND when nothing is saved). On
+	// success m.Version, m.UpdatedBy and m.UpdatedAt are the saved mapping's. A preset's name is refused
+	// (ECONFLICT), an invalid mapping or a missing name too (EINVALID).
 	SaveMapping(ctx context.Context, m *Mapping) error
-	// DeleteMapping removes a saved mapping (data managers); ENOTFOUND when there is none.
-	DeleteMapping(ctx context.Context, name string) error
+	// DeleteMapping removes a saved mapping (data managers), recorded in the audit trail: the one at version,
+	// or at any version when version is 0. ENOTFOUND when there is none, EPRECONDITION when it is at another
+	// version, ECONFLICT for a preset.
+	DeleteMapping(ctx context.Context, name string, version int) error
 }
 
 func allUploadFields() []string {
@@ -315,11 +359,13 @@ func findField(fields []string, src string) string {
 	return ""
 }
 
+// findFieldKey returns the key of props that src names: the same, else the first in sorted order that is the
+// same ignoring case ("" when none).
 func findFieldKey(props map[string]any, src string) string {
 	if _, ok := props[src]; ok {
 		return src
 	}
-	for k := range props {
+	for _, k := range sortedKeys(props) {
 		if strings.EqualFold(k, src) {
 			return k
 		}
@@ -327,15 +373,27 @@ func findFieldKey(props map[string]any, src string) string {
 	return ""
 }
 
+// lookupValue returns the value table's value for s: the entry of s itself, else the first in sorted order
+// whose key, trimmed, is s trimmed ignoring case.
 func lookupValue(vs map[string]string, s string) (string, bool) {
 	if v, ok := vs[s]; ok {
 		return v, true
 	}
 	t := strings.TrimSpace(s)
-	for k, v := range vs {
+	for _, k := range sortedKeys(vs) {
 		if strings.EqualFold(strings.TrimSpace(k), t) {
-			return v, true
+			return vs[k], true
 		}
+	}
+	return "", false
+}
+
+// valueText returns the text a value table looks v up by: text as it is, numbers and booleans as text.
+func valueText(v any) (string, bool) {
+	switch v.(type) {
+	case string, json.Number, float64, int, int64, bool:
+		s, err := coerceText(v)
+		return s.(string), err == nil
 	}
 	return "", false
 }

@@ -19,6 +19,11 @@ func TestParseMapping(t *testing.T) {
 		{"unknown member", `{"field":{"a":"kind"}}`, []string{""}},
 		{"not an object", `[1]`, []string{""}},
 		{"trailing data", `{} {}`, []string{""}},
+		{"trailing bracket", `{}]`, []string{""}},
+		{"trailing brace", `{"name":"a"}}`, []string{""}},
+		{"trailing space", "{} \n\t", nil},
+		{"saved fields", `{"name":"a","version":3,"updated_by":"x","updated_at":"2024-01-02T03:04:05Z","preset":true}`, nil},
+		{"negative version", `{"version":-1}`, []string{"/version"}},
 		{"bad name", `{"name":"Team A"}`, []string{"/name"}},
 		{"unknown target", `{"fields":{"A":"kindd"}}`, []string{"/fields/A"}},
 		{"two sources one target", `{"fields":{"A":"kind","B":"kind"}}`, []string{"/fields/B"}},
@@ -58,13 +63,27 @@ func TestParseMapping(t *testing.T) {
 	if m, err := ParseMapping([]byte(`{"preset":true}`)); err != nil || m.Preset {
 		t.Errorf("a sent mapping claimed to be a preset: %+v, %v", m, err)
 	}
+	if m, err := ParseMapping([]byte(`{"version":3,"updated_by":"x","updated_at":"2024-01-02T03:04:05Z"}`)); err != nil ||
+		m.Version != 3 || m.UpdatedBy != "" || m.UpdatedAt != nil {
+		t.Errorf("a sent mapping kept the service's fields or lost its version: %+v, %v", m, err)
+	}
+	for _, name := range []string{"a", "imsma-core.v2_x", strings.Repeat("a", 64)} {
+		if err := CheckMappingName(name); err != nil {
+			t.Errorf("CheckMappingName(%q): %v", name, err)
+		}
+	}
+	for _, name := range []string{"", "A", "-a", "a b", "a/b", strings.Repeat("a", 65)} {
+		if ErrorCode(CheckMappingName(name)) != EINVALID {
+			t.Errorf("CheckMappingName(%q) accepted it", name)
+		}
+	}
 }
 
 func TestMappingApply(t *testing.T) {
 	m, err := ParseMapping([]byte(`{
 		"fields": {"HAZ_ID": "local_id", "Status": "kind", "found": "identified_on", "Depth": "depth_cm"},
 		"constants": {"record": "hazard_area", "organisation": "NPA", "contamination": "cmr"},
-		"values": {"kind": {"Suspected": "SHA", "Confirmed": "CHA"}, "marking": {"yes": "marked"}}}`))
+		"values": {"kind": {"Suspected": "SHA", "Confirmed": "CHA"}, "marking": {"yes": "marked"}, "priority": {"1": "high", "true": "low"}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,8 +107,14 @@ func TestMappingApply(t *testing.T) {
 			map[string]any{"Status": "Maybe"},
 			map[string]any{"kind": "Maybe", "record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
 		{"numbers from text, text from numbers", m,
-			map[string]any{"Depth": "20", "version": "3", "priority": 2.0},
-			map[string]any{"depth_cm": int64(20), "version": int64(3), "priority": "2", "record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
+			map[string]any{"Depth": "20", "version": "3", "priority": 2.0, "notes": 1.5},
+			map[string]any{"depth_cm": int64(20), "version": int64(3), "priority": "2", "notes": "1.5", "record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
+		{"coded values matched by their text", m,
+			map[string]any{"priority": 1.0},
+			map[string]any{"priority": "high", "record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
+		{"a boolean matched by its text", m,
+			map[string]any{"priority": true},
+			map[string]any{"priority": "low", "record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
 		{"unreadable value kept for the rules", m,
 			map[string]any{"Depth": "deep", "found": "last week"},
 			map[string]any{"depth_cm": "deep", "identified_on": "last week", "record": "hazard_area", "organisation": "NPA", "contamination": "cmr"}},
