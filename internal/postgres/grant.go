@@ -32,6 +32,7 @@ func ServiceTablePrivileges() map[string][]string {
 		"setting":              {"SELECT", "INSERT", "UPDATE"},
 		"upload":               {"SELECT", "INSERT", "UPDATE"},
 		"upload_incoming":      {"SELECT", "INSERT", "DELETE"},
+		"upload_mapping":       {"SELECT", "INSERT", "UPDATE", "DELETE"},
 		"upload_staged_hazard": {"SELECT", "INSERT", "DELETE"},
 		"user_session":         {"SELECT", "INSERT", "UPDATE"},
 		"workplan_target":      {"SELECT", "INSERT", "UPDATE"},

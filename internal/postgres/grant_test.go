@@ -95,7 +95,7 @@ ORDER BY 1`, role)
 // TestGrantServiceRole checks the service's role as Grant leaves it: it cannot UPDATE, DELETE or TRUNCATE the
 // audit trail, nor drop or disable its triggers, nor drop or alter its table, nor create objects; it can
 // append to the audit trail, and the registry works through the services as that role: hazard areas and land
-// releases, users, tokens and sessions, uploads submitted and approved (large objects, temporary tables, COPY
+// releases, saved mappings, users, tokens and sessions, uploads submitted and approved (large objects, temporary tables, COPY
 // into the unlogged staging table), one of them stored by the owner; reports (exported snapshots) and the
 // change feed (LISTEN). Grant is idempotent, refuses roles that could undo it, and lists every table.
 func TestGrantServiceRole(t *testing.T) {
@@ -248,6 +248,18 @@ func TestGrantServiceRole(t *testing.T) {
 	west, _ := split(box(103.20, 19.45, 200, 100), 0.3)
 	if err := r.releases.CreateLandRelease(r.ctx, release("G-1-R1", "G-1", landrelease.MethodCancelled, west, "2024-03-01")); err != nil {
 		t.Fatalf("record a land release as the service: %v", err)
+	}
+
+	mappings := postgres.NewMappingService(svc)
+	team := &landrelease.Mapping{Name: "team", Fields: map[string]string{"ID": "local_id"}}
+	if err := mappings.SaveMapping(dm, team); err != nil {
+		t.Fatalf("save a mapping as the service: %v", err)
+	}
+	if err := mappings.SaveMapping(dm, team); err != nil {
+		t.Fatalf("replace a mapping as the service: %v", err)
+	}
+	if err := mappings.DeleteMapping(dm, "team", 2); err != nil {
+		t.Fatalf("delete a mapping as the service: %v", err)
 	}
 
 	users := postgres.NewUserService(svc)
