@@ -118,6 +118,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Spatial:          index,
 		CRS:              postgres.NewReprojector(db),
 		Uploads:          m.Uploads(postgres.NewUploadService(db, uploadReaders(e))),
+		Mappings:         postgres.NewMappingService(db),
 		MaxUpload:        *maxUpload,
 		Logger:           e.log,
 		MaxBody:          *maxBody,

@@ -66,6 +66,11 @@ func (s *Server) routes() {
 	s.handle(v1, p, post, "/uploads/:id/approve", s.approveUpload, manager, heavyWork)
 	s.handle(v1, p, post, "/uploads/:id/reject", s.rejectUpload, manager)
 	s.handle(v1, p, get, "/schema/upload", s.uploadSchema, open)
+	// Property mappings saved by name, beside the presets (mapping.go).
+	s.handle(v1, p, get, "/mappings", s.listMappings, uploader)
+	s.handle(v1, p, get, "/mappings/:name", s.getMapping, uploader)
+	s.handle(v1, p, put, "/mappings/:name", s.putMapping, uploader)
+	s.handle(v1, p, del, "/mappings/:name", s.deleteMapping, manager)
 
 	s.handle(v1, p, get, "/reports/article7", s.article7, reader, heavyWork)
 	s.handle(v1, p, get, "/reports/article4", s.article4, reader, heavyWork)

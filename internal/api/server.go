@@ -46,8 +46,9 @@ type Config struct {
 	// MaxUpload bounds an upload's body in bytes (default 256 MiB).
 	MaxUpload int64
 	Uploads   landrelease.UploadService
-	// Mappings finds the saved mappings and presets an upload's mapping parameter names; without it, an
-	// upload's mapping is sent with it or not at all.
+	// Mappings keeps the property mappings saved by name, beside the presets (mapping.go): an upload's mapping
+	// parameter names one of them. Without it, the mapping routes answer 503 and an upload's mapping is sent
+	// with it or not at all.
 	Mappings landrelease.MappingService
 	// Geometry bounds one geometry (defaults of geo.Limits).
 	Geometry geo.Limits

@@ -28,18 +28,18 @@ func (u *sourceUploads) Check(_ context.Context, body landrelease.UploadBody, sr
 	return (&landrelease.UploadReport{Features: []landrelease.FeatureReport{{Status: landrelease.FeatureAccepted}}}).Summarize(), nil
 }
 
-// memMappings is a MappingService of the mappings it holds.
-type memMappings map[string]*landrelease.Mapping
+// formMappings is a MappingService of the mappings it holds.
+type formMappings map[string]*landrelease.Mapping
 
-func (m memMappings) FindMapping(_ context.Context, name string) (*landrelease.Mapping, error) {
+func (m formMappings) FindMapping(_ context.Context, name string) (*landrelease.Mapping, error) {
 	if mp, ok := m[name]; ok {
 		return mp, nil
 	}
 	return nil, landrelease.Errorf(landrelease.ENOTFOUND, "no mapping %q", name)
 }
-func (m memMappings) FindMappings(context.Context) ([]*landrelease.Mapping, error) { return nil, nil }
-func (m memMappings) SaveMapping(context.Context, *landrelease.Mapping) error      { return nil }
-func (m memMappings) DeleteMapping(context.Context, string) error                  { return nil }
+func (m formMappings) FindMappings(context.Context) ([]*landrelease.Mapping, error) { return nil, nil }
+func (m formMappings) SaveMapping(context.Context, *landrelease.Mapping) error      { return nil }
+func (m formMappings) DeleteMapping(context.Context, string, int) error             { return nil }
 
 // form is a multipart/form-data body of parts (name, file name or "" for a field, content).
 func form(parts ...[3]string) (string, string) {
@@ -91,7 +91,7 @@ func TestUploadForms(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			up := &sourceUploads{}
-			srv := fuzzServer(Config{Uploads: up, Mappings: memMappings{"district-team": team}})
+			srv := fuzzServer(Config{Uploads: up, Mappings: formMappings{"district-team": team}})
 			req := httptest.NewRequest(http.MethodPost, "/api/v1/uploads?dry_run=true&"+tc.query, strings.NewReader(tc.body))
 			req.Header.Set("Authorization", "Bearer field-token")
 			req.Header.Set("Content-Type", tc.contentType)

@@ -325,10 +325,10 @@ type MappingService interface {
 	// FindMappings lists the presets, then the saved mappings, by name.
 	FindMappings(ctx context.Context) ([]*Mapping, error)
 	// SaveMapping creates or replaces the mapping of m.Name (data managers and field teams), recorded in the
-	// audit trail. m.Version is the version replaced: 0 creates, and ECONFLICT says the name is taken; another
-	// version must be the saved one's (EPRECONDITION when it is not, ENOTFOUND when nothing is saved). On
-	// success m.Version, m.UpdatedBy and m.UpdatedAt are the saved mapping's. A preset's name is refused
-	// (ECONFLICT), an invalid mapping or a missing name too (EINVALID).
+	// audit trail. m.Version is the version replaced: 0 creates (EPRECONDITIONREQUIRED when the name is taken:
+	// a replacement names the version it replaces); another must be the saved one's (EPRECONDITION when it is
+	// not, ENOTFOUND when nothing is saved). On success m.Version, m.UpdatedBy and m.UpdatedAt are the saved
+	// mapping's. A preset's name is refused (ECONFLICT), an invalid mapping or a missing name too (EINVALID).
 	SaveMapping(ctx context.Context, m *Mapping) error
 	// DeleteMapping removes a saved mapping (data managers), recorded in the audit trail: the one at version,
 	// or at any version when version is 0. ENOTFOUND when there is none, EPRECONDITION when it is at another

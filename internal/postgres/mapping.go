@@ -155,7 +155,7 @@ func (s *MappingService) versionConflict(ctx context.Context, tx pgx.Tx, name st
 	case err != nil:
 		return dbError(err, "read mapping version")
 	case version == 0:
-		return landrelease.Errorf(landrelease.ECONFLICT, "A mapping called %q is saved already (version %d): send that version (If-Match) to replace it.", name, current)
+		return landrelease.Errorf(landrelease.EPRECONDITIONREQUIRED, "A mapping called %q is saved already (version %d): send that version (If-Match: \"%d\") to replace it.", name, current, current)
 	}
 	return landrelease.Errorf(landrelease.EPRECONDITION, "The mapping %q is at version %d, not %d: someone saved it meanwhile; read it again.", name, current, version)
 }

@@ -48,10 +48,10 @@ func TestMappingService(t *testing.T) {
 		t.Fatalf("read back %+v\nwant       %+v", got, m)
 	}
 
-	// Saving the name again without its version is a conflict; with a stale version a failed precondition;
+	// Saving the name again without its version needs one; with a stale version the precondition fails;
 	// neither changes it. With the version read, it is replaced.
 	again := parse(`{"name":"district-team","fields":{"ID":"local_id"}}`)
-	wantCode(t, s.SaveMapping(dm, again), landrelease.ECONFLICT)
+	wantCode(t, s.SaveMapping(dm, again), landrelease.EPRECONDITIONREQUIRED)
 	again.Version = 7
 	wantCode(t, s.SaveMapping(dm, again), landrelease.EPRECONDITION)
 	again.Version = 1
