@@ -39,6 +39,10 @@ Commands:
                   GeoJSON or FlatGeobuf (GDAL's ogr2ogr writes all but GeoJSON)
   import          validate an upload (GeoJSON, KML, KMZ, GPX, zipped Shapefile, GeoPackage) and submit it
                   (--mapping, --layer; --approve applies it, --dry-run only checks)
+  mapping list    list the property mappings of uploads: the presets (IMSMA Core), then those saved
+  mapping show    print a mapping document as JSON
+  mapping save    save a mapping document by name (--replace overwrites the saved one)
+  mapping delete  delete a saved mapping
   report article4 the Article 4 progress summary: baseline, deadline, release rate, work-plan targets
   deadline add    record an Article 4 deadline (the original one or an extension)
   target set      set the work plan's area to release in a year
@@ -82,6 +86,10 @@ var commands = []command{
 	{"setting set", settingSet},
 	{"report article4", reportArticle4},
 	{"import", importUpload},
+	{"mapping list", mappingList},
+	{"mapping show", mappingShow},
+	{"mapping save", mappingSave},
+	{"mapping delete", mappingDelete},
 	{"export", export},
 	{"deadline add", deadlineAdd},
 	{"target set", targetSet},
