@@ -111,6 +111,15 @@ func TestMappingPresets(t *testing.T) {
 			tt.check(t, d)
 		})
 	}
+	// A release linked to more than its hazard area: imsma_links is a list, refused as the hazard area.
+	feature := readFeature(t, "testdata/imsma-core-land-release.geojson")
+	props := map[string]any{"imsma_id": "release_poly_8", "imsma_links": "hazard_poly_145,organization_2", "method": "reduced",
+		"completed_on": "2023-06-01", "organisation": "NPA", "criteria": "technical survey"}
+	_, err := decode(t, feature, landrelease.MappingPreset(landrelease.PresetIMSMACoreLandRelease).Apply(props), today)
+	if e, ok := err.(*landrelease.Error); !ok || len(e.Details) != 1 || e.Details[0].Field != "hazard_area" {
+		t.Errorf("several links as the hazard area: %v", err)
+	}
+
 	if got := landrelease.MappingPresets(); len(got) != 2 || got[0].Name != landrelease.PresetIMSMACoreHazard ||
 		got[1].Name != landrelease.PresetIMSMACoreLandRelease {
 		t.Errorf("MappingPresets = %v", got)
