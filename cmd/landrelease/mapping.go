@@ -115,7 +115,7 @@ func mappingSave(ctx context.Context, e *env, args []string) error {
 		}
 		err := ms.SaveMapping(ctx, m)
 		if landrelease.ErrorCode(err) == landrelease.EPRECONDITIONREQUIRED {
-			return fmt.Errorf("%s (or save with --replace)", landrelease.ErrorMessage(err))
+			return fmt.Errorf("a mapping called %q is saved already: give the document the version it replaces (\"version\", as mapping show prints it), or save with --replace", m.Name)
 		}
 		if err != nil {
 			return err
