@@ -392,8 +392,10 @@ func lookupValue(vs map[string]string, s string) (string, bool) {
 func valueText(v any) (string, bool) {
 	switch v.(type) {
 	case string, json.Number, float64, int, int64, bool:
-		s, err := coerceText(v)
-		return s.(string), err == nil
+		if t, err := coerceText(v); err == nil {
+			s, ok := t.(string)
+			return s, ok
+		}
 	}
 	return "", false
 }
