@@ -3,7 +3,9 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
@@ -140,5 +142,50 @@ func TestMappingService(t *testing.T) {
 	b, _ := json.Marshal(entries[3].Detail["document"])
 	if string(b) != `{"fields":{"ID":"local_id"}}` {
 		t.Errorf("audited document %s", b)
+	}
+}
+
+// TestMappingConcurrentSaves: saves racing at the same version, or creating the same name, leave one winner and
+// refuse the others (a failed or missing precondition), so no save is lost without its author being told.
+func TestMappingConcurrentSaves(t *testing.T) {
+	r := newRegistry(t)
+	s := postgres.NewMappingService(r.db)
+	const n = 8
+	for _, tc := range []struct {
+		name    string
+		version int
+		loser   string
+	}{
+		{"create", 0, landrelease.EPRECONDITIONREQUIRED},
+		{"replace", 1, landrelease.EPRECONDITION},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := make(chan error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					m := &landrelease.Mapping{Name: "raced", Version: tc.version, Description: fmt.Sprint("writer ", i)}
+					errs <- s.SaveMapping(r.ctx, m)
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			won := 0
+			for err := range errs {
+				switch landrelease.ErrorCode(err) {
+				case "":
+					won++
+				case tc.loser:
+				default:
+					t.Errorf("a racing save: %v", err)
+				}
+			}
+			got, err := s.FindMapping(r.ctx, "raced")
+			if won != 1 || err != nil || got.Version != tc.version+1 {
+				t.Fatalf("%d saves won; saved %+v (%v), want one at version %d", won, got, err, tc.version+1)
+			}
+		})
 	}
 }
