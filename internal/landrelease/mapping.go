@@ -102,7 +102,8 @@ type Mapping struct {
 
 // ParseMapping reads a mapping document (JSON, at most MaxMappingBytes; unknown members are refused; nothing
 // but white space may follow it) and validates it. Preset, UpdatedBy and UpdatedAt are the service's and are
-// cleared, and empty members are nil. Its error is EINVALID with a detail per problem, each with a JSON pointer into the document.
+// cleared, and empty members are nil. Its error is EINVALID with a detail per problem, each with a JSON
+// pointer into the document.
 func ParseMapping(b []byte) (*Mapping, error) {
 	if len(b) > MaxMappingBytes {
 		return nil, Invalid(fmt.Sprintf("The mapping is %d bytes; the limit is %d.", len(b), MaxMappingBytes))
@@ -244,8 +245,8 @@ func (m *Mapping) SourceOf(ours string) string {
 // keeps props' names), with the values of our properties in the shapes the upload schema gives them: dates
 // as YYYY-MM-DD (from a date, a date and time, or YYYY/MM/DD), whole numbers from numeric text, text from
 // numbers, lists from comma-separated text. A value table matches a number or a boolean by its text (a coded
-// value 2 by "2"). A value it cannot read so is passed as it is, for the record's
-// rules to report. props is not changed.
+// value 2 by "2"). A value it cannot read so is passed as it is, for the record's rules to report. props is
+// not changed.
 func (m *Mapping) Apply(props map[string]any) map[string]any {
 	out := make(map[string]any, len(props))
 	mapped := map[string]bool{}
@@ -359,33 +360,35 @@ func findField(fields []string, src string) string {
 	return ""
 }
 
-// findFieldKey returns the key of props that src names: the same, else the first in sorted order that is the
-// same ignoring case ("" when none).
+// findFieldKey returns the key of props that src names: the same, else the least (in byte order) that is the
+// same ignoring case ("" when none), so that the choice does not depend on the map's order.
 func findFieldKey(props map[string]any, src string) string {
 	if _, ok := props[src]; ok {
 		return src
 	}
-	for _, k := range sortedKeys(props) {
-		if strings.EqualFold(k, src) {
-			return k
+	found := ""
+	for k := range props {
+		if strings.EqualFold(k, src) && (found == "" || k < found) {
+			found = k
 		}
 	}
-	return ""
+	return found
 }
 
-// lookupValue returns the value table's value for s: the entry of s itself, else the first in sorted order
-// whose key, trimmed, is s trimmed ignoring case.
+// lookupValue returns the value table's value for s: the entry of s itself, else that of the least key (in
+// byte order) which, trimmed, is s trimmed ignoring case. One pass, no allocation: it runs for every feature.
 func lookupValue(vs map[string]string, s string) (string, bool) {
 	if v, ok := vs[s]; ok {
 		return v, true
 	}
 	t := strings.TrimSpace(s)
-	for _, k := range sortedKeys(vs) {
-		if strings.EqualFold(strings.TrimSpace(k), t) {
-			return vs[k], true
+	found, ok := "", false
+	for k := range vs {
+		if strings.EqualFold(strings.TrimSpace(k), t) && (!ok || k < found) {
+			found, ok = k, true
 		}
 	}
-	return "", false
+	return vs[found], ok
 }
 
 // valueText returns the text a value table looks v up by: text as it is, numbers and booleans as text.

@@ -161,3 +161,15 @@ func TestMappingCheckFields(t *testing.T) {
 		t.Errorf("SourceOf(kind) = %q", got)
 	}
 }
+
+// TestMappingMatchesAreDeterministic: when several keys match ignoring case, the least in byte order wins, every
+// time, whatever the maps' order: source field "STATUS" before "Status", value key " Sha" before "SHA " and "sha".
+func TestMappingMatchesAreDeterministic(t *testing.T) {
+	m := &Mapping{Fields: map[string]string{"status": "kind"},
+		Values: map[string]map[string]string{"kind": {" Sha": "SHA", "SHA ": "CHA", "sha": "other"}}}
+	for range 50 {
+		if got := m.Apply(map[string]any{"STATUS": "Sha", "Status": "unmapped"}); got["kind"] != "SHA" {
+			t.Fatalf("Apply = %v, want kind SHA", got)
+		}
+	}
+}
