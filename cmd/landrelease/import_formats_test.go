@@ -185,12 +185,21 @@ func TestImportFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// upload checks, submits and approves body in a registry of its own, and returns the check's report, the
-	// upload as submitted and the records.
+	// upload checks, submits and approves body in a registry of its own, with the mappings saved first (by the
+	// field team, under their names), and returns the check's report, the upload as submitted and the records.
 	upload := func(t *testing.T, contentType, query string, body []byte, mappings ...string) (map[string]any, map[string]any, map[string]map[string]any) {
 		a := start(t)
 		team := strings.TrimSpace(a.cli("token", "create", "--user", "team7", "--role", "field_team"))
 		dm := strings.TrimSpace(a.cli("token", "create", "--user", "manager", "--role", "data_manager"))
+		for _, doc := range mappings {
+			var m struct{ Name string }
+			if err := json.Unmarshal([]byte(doc), &m); err != nil || m.Name == "" {
+				t.Fatalf("mapping without a name: %v", err)
+			}
+			if res := a.do("PUT", "/api/v1/mappings/"+m.Name, team, map[string]string{"Content-Type": "application/json"}, doc); res.status != http.StatusCreated {
+				t.Fatalf("save mapping %s: %d %v", m.Name, res.status, res.body)
+			}
+		}
 		q := "?dry_run=true"
 		if query != "" {
 			q += "&" + query
@@ -225,12 +234,11 @@ func TestImportFormats(t *testing.T) {
 	}
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			query := fx.query
-			if fx.name == "gpx" {
-				query = "" // sent as a multipart mapping part below: the test server keeps no saved mappings
-				fx.contentType, fx.body = multipartUpload(t, "sample.gpx", fx.body, gpxMapping)
+			var saved []string
+			if fx.name == "gpx" { // named in the query: saved by the team first (the Shapefile's goes in a multipart part)
+				saved = append(saved, gpxMapping)
 			}
-			rep, up, recs := upload(t, fx.contentType, query, fx.body)
+			rep, up, recs := upload(t, fx.contentType, fx.query, fx.body, saved...)
 			if got := withoutSources(rep); !reflect.DeepEqual(got, withoutSources(wantRep)) {
 				g, _ := json.MarshalIndent(got, "", " ")
 				w, _ := json.MarshalIndent(withoutSources(wantRep), "", " ")
@@ -358,7 +366,7 @@ func TestImportRefusals(t *testing.T) {
 		{"zip bomb", "application/zip", "", zipBomb(t), 422, []string{"more than 1073741824 bytes uncompressed"}},
 		{"mapping naming an unknown field", unknownFieldType, "layer=areas", unknownField, 422, []string{`reads field "HAZ_ID" for local_id, but the file has no such field`}},
 		{"a mapped field of wrong values", wrongFieldType, "layer=areas", wrongField, 422, []string{`"field":"kind"`, `"source_field":"marking"`, `"source":{"feature":1,"layer":"areas"}`}},
-		{"a saved mapping where none are kept", "application/geopackage+sqlite3", "layer=areas&mapping=district-team", gpkg, 422, []string{"keeps no saved mappings"}},
+		{"a saved mapping that does not exist", "application/geopackage+sqlite3", "layer=areas&mapping=district-team", gpkg, 422, []string{`no saved mapping or preset called \"district-team\"`}},
 		{"unknown extension", "application/octet-stream", "filename=areas.xlsx", gpkg, 415, []string{".gpkg"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
