@@ -1,0 +1,351 @@
+package landrelease_test
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// mixOf is a mix of SHA and CHA given by shares (cancelled, reduced, cleared); nil leaves a kind without one.
+func mixOf(sha, cha *landrelease.MethodShares) []landrelease.KindMix {
+	o := map[landrelease.Kind]landrelease.MixOverride{}
+	if sha != nil {
+		o[landrelease.KindSHA] = landrelease.MixOverride{Shares: *sha}
+	}
+	if cha != nil {
+		o[landrelease.KindCHA] = landrelease.MixOverride{Shares: *cha}
+	}
+	return landrelease.ChooseMix(nil, o)
+}
+
+var (
+	allCleared = &landrelease.MethodShares{Cleared: 1}
+	shaMix     = &landrelease.MethodShares{Cancelled: 0.5, Reduced: 0.3, Cleared: 0.2}
+)
+
+func prod(m landrelease.Method, year int, m2 int64, perM2, perTeamYear float64) landrelease.Productivity {
+	return landrelease.Productivity{Method: m, Year: year, M2PerTeamYear: m2, CostPerM2: perM2, CostPerTeamYear: perTeamYear}
+}
+
+func area(id string, k landrelease.Kind, p landrelease.Priority, m2 int64) landrelease.PlanArea {
+	return landrelease.PlanArea{LocalID: id, Kind: k, Priority: p, AdminCode: "LA01", AdminName: "Xaisomboun",
+		IdentifiedOn: day4("2020-01-01"), RemainingM2: m2}
+}
+
+// yearsOf prints each year of the plan as "YEAR:cancelled/reduced/cleared".
+func yearsOf(p *landrelease.WorkPlan) string {
+	var b strings.Builder
+	for _, y := range p.Years {
+		fmt.Fprintf(&b, "%d:%d/%d/%d ", y.Year, y.CancelledM2, y.ReducedM2, y.ClearedM2)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func TestPlanWork(t *testing.T) {
+	cleared400 := []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 400, 2, 0)}
+	three := []landrelease.Productivity{prod(landrelease.MethodCancelled, 0, 1000, 0, 1000),
+		prod(landrelease.MethodReduced, 0, 300, 0, 1000), prod(landrelease.MethodCleared, 0, 100, 0, 1000)}
+	one := []landrelease.PlanArea{area("A", landrelease.KindCHA, landrelease.PriorityHigh, 1000)}
+	tests := []struct {
+		name       string
+		req        landrelease.WorkPlanRequest
+		areas      []landrelease.PlanArea
+		mix        []landrelease.KindMix
+		prod       []landrelease.Productivity
+		deadline   string
+		years      string
+		teamYears  float64
+		cost       float64
+		completion string
+		errPart    string
+	}{
+		{name: "an area larger than a year's capacity spans years", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
+			areas: one, mix: mixOf(nil, allCleared), prod: cleared400,
+			years: "2026:0/0/400 2027:0/0/400 2028:0/0/200", teamYears: 2.5, cost: 2000, completion: "2028-07-01"},
+		{name: "the mix splits an area, each method at its productivity", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 10},
+			areas: []landrelease.PlanArea{area("S", landrelease.KindSHA, "", 1000)}, mix: mixOf(shaMix, nil), prod: three,
+			years: "2026:500/300/200", teamYears: 0.5 + 1 + 2, cost: 3500, completion: "2026-05-08"},
+		{name: "a budget limits the year", req: landrelease.WorkPlanRequest{FromYear: 2026, Budget: 300},
+			areas: one, mix: mixOf(nil, allCleared), prod: []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 10000, 1, 0)},
+			years: "2026:0/0/300 2027:0/0/300 2028:0/0/300 2029:0/0/100", teamYears: 0.1, cost: 1000, completion: "2029-05-02"},
+		{name: "teams and budget: the tighter wins", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1, Budget: 1000},
+			areas: one, mix: mixOf(nil, allCleared), prod: cleared400,
+			years: "2026:0/0/400 2027:0/0/400 2028:0/0/200", teamYears: 2.5, cost: 2000, completion: "2028-07-01"},
+		{name: "a year's own productivity", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
+			areas: one, mix: mixOf(nil, allCleared), prod: append([]landrelease.Productivity{prod(landrelease.MethodCleared, 2027, 600, 1, 0)}, cleared400...),
+			years: "2026:0/0/400 2027:0/0/600", teamYears: 2, cost: 1400, completion: "2027-12-31"},
+		{name: "the deadline is met", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
+			areas: one, mix: mixOf(nil, allCleared), prod: cleared400, deadline: "2030-08-01",
+			years: "2026:0/0/400 2027:0/0/400 2028:0/0/200", teamYears: 2.5, cost: 2000, completion: "2028-07-01"},
+		{name: "nothing remains", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
+			areas: []landrelease.PlanArea{area("A", landrelease.KindCHA, "", 0)}, mix: mixOf(nil, nil), prod: nil},
+		{name: "zero capacity", req: landrelease.WorkPlanRequest{FromYear: 2026}, areas: one, mix: mixOf(nil, allCleared),
+			prod: cleared400, errPart: "needs a capacity"},
+		{name: "no mix for CHA", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1}, areas: one, mix: mixOf(shaMix, nil),
+			prod: cleared400, errPart: "No method mix for CHA"},
+		{name: "no productivity for a method of the mix", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
+			areas: one, mix: mixOf(shaMix, allCleared), prod: cleared400, errPart: "No productivity for cancelled in 2026"},
+		{name: "a budget without costs", req: landrelease.WorkPlanRequest{FromYear: 2026, Budget: 5}, areas: one,
+			mix: mixOf(nil, allCleared), prod: []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 400, 0, 0)},
+			errPart: "No cost for cleared in 2026"},
+		{name: "more than MaxPlanYears", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1}, areas: one,
+			mix: mixOf(nil, allCleared), prod: []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 1, 0, 0)},
+			errPart: "more than 200 years"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.req.Level = 1
+			f := landrelease.WorkPlanFacts{Request: tc.req, Areas: tc.areas, Mix: tc.mix, Productivity: tc.prod}
+			if tc.deadline != "" {
+				f.Deadline = &landrelease.Deadline{Deadline: day4(tc.deadline)}
+			}
+			p, err := landrelease.PlanWork(f)
+			if tc.errPart != "" {
+				if landrelease.ErrorCode(err) != landrelease.EINVALID || !strings.Contains(err.Error(), tc.errPart) {
+					t.Fatalf("err = %v, want EINVALID with %q", err, tc.errPart)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := yearsOf(p); got != tc.years {
+				t.Errorf("years = %q, want %q", got, tc.years)
+			}
+			if math.Abs(p.TeamYears-tc.teamYears) > 1e-9 || math.Abs(p.Cost-tc.cost) > 1e-6 {
+				t.Errorf("team-years %v cost %v, want %v and %v", p.TeamYears, p.Cost, tc.teamYears, tc.cost)
+			}
+			got := ""
+			if p.Completion != nil {
+				got = p.Completion.Format(time.DateOnly)
+			}
+			if got != tc.completion {
+				t.Errorf("completion = %q, want %q", got, tc.completion)
+			}
+			if p.Total.TotalM2() != p.RemainingM2 {
+				t.Errorf("the years address %d m2 of %d remaining", p.Total.TotalM2(), p.RemainingM2)
+			}
+			if tc.deadline != "" && (p.Deadline == nil || !p.Deadline.Meets || p.Deadline.RemainingM2 != 0) {
+				t.Errorf("deadline outcome = %+v, want met with nothing remaining", p.Deadline)
+			}
+		})
+	}
+}
+
+// TestPlanWorkDeadline checks what a plan achieves by a deadline inside a year, and the capacity that would meet it.
+func TestPlanWorkDeadline(t *testing.T) {
+	p, err := landrelease.PlanWork(landrelease.WorkPlanFacts{
+		Request: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1, Level: 1},
+		Areas:   []landrelease.PlanArea{area("A", landrelease.KindCHA, "", 1000)}, Mix: mixOf(nil, allCleared),
+		Productivity: []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 400, 2, 0)},
+		Deadline:     &landrelease.Deadline{Deadline: day4("2027-07-01")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.Deadline
+	// 2026 in full (400), and of 2027 (a full year's work, 400) the 182 days of 365 to 1 July: 199.
+	if d.AddressedM2 != 599 || d.RemainingM2 != 401 || d.Meets {
+		t.Errorf("outcome = %+v, want 599 addressed, 401 remaining, not met", d)
+	}
+	// 2.5 team-years and 2000 over the 547 days from 1 January 2026 to 1 July 2027 inclusive.
+	span := 547.0 / 365.25
+	if math.Abs(d.TeamsPerYear-2.5/span) > 1e-9 || math.Abs(d.BudgetPerYear-2000/span) > 1e-6 {
+		t.Errorf("to meet it: %v teams, %v a year; want %v and %v", d.TeamsPerYear, d.BudgetPerYear, 2.5/span, 2000/span)
+	}
+}
+
+// TestPlanWorkOrder checks the order of the areas named, their split across years and the admin units' figures.
+func TestPlanWorkOrder(t *testing.T) {
+	areas := []landrelease.PlanArea{
+		area("L", landrelease.KindCHA, landrelease.PriorityLow, 100),
+		area("HS", landrelease.KindSHA, landrelease.PriorityHigh, 100),
+		area("HC-2021", landrelease.KindCHA, landrelease.PriorityHigh, 100),
+		area("HC-2020-b", landrelease.KindCHA, landrelease.PriorityHigh, 100),
+		area("HC-2020-a", landrelease.KindCHA, landrelease.PriorityHigh, 100),
+		area("N", landrelease.KindCHA, "", 100),
+		area("MI", landrelease.KindSHA, landrelease.PriorityMedium, 100),
+		area("MD", landrelease.KindSHA, landrelease.PriorityMedium, 100),
+	}
+	areas[2].IdentifiedOn = day4("2021-01-01")
+	areas[6].Evidence, areas[7].Evidence = landrelease.EvidenceIndirect, landrelease.EvidenceDirect
+	areas[5].AdminCode, areas[5].AdminName = "", ""
+	p, err := landrelease.PlanWork(landrelease.WorkPlanFacts{
+		Request: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1, Level: 1}, Areas: areas,
+		Mix:          mixOf(allCleared, allCleared),
+		Productivity: []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 250, 0, 0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, y := range p.Years {
+		for _, a := range y.Areas {
+			got = append(got, fmt.Sprintf("%d %d %s %d %v", y.Year, a.Rank, a.LocalID, a.ClearedM2, a.Completes))
+		}
+	}
+	want := []string{"2026 1 HC-2020-a 100 true", "2026 2 HC-2020-b 100 true", "2026 3 HC-2021 50 false",
+		"2027 3 HC-2021 50 true", "2027 4 HS 100 true", "2027 5 MD 100 true",
+		"2028 6 MI 100 true", "2028 7 L 100 true", "2028 8 N 50 false", "2029 8 N 50 true"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("areas:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	units := p.Years[2].Units
+	if len(units) != 2 || units[0].AdminCode != "LA01" || units[0].ClearedM2 != 200 || units[0].Completed != 2 ||
+		units[1].AdminCode != "UNASSIGNED" || units[1].ClearedM2 != 50 || units[1].Completed != 0 {
+		t.Errorf("2028's units = %+v", units)
+	}
+	if p.Years[0].RemainingAfterM2 != 550 || p.Years[3].RemainingAfterM2 != 0 {
+		t.Errorf("remaining after 2026 and 2029: %d, %d", p.Years[0].RemainingAfterM2, p.Years[3].RemainingAfterM2)
+	}
+}
+
+// TestPlanWorkSums checks, over many areas of both kinds, that every year's units and areas add up to the year and
+// the years to the area remaining, and that team-years and costs equal what each method's total costs.
+func TestPlanWorkSums(t *testing.T) {
+	var areas []landrelease.PlanArea
+	for i := range 500 {
+		k := landrelease.KindSHA
+		if i%3 == 0 {
+			k = landrelease.KindCHA
+		}
+		a := area(fmt.Sprintf("A%04d", i), k, []landrelease.Priority{"high", "medium", "low", ""}[i%4], int64(1+(i*7919)%50000))
+		a.AdminCode = fmt.Sprintf("LA%02d", i%7)
+		areas = append(areas, a)
+	}
+	ps := []landrelease.Productivity{prod(landrelease.MethodCancelled, 0, 900000, 0.01, 5000),
+		prod(landrelease.MethodReduced, 0, 250000, 0.2, 40000), prod(landrelease.MethodCleared, 0, 60000, 0.5, 90000)}
+	p, err := landrelease.PlanWork(landrelease.WorkPlanFacts{
+		Request: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 12, Level: 1}, Areas: areas,
+		Mix:          mixOf(shaMix, &landrelease.MethodShares{Reduced: 0.4, Cleared: 0.6}),
+		Productivity: ps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum landrelease.MethodM2
+	for _, y := range p.Years {
+		var units, named landrelease.MethodM2
+		for _, u := range y.Units {
+			units.CancelledM2, units.ReducedM2, units.ClearedM2 = units.CancelledM2+u.CancelledM2, units.ReducedM2+u.ReducedM2, units.ClearedM2+u.ClearedM2
+		}
+		for _, a := range y.Areas {
+			named.CancelledM2, named.ReducedM2, named.ClearedM2 = named.CancelledM2+a.CancelledM2, named.ReducedM2+a.ReducedM2, named.ClearedM2+a.ClearedM2
+		}
+		if units != y.MethodM2 || named != y.MethodM2 {
+			t.Errorf("%d: year %+v, units %+v, areas %+v", y.Year, y.MethodM2, units, named)
+		}
+		if y.TeamYears > 12+1e-9 {
+			t.Errorf("%d takes %v team-years of 12", y.Year, y.TeamYears)
+		}
+		sum.CancelledM2, sum.ReducedM2, sum.ClearedM2 = sum.CancelledM2+y.CancelledM2, sum.ReducedM2+y.ReducedM2, sum.ClearedM2+y.ClearedM2
+	}
+	if sum != p.Total || sum.TotalM2() != p.RemainingM2 {
+		t.Errorf("years sum to %+v (%d), total %+v, remaining %d", sum, sum.TotalM2(), p.Total, p.RemainingM2)
+	}
+	var ty, cost float64
+	for i, m := range landrelease.Methods {
+		a := float64(sum.Of(m))
+		ty += a / float64(ps[i].M2PerTeamYear)
+		cost += a*ps[i].CostPerM2 + a/float64(ps[i].M2PerTeamYear)*ps[i].CostPerTeamYear
+	}
+	if math.Abs(ty-p.TeamYears) > 1e-6 || math.Abs(cost-p.Cost) > 1e-3 {
+		t.Errorf("team-years %v cost %v; per method %v and %v", p.TeamYears, p.Cost, ty, cost)
+	}
+}
+
+func TestResolveRates(t *testing.T) {
+	ps := []landrelease.Productivity{
+		{Method: landrelease.MethodCleared, M2PerTeamYear: 1},
+		{Method: landrelease.MethodCleared, Year: 2027, M2PerTeamYear: 2},
+		{Method: landrelease.MethodCleared, Organisation: "NPA", M2PerTeamYear: 3},
+		{Method: landrelease.MethodCleared, Organisation: "NPA", Year: 2027, M2PerTeamYear: 4},
+		{Method: landrelease.MethodReduced, Organisation: "MAG", M2PerTeamYear: 5},
+	}
+	for _, tc := range []struct {
+		m    landrelease.Method
+		y    int
+		org  string
+		want int64
+	}{
+		{landrelease.MethodCleared, 2026, "", 1}, {landrelease.MethodCleared, 2027, "", 2},
+		{landrelease.MethodCleared, 2026, "NPA", 3}, {landrelease.MethodCleared, 2027, "NPA", 4},
+		{landrelease.MethodCleared, 2027, "MAG", 2}, {landrelease.MethodReduced, 2026, "MAG", 5},
+		{landrelease.MethodReduced, 2026, "", 0}, {landrelease.MethodCancelled, 2026, "NPA", 0},
+	} {
+		r, ok := landrelease.ResolveRates(ps, tc.m, tc.y, tc.org)
+		if r.M2PerTeamYear != tc.want || ok != (tc.want != 0) {
+			t.Errorf("%s %d %q: %d %v, want %d", tc.m, tc.y, tc.org, r.M2PerTeamYear, ok, tc.want)
+		}
+	}
+}
+
+func TestMixAndProductivityChecks(t *testing.T) {
+	for _, tc := range []struct {
+		s  landrelease.MethodShares
+		ok bool
+	}{
+		{landrelease.MethodShares{Cancelled: 0.2, Reduced: 0.3, Cleared: 0.5}, true},
+		{landrelease.MethodShares{Cleared: 1}, true},
+		{landrelease.MethodShares{Cancelled: 0.5, Cleared: 0.4}, false},
+		{landrelease.MethodShares{Cancelled: -0.1, Cleared: 1.1}, false},
+		{landrelease.MethodShares{Cancelled: math.NaN(), Cleared: 1}, false},
+	} {
+		if err := tc.s.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%+v: %v", tc.s, err)
+		}
+	}
+	for _, tc := range []struct {
+		p  landrelease.Productivity
+		ok bool
+	}{
+		{prod(landrelease.MethodCleared, 0, 1, 0, 0), true},
+		{prod(landrelease.MethodCleared, 2030, 1, 1, 1), true},
+		{prod("demined", 0, 1, 0, 0), false},
+		{prod(landrelease.MethodCleared, 1900, 1, 0, 0), false},
+		{prod(landrelease.MethodCleared, 0, 0, 0, 0), false},
+		{prod(landrelease.MethodCleared, 0, 1, -1, 0), false},
+		{prod(landrelease.MethodCleared, 0, 1, 0, math.Inf(1)), false},
+	} {
+		if err := tc.p.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%+v: %v", tc.p, err)
+		}
+	}
+	m := landrelease.ChooseMix(map[landrelease.Kind]landrelease.MixMeasure{
+		landrelease.KindSHA: {Released: landrelease.MethodM2{CancelledM2: 3, ClearedM2: 1}, Shares: landrelease.MeasureShares(landrelease.MethodM2{CancelledM2: 3, ClearedM2: 1})}},
+		map[landrelease.Kind]landrelease.MixOverride{landrelease.KindCHA: {Shares: *allCleared}})
+	if m[0].Source != "measured" || m[0].Shares.Cancelled != 0.75 || m[1].Source != "override" || m[1].Shares.Cleared != 1 {
+		t.Errorf("mix = %+v", m)
+	}
+	if m := landrelease.ChooseMix(nil, nil); m[0].Source != "" || m[1].Source != "" {
+		t.Errorf("no mix = %+v", m)
+	}
+}
+
+// BenchmarkPlanWork plans 10^5 areas of both kinds (2,000 km2, Lao PDR's order of size) in 17 admin units, from a
+// deterministic generator, with 300 teams: some 8 years.
+func BenchmarkPlanWork(b *testing.B) {
+	areas := make([]landrelease.PlanArea, 100_000)
+	for i := range areas {
+		k := landrelease.KindSHA
+		if i%3 == 0 {
+			k = landrelease.KindCHA
+		}
+		areas[i] = area(fmt.Sprintf("LA-%06d", i), k, []landrelease.Priority{"high", "medium", "low", ""}[i%4], int64(25+(i*7919)%40000))
+		areas[i].AdminCode = fmt.Sprintf("LA%02d", i%17)
+		areas[i].IdentifiedOn = day4("2010-01-01").AddDate(0, 0, (i*31)%5000)
+	}
+	f := landrelease.WorkPlanFacts{Request: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 300, Level: 1}, Areas: areas,
+		Mix: mixOf(shaMix, &landrelease.MethodShares{Reduced: 0.4, Cleared: 0.6}),
+		Productivity: []landrelease.Productivity{prod(landrelease.MethodCancelled, 0, 5_000_000, 0.01, 5000),
+			prod(landrelease.MethodReduced, 0, 1_000_000, 0.2, 40000), prod(landrelease.MethodCleared, 0, 400_000, 0.5, 90000)}}
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := landrelease.PlanWork(f)
+		if err != nil || p.Total.TotalM2() != p.RemainingM2 {
+			b.Fatal(err)
+		}
+	}
+}
