@@ -1,0 +1,345 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// WorkPlanService implements landrelease.WorkPlanService: the productivity, costs and mix overrides are rows of
+// migration 0019 (versions, read as recorded at a time), the mix is measured from the registry's closed areas,
+// and the plan's rules are landrelease.PlanWork's.
+type WorkPlanService struct {
+	db       *DB
+	settings *SettingService
+}
+
+// NewWorkPlanService returns a WorkPlanService on db.
+func NewWorkPlanService(db *DB) *WorkPlanService {
+	return &WorkPlanService{db: db, settings: NewSettingService(db)}
+}
+
+var _ landrelease.WorkPlanService = (*WorkPlanService)(nil)
+
+// recordedAt is the condition of a row of migration 0019 being in force at record time $1.
+const recordedAt = `recorded_at <= $1 AND (superseded_at IS NULL OR superseded_at > $1)`
+
+const (
+	// productivitySQL lists the figures in force at record time $1, by method, organisation and year.
+	productivitySQL = `
+SELECT method, organisation, year, m2_per_team_year, cost_per_m2, cost_per_team_year, note, recorded_at, recorded_by
+FROM workplan_productivity WHERE ` + recordedAt + `
+ORDER BY array_position(ARRAY['cancelled', 'reduced', 'cleared'], method), organisation, year`
+	// supersedeProductivitySQL ends the current figures of method $1, organisation $2, year $3; it returns their id.
+	supersedeProductivitySQL = `UPDATE workplan_productivity SET superseded_at = now()
+WHERE method = $1 AND organisation = $2 AND year = $3 AND superseded_at IS NULL RETURNING id`
+	// insertProductivitySQL records method $1, organisation $2, year $3, m2 per team-year $4, cost per m2 $5, cost
+	// per team-year $6, note $7, by user $8.
+	insertProductivitySQL = `INSERT INTO workplan_productivity
+(method, organisation, year, m2_per_team_year, cost_per_m2, cost_per_team_year, note, recorded_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+
+	// mixOverridesSQL lists the overrides in force at record time $1.
+	mixOverridesSQL = `SELECT kind, cancelled_share, reduced_share, cleared_share, note, recorded_at, recorded_by
+FROM workplan_mix WHERE ` + recordedAt
+	// supersedeMixSQL ends the current override of kind $1; it returns its id.
+	supersedeMixSQL = `UPDATE workplan_mix SET superseded_at = now() WHERE kind = $1 AND superseded_at IS NULL RETURNING id`
+	// insertMixSQL records kind $1 with shares cancelled $2, reduced $3, cleared $4, note $5, by user $6.
+	insertMixSQL = `INSERT INTO workplan_mix (kind, cancelled_share, reduced_share, cleared_share, note, recorded_by)
+VALUES ($1, $2, $3, $4, $5, $6)`
+
+	// currentVersionSQL selects every hazard area's version in force at the end of field date $2 as recorded at $1.
+	currentVersionSQL = `
+	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.valid_from, v.kind, v.contamination, v.status, v.status_reason,
+	       v.withdrawn, v.priority, v.evidence_type, v.identified_on, v.area_m2, v.releases_since, v.admin1_id, v.admin2_id
+	FROM hazard_area_version v
+	WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1) AND v.valid_from <= $2
+	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC`
+	// releasesCountSQL is the condition of a release version r counting against the area version c by field date
+	// $2 as recorded at $1.
+	releasesCountSQL = `r.hazard_id = c.hazard_id AND r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1)
+	  AND NOT r.withdrawn AND r.completed_on <= $2 AND (c.releases_since IS NULL OR r.completed_on >= c.releases_since)`
+
+	// measureMixSQL measures the method mix at field date $2 as recorded at $1: for the CMR areas closed through
+	// land release, by the kind of their first version (as identified), the number of areas, the area their
+	// releases took by method (until the closure), the first release's date and the last closure's.
+	measureMixSQL = `
+WITH c AS (` + currentVersionSQL + `
+), closed AS (
+	SELECT c.hazard_id, c.valid_from AS closed_on, c.releases_since FROM c
+	WHERE c.status = 'closed' AND c.status_reason = 'released' AND NOT c.withdrawn AND c.contamination IN ('cmr', 'mixed')
+), first AS (
+	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.kind
+	FROM hazard_area_version v JOIN closed ON closed.hazard_id = v.hazard_id
+	WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1)
+	ORDER BY v.hazard_id, v.valid_from, v.version DESC
+)
+SELECT f.kind, count(DISTINCT c.hazard_id),
+       round(coalesce(sum(r.area_m2) FILTER (WHERE r.method = 'cancelled'), 0))::bigint,
+       round(coalesce(sum(r.area_m2) FILTER (WHERE r.method = 'reduced'), 0))::bigint,
+       round(coalesce(sum(r.area_m2) FILTER (WHERE r.method = 'cleared'), 0))::bigint,
+       min(r.completed_on), max(c.closed_on)
+FROM closed c
+JOIN first f ON f.hazard_id = c.hazard_id
+JOIN land_release_version r ON ` + releasesCountSQL + ` AND r.completed_on <= c.closed_on
+GROUP BY f.kind`
+
+	// planAreasSQL returns the open CMR areas at field date $2 as recorded at $1 with their admin unit of level $3
+	// and their area remaining in whole m2 as Form F counts it (the area rounded less its releases rounded).
+	planAreasSQL = `
+WITH c AS (` + currentVersionSQL + `
+)
+SELECT h.local_id, c.kind, c.priority, c.evidence_type, c.identified_on, coalesce(a.code, ''), coalesce(a.name, ''),
+       round(c.area_m2)::bigint - round(coalesce((SELECT sum(r.area_m2) FROM land_release_version r WHERE ` + releasesCountSQL + `), 0))::bigint
+FROM c
+JOIN hazard_area h ON h.id = c.hazard_id
+LEFT JOIN admin_unit a ON a.id = CASE WHEN $3 = 1 THEN c.admin1_id ELSE c.admin2_id END
+WHERE c.status = 'open' AND NOT c.withdrawn AND c.contamination IN ('cmr', 'mixed')`
+
+	// nowSQL is the transaction's time: the record time of a plan read as recorded now.
+	nowSQL = `SELECT now()`
+)
+
+// Productivity lists the figures; see landrelease.WorkPlanService.
+func (s *WorkPlanService) Productivity(ctx context.Context, asOf *time.Time) ([]landrelease.Productivity, error) {
+	var ps []landrelease.Productivity
+	err := s.snapshot(ctx, asOf, func(tx pgx.Tx, at time.Time) (err error) {
+		ps, err = readProductivity(ctx, tx, at)
+		return err
+	})
+	return ps, err
+}
+
+// snapshot runs fn in one read-only snapshot with the record time asOf, or the snapshot's own time when nil.
+func (s *WorkPlanService) snapshot(ctx context.Context, asOf *time.Time, fn func(tx pgx.Tx, at time.Time) error) error {
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	err := pgx.BeginTxFunc(ctx, s.db.reader(ctx), opts, func(tx pgx.Tx) error {
+		var at time.Time
+		if asOf != nil {
+			at = *asOf
+		} else if err := tx.QueryRow(ctx, nowSQL).Scan(&at); err != nil {
+			return dbError(err, "read the time")
+		}
+		return fn(tx, at)
+	})
+	return dbError(err, "work plan")
+}
+
+func readProductivity(ctx context.Context, q querier, asOf time.Time) ([]landrelease.Productivity, error) {
+	rows, err := q.Query(ctx, productivitySQL, asOf)
+	if err != nil {
+		return nil, dbError(err, "read productivity")
+	}
+	ps := []landrelease.Productivity{}
+	var p landrelease.Productivity
+	if _, err := pgx.ForEachRow(rows, []any{&p.Method, &p.Organisation, &p.Year, &p.M2PerTeamYear, &p.CostPerM2,
+		&p.CostPerTeamYear, &p.Note, &p.RecordedAt, &p.RecordedBy}, func() error {
+		ps = append(ps, p)
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "read productivity")
+	}
+	return ps, nil
+}
+
+// SetProductivity records the figures; see landrelease.WorkPlanService.
+func (s *WorkPlanService) SetProductivity(ctx context.Context, p landrelease.Productivity) error {
+	u, err := landrelease.Require(ctx, landrelease.RoleDataManager)
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, supersedeProductivitySQL, p.Method, p.Organisation, p.Year); err != nil {
+			return dbError(err, "supersede productivity")
+		}
+		if _, err := tx.Exec(ctx, insertProductivitySQL, p.Method, p.Organisation, p.Year, p.M2PerTeamYear, p.CostPerM2,
+			p.CostPerTeamYear, p.Note, u.Name); err != nil {
+			return dbError(err, "set productivity")
+		}
+		return audit(ctx, tx, u.Name, "set", "workplan_productivity", productivityKey(p.Method, p.Organisation, p.Year), 0,
+			map[string]any{"m2_per_team_year": p.M2PerTeamYear, "cost_per_m2": p.CostPerM2, "cost_per_team_year": p.CostPerTeamYear})
+	})
+}
+
+// productivityKey names figures in the audit trail: method/organisation/year.
+func productivityKey(m landrelease.Method, org string, year int) string {
+	return fmt.Sprintf("%s/%s/%d", m, org, year)
+}
+
+// RemoveProductivity removes the figures; see landrelease.WorkPlanService.
+func (s *WorkPlanService) RemoveProductivity(ctx context.Context, m landrelease.Method, org string, year int) error {
+	u, err := landrelease.Require(ctx, landrelease.RoleDataManager)
+	if err != nil {
+		return err
+	}
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, supersedeProductivitySQL, m, org, year).Scan(&id); err == pgx.ErrNoRows {
+			return landrelease.Errorf(landrelease.ENOTFOUND, "No productivity is set for %s, organisation %q, year %d.", m, org, year)
+		} else if err != nil {
+			return dbError(err, "remove productivity")
+		}
+		return audit(ctx, tx, u.Name, "remove", "workplan_productivity", productivityKey(m, org, year), 0, nil)
+	})
+}
+
+// Mix returns the mix; see landrelease.WorkPlanService.
+func (s *WorkPlanService) Mix(ctx context.Context, on time.Time, asOf *time.Time) ([]landrelease.KindMix, error) {
+	var m []landrelease.KindMix
+	err := s.snapshot(ctx, asOf, func(tx pgx.Tx, at time.Time) (err error) {
+		m, err = readMix(ctx, tx, landrelease.Day(on), at)
+		return err
+	})
+	return m, err
+}
+
+func readMix(ctx context.Context, q querier, on, asOf time.Time) ([]landrelease.KindMix, error) {
+	rows, err := q.Query(ctx, measureMixSQL, asOf, on)
+	if err != nil {
+		return nil, dbError(err, "measure the method mix")
+	}
+	measured := map[landrelease.Kind]landrelease.MixMeasure{}
+	var m landrelease.MixMeasure
+	var from, to time.Time
+	if _, err := pgx.ForEachRow(rows, []any{&m.Kind, &m.Areas, &m.Released.CancelledM2, &m.Released.ReducedM2,
+		&m.Released.ClearedM2, &from, &to}, func() error {
+		f, t := from, to
+		m.From, m.To, m.Shares = &f, &t, landrelease.MeasureShares(m.Released)
+		measured[m.Kind] = m
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "measure the method mix")
+	}
+	rows, err = q.Query(ctx, mixOverridesSQL, asOf)
+	if err != nil {
+		return nil, dbError(err, "read the mix overrides")
+	}
+	overrides := map[landrelease.Kind]landrelease.MixOverride{}
+	var o landrelease.MixOverride
+	if _, err := pgx.ForEachRow(rows, []any{&o.Kind, &o.Shares.Cancelled, &o.Shares.Reduced, &o.Shares.Cleared, &o.Note,
+		&o.RecordedAt, &o.RecordedBy}, func() error {
+		overrides[o.Kind] = o
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "read the mix overrides")
+	}
+	return landrelease.ChooseMix(measured, overrides), nil
+}
+
+// SetMix overrides the mix of a kind; see landrelease.WorkPlanService.
+func (s *WorkPlanService) SetMix(ctx context.Context, o landrelease.MixOverride) error {
+	u, err := landrelease.Require(ctx, landrelease.RoleDataManager)
+	if err != nil {
+		return err
+	}
+	if o.Kind != landrelease.KindSHA && o.Kind != landrelease.KindCHA {
+		return landrelease.Invalid(fmt.Sprintf("Kind %q is not SHA or CHA.", o.Kind), landrelease.Detail{Field: "kind", Reason: "must be SHA or CHA"})
+	}
+	if err := o.Shares.Validate(); err != nil {
+		return err
+	}
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, supersedeMixSQL, o.Kind); err != nil {
+			return dbError(err, "supersede the mix")
+		}
+		if _, err := tx.Exec(ctx, insertMixSQL, o.Kind, o.Shares.Cancelled, o.Shares.Reduced, o.Shares.Cleared, o.Note, u.Name); err != nil {
+			return dbError(err, "set the mix")
+		}
+		return audit(ctx, tx, u.Name, "set", "workplan_mix", string(o.Kind), 0, map[string]any{
+			"cancelled": o.Shares.Cancelled, "reduced": o.Shares.Reduced, "cleared": o.Shares.Cleared})
+	})
+}
+
+// RemoveMix removes an override; see landrelease.WorkPlanService.
+func (s *WorkPlanService) RemoveMix(ctx context.Context, k landrelease.Kind) error {
+	u, err := landrelease.Require(ctx, landrelease.RoleDataManager)
+	if err != nil {
+		return err
+	}
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, supersedeMixSQL, k).Scan(&id); err == pgx.ErrNoRows {
+			return landrelease.Errorf(landrelease.ENOTFOUND, "No mix is set for %s.", k)
+		} else if err != nil {
+			return dbError(err, "remove the mix")
+		}
+		return audit(ctx, tx, u.Name, "remove", "workplan_mix", string(k), 0, nil)
+	})
+}
+
+// WorkPlan computes the plan; see landrelease.WorkPlanService. Every fact is read in one read-only snapshot, as
+// recorded at req.AsOf or, when nil, at the snapshot's time (the plan's AsOf, which reproduces it).
+func (s *WorkPlanService) WorkPlan(ctx context.Context, on time.Time, req landrelease.WorkPlanRequest) (*landrelease.WorkPlan, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	on = landrelease.Day(on)
+	if req.AsOf != nil && landrelease.Day(*req.AsOf).Before(on) {
+		on = landrelease.Day(*req.AsOf)
+	}
+	settings, err := s.settings.Settings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("work plan: %w", err)
+	}
+	f := landrelease.WorkPlanFacts{Request: req, State: settings.StateName, On: on}
+	if err := s.snapshot(ctx, req.AsOf, func(tx pgx.Tx, at time.Time) (err error) {
+		f.AsOf = at
+		if f.Areas, err = readPlanAreas(ctx, tx, on, at, req.Level); err != nil {
+			return err
+		}
+		if f.Mix, err = readMix(ctx, tx, on, at); err != nil {
+			return err
+		}
+		if f.Productivity, err = readProductivity(ctx, tx, at); err != nil {
+			return err
+		}
+		f.Deadline, err = latestDeadline(ctx, tx, at)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return landrelease.PlanWork(f)
+}
+
+func readPlanAreas(ctx context.Context, q querier, on, asOf time.Time, level int) ([]landrelease.PlanArea, error) {
+	rows, err := q.Query(ctx, planAreasSQL, asOf, on, level)
+	if err != nil {
+		return nil, dbError(err, "read the open areas")
+	}
+	var areas []landrelease.PlanArea
+	var a landrelease.PlanArea
+	if _, err := pgx.ForEachRow(rows, []any{&a.LocalID, &a.Kind, &a.Priority, &a.Evidence, &a.IdentifiedOn, &a.AdminCode,
+		&a.AdminName, &a.RemainingM2}, func() error {
+		a.RemainingM2 = max(0, a.RemainingM2)
+		areas = append(areas, a)
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "read the open areas")
+	}
+	return areas, nil
+}
+
+// latestDeadline is the deadline in force as recorded at asOf: the latest date; nil when none.
+func latestDeadline(ctx context.Context, q querier, asOf time.Time) (*landrelease.Deadline, error) {
+	rows, err := q.Query(ctx, deadlinesSQL, asOf)
+	if err != nil {
+		return nil, dbError(err, "read deadlines")
+	}
+	var last *landrelease.Deadline
+	var d landrelease.Deadline
+	if _, err := pgx.ForEachRow(rows, []any{&d.Deadline, &d.Kind, &d.DecidedOn, &d.Note}, func() error {
+		dd := d
+		last = &dd
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "read deadlines")
+	}
+	return last, nil
+}

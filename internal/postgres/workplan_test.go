@@ -1,0 +1,144 @@
+package postgres_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/postgres"
+)
+
+// TestWorkPlanData sets, replaces and removes productivity and mix overrides: who may, the audit trail, and the
+// figures as recorded at an earlier time.
+func TestWorkPlanData(t *testing.T) {
+	r := newRegistry(t)
+	wp := postgres.NewWorkPlanService(r.db)
+	officer := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "ro", Role: landrelease.RoleReportingOfficer})
+	cleared := landrelease.Productivity{Method: landrelease.MethodCleared, M2PerTeamYear: 60000, CostPerM2: 0.8, CostPerTeamYear: 120000}
+	wantCode(t, wp.SetProductivity(officer, cleared), landrelease.EFORBIDDEN)
+	wantCode(t, wp.SetProductivity(r.ctx, landrelease.Productivity{Method: "demined", M2PerTeamYear: 1}), landrelease.EINVALID)
+	if err := wp.SetProductivity(r.ctx, cleared); err != nil {
+		t.Fatal(err)
+	}
+	first := r.dbNow(t)
+	npa := cleared
+	npa.Organisation, npa.Year, npa.M2PerTeamYear = "NPA", 2027, 80000
+	cleared.M2PerTeamYear = 70000
+	for _, p := range []landrelease.Productivity{cleared, npa} {
+		if err := wp.SetProductivity(r.ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now, err := wp.Productivity(officer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(now) != 2 || now[0].M2PerTeamYear != 70000 || now[0].Organisation != "" || now[1].Organisation != "NPA" || now[1].RecordedBy != "dm" {
+		t.Errorf("now: %+v", now)
+	}
+	then, err := wp.Productivity(officer, &first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(then) != 1 || then[0].M2PerTeamYear != 60000 {
+		t.Errorf("as recorded at first: %+v", then)
+	}
+	if err := wp.RemoveProductivity(r.ctx, landrelease.MethodCleared, "NPA", 2027); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, wp.RemoveProductivity(r.ctx, landrelease.MethodCleared, "NPA", 2027), landrelease.ENOTFOUND)
+
+	wantCode(t, wp.SetMix(r.ctx, landrelease.MixOverride{Kind: landrelease.KindCHA, Shares: landrelease.MethodShares{Cleared: 0.9}}), landrelease.EINVALID)
+	wantCode(t, wp.SetMix(officer, landrelease.MixOverride{Kind: landrelease.KindCHA, Shares: landrelease.MethodShares{Cleared: 1}}), landrelease.EFORBIDDEN)
+	if err := wp.SetMix(r.ctx, landrelease.MixOverride{Kind: landrelease.KindCHA, Shares: landrelease.MethodShares{Reduced: 0.25, Cleared: 0.75}, Note: "survey 2025"}); err != nil {
+		t.Fatal(err)
+	}
+	mix, err := wp.Mix(officer, time.Now(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mix[0].Source != "" || mix[1].Source != "override" || mix[1].Shares.Reduced != 0.25 || mix[1].Override.Note != "survey 2025" {
+		t.Errorf("mix: %+v", mix)
+	}
+	if err := wp.RemoveMix(r.ctx, landrelease.KindCHA); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, wp.RemoveMix(r.ctx, landrelease.KindCHA), landrelease.ENOTFOUND)
+
+	var n int
+	if err := r.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE entity IN ('workplan_productivity', 'workplan_mix')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 6 { // three sets and a removal of productivity, a set and a removal of the mix
+		t.Errorf("%d audit entries, want 6", n)
+	}
+}
+
+// TestWorkPlanHistory plans a seeded national history (the demo's kind, built through the registry): the mix is
+// measured from its closed areas, the years add up to the area Article 4's progress says remains, and the costs
+// to each method's area at its rates.
+func TestWorkPlanHistory(t *testing.T) {
+	r := newRegistry(t)
+	r.importLaos(t)
+	h := newHistory(t, r, 11, 300)
+	h.record(t, 1)
+	h.record(t, 2)
+	wp := postgres.NewWorkPlanService(r.db)
+	ps := []landrelease.Productivity{
+		{Method: landrelease.MethodCancelled, M2PerTeamYear: 400000, CostPerM2: 0.02, CostPerTeamYear: 30000},
+		{Method: landrelease.MethodReduced, M2PerTeamYear: 150000, CostPerM2: 0.3, CostPerTeamYear: 60000},
+		{Method: landrelease.MethodCleared, M2PerTeamYear: 50000, CostPerM2: 0.9, CostPerTeamYear: 110000},
+	}
+	for _, p := range ps {
+		if err := wp.SetProductivity(r.ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := landrelease.Day(time.Now())
+	from := today.Year() + 1
+	p, err := wp.WorkPlan(r.ctx, today, landrelease.WorkPlanRequest{FromYear: from, Teams: 3, Level: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range p.Mix {
+		if m.Source != "measured" || m.Measured.Areas == 0 || m.Measured.From == nil {
+			t.Errorf("%s mix: %+v", m.Kind, m)
+		}
+	}
+	progress, err := postgres.NewArticle4Service(r.db, postgres.NewReportService(r.db)).Progress(r.ctx, today, &p.AsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, y := range p.Years {
+		sum += y.TotalM2()
+	}
+	if progress.RemainingM2 == 0 || sum != progress.RemainingM2 || p.RemainingM2 != progress.RemainingM2 {
+		t.Errorf("the years sum to %d, the plan's remaining %d, Article 4's remaining %d", sum, p.RemainingM2, progress.RemainingM2)
+	}
+	var cost, teamYears float64
+	for i, m := range landrelease.Methods {
+		a := float64(p.Total.Of(m))
+		teamYears += a / float64(ps[i].M2PerTeamYear)
+		cost += a*ps[i].CostPerM2 + a/float64(ps[i].M2PerTeamYear)*ps[i].CostPerTeamYear
+	}
+	if math.Abs(cost-p.Cost) > 1e-3 || math.Abs(teamYears-p.TeamYears) > 1e-9 || p.Years[0].Year != from {
+		t.Errorf("cost %v, team-years %v; per method %v and %v", p.Cost, p.TeamYears, cost, teamYears)
+	}
+	t.Logf("%d areas, %d m2 over %d years from %d; mix SHA %+v CHA %+v", p.Areas, p.RemainingM2, len(p.Years), from, p.Mix[0].Shares, p.Mix[1].Shares)
+
+	// The same plan as recorded then, after the figures change.
+	if err := wp.SetProductivity(r.ctx, landrelease.Productivity{Method: landrelease.MethodCleared, M2PerTeamYear: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	asOf := p.AsOf
+	again, err := wp.WorkPlan(r.ctx, today, landrelease.WorkPlanRequest{FromYear: from, Teams: 3, Level: 1, AsOf: &asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Cost != p.Cost || len(again.Years) != len(p.Years) || again.Completion == nil || !again.Completion.Equal(*p.Completion) {
+		t.Errorf("as recorded then: cost %v over %d years, want %v over %d", again.Cost, len(again.Years), p.Cost, len(p.Years))
+	}
+}
