@@ -1,0 +1,159 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// The work plan's files (docs/REPORTS.md, "Work plan"): the annual milestone table as CSV, the whole plan as
+// JSON, a workbook an extension request attaches, and a printable HTML page with a chart.
+
+// WorkPlanTitle is the title of the HTML page and of the workbook's first sheet.
+const WorkPlanTitle = "Costed annual work plan to completion of Article 4 (Lausanne Action Plan Actions 19 and 20)"
+
+// workPlanHeader is the header of the CSV milestone table; read only.
+var workPlanHeader = []string{"year", "admin_code", "admin_name", "cancelled_m2", "reduced_m2", "cleared_m2", "total_m2",
+	"team_years", "cost", "areas", "areas_completed", "remaining_after_m2"}
+
+// WorkPlanHeader returns the header of the CSV milestone table, in a slice of the caller's own.
+func WorkPlanHeader() []string { return append([]string(nil), workPlanHeader...) }
+
+var errNilPlan = errors.New("report: nil WorkPlan")
+
+// WorkPlanFormat gives the content type, the file extension (with its dot) and the writer of a work plan format:
+// csv, json, html or xlsx (case-insensitive); ok is false for any other name.
+func WorkPlanFormat(name string) (contentType, ext string, write func(io.Writer, *landrelease.WorkPlan) error, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "csv":
+		return "text/csv; charset=utf-8", ".csv", WorkPlanCSV, true
+	case "json":
+		return "application/json", ".json", WorkPlanJSON, true
+	case "html":
+		return "text/html; charset=utf-8", ".html", WorkPlanHTML, true
+	case "xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", WorkPlanXLSX, true
+	}
+	return "", "", nil, false
+}
+
+// decimals2 writes x with two decimals, as team-years and costs are shown.
+func decimals2(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
+
+// WorkPlanCSV writes the milestone table: for each year, a row per admin unit (in code order) then a TOTAL row,
+// the only one with remaining_after_m2. Team-years and cost have two decimals; text is escaped as CSVText says.
+func WorkPlanCSV(w io.Writer, p *landrelease.WorkPlan) error {
+	if p == nil {
+		return errNilPlan
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(workPlanHeader); err != nil {
+		return err
+	}
+	row := func(y int, code, name string, a landrelease.MethodM2, ty, cost float64, areas, done int, after string) error {
+		return cw.Write([]string{strconv.Itoa(y), CSVText(code), CSVText(name), strconv.FormatInt(a.CancelledM2, 10),
+			strconv.FormatInt(a.ReducedM2, 10), strconv.FormatInt(a.ClearedM2, 10), strconv.FormatInt(a.TotalM2(), 10),
+			decimals2(ty), decimals2(cost), strconv.Itoa(areas), strconv.Itoa(done), after})
+	}
+	for _, y := range p.Years {
+		areas, done := 0, 0
+		for _, u := range y.Units {
+			areas, done = areas+u.Areas, done+u.Completed
+			if err := row(y.Year, u.AdminCode, u.AdminName, u.MethodM2, u.TeamYears, u.Cost, u.Areas, u.Completed, ""); err != nil {
+				return err
+			}
+		}
+		if err := row(y.Year, "TOTAL", "Total", y.MethodM2, y.TeamYears, y.Cost, areas, done, strconv.FormatInt(y.RemainingAfterM2, 10)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WorkPlanJSON writes the plan as indented JSON with the struct's json tags; dates are RFC 3339.
+func WorkPlanJSON(w io.Writer, p *landrelease.WorkPlan) error {
+	if p == nil {
+		return errNilPlan
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(p)
+}
+
+// capacity says what limits each year of the plan.
+func capacity(p *landrelease.WorkPlan) string {
+	var parts []string
+	if p.Teams > 0 {
+		parts = append(parts, fmt.Sprintf("%s teams a year", strconv.FormatFloat(p.Teams, 'f', -1, 64)))
+	}
+	if p.Budget > 0 {
+		parts = append(parts, fmt.Sprintf("a budget of %s a year", money(p.Budget)))
+	}
+	return strings.Join(parts, " and ")
+}
+
+// money writes x with two decimals and thousands separators.
+func money(x float64) string {
+	s := decimals2(x)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	n, _ := strconv.ParseInt(whole, 10, 64)
+	return sign + group(n) + "." + frac
+}
+
+// percent writes a share as a percentage with one decimal.
+func percent(x float64) string { return strconv.FormatFloat(x*100, 'f', 1, 64) + "%" }
+
+// completionText is the completion date, or what says there is nothing to do.
+func completionText(p *landrelease.WorkPlan) string {
+	if p.Completion == nil {
+		return "nothing remains"
+	}
+	return longDate(*p.Completion)
+}
+
+// mixSource says where a kind's mix comes from.
+func mixSource(m landrelease.KindMix) string {
+	switch m.Source {
+	case "override":
+		return "set by " + m.Override.RecordedBy + " on " + longDate(m.Override.RecordedAt) + nonEmpty(": ", m.Override.Note)
+	case "measured":
+		return fmt.Sprintf("measured on %d areas closed through land release, %s to %s", m.Measured.Areas,
+			longDate(*m.Measured.From), longDate(*m.Measured.To))
+	}
+	return "none"
+}
+
+func nonEmpty(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
+}
+
+// yearsOrEvery names a productivity figure's year.
+func yearsOrEvery(y int) string {
+	if y == 0 {
+		return "every year"
+	}
+	return strconv.Itoa(y)
+}
+
+// orgOrNational names a productivity figure's organisation.
+func orgOrNational(o string) string {
+	if o == "" {
+		return "national"
+	}
+	return o
+}
