@@ -45,7 +45,7 @@ func TestRouteAccess(t *testing.T) {
 	}
 	params := strings.NewReplacer(":collection", "hazard-areas", "/items/:id", "/items/AC-1", "/hazard-areas/:id", "/hazard-areas/AC-1",
 		"/land-releases/:id", "/land-releases/AC-1-R1", "/uploads/:id", "/uploads/1", "/users/:name", "/users/u-field_team", "/mappings/:name", "/mappings/imsma-core-hazard",
-		"/tokens/:id", "/tokens/999999", "/*", "/no-such-page")
+		"/tokens/:id", "/tokens/999999", "/mix/:kind", "/mix/CHA", "/*", "/no-such-page")
 
 	for _, public := range []bool{false, true} {
 		if public {

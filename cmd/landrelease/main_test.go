@@ -494,7 +494,8 @@ func TestHelp(t *testing.T) {
 		{"demo", "load", "--help"}, {"demo", "generate", "--help"},
 		{"report", "article7", "--help"}, {"setting", "set", "--help"}, {"report", "article4", "--help"},
 		{"deadline", "add", "--help"}, {"target", "set", "--help"}, {"archive", "--help"},
-		{"mapping", "list", "--help"}, {"mapping", "show", "--help"}, {"mapping", "save", "--help"}, {"mapping", "delete", "--help"}} {
+		{"mapping", "list", "--help"}, {"mapping", "show", "--help"}, {"mapping", "save", "--help"}, {"mapping", "delete", "--help"},
+		{"report", "workplan", "--help"}, {"workplan", "productivity", "--help"}, {"workplan", "mix", "--help"}} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), args, env, &out, &errb); err != nil {
 			t.Errorf("%v: %v", args, err)

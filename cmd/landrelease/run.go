@@ -46,6 +46,10 @@ Commands:
   report article4 the Article 4 progress summary: baseline, deadline, release rate, work-plan targets
   deadline add    record an Article 4 deadline (the original one or an extension)
   target set      set the work plan's area to release in a year
+  report workplan the costed annual work plan to completion (json, csv, xlsx, html) for --teams or --budget
+  workplan productivity
+                  set a method's area per team-year and its costs (national or an organisation's, any year or one)
+  workplan mix    print the method mix (measured from closed areas), or override a kind's
   setting set     set the State's name (state_name), the Convention's entry into force (entry_into_force),
                   or open the registry's reads to anyone (public_read true|false; off by default)
 
@@ -93,6 +97,9 @@ var commands = []command{
 	{"export", export},
 	{"deadline add", deadlineAdd},
 	{"target set", targetSet},
+	{"report workplan", reportWorkPlan},
+	{"workplan productivity", workplanProductivity},
+	{"workplan mix", workplanMix},
 }
 
 // run runs the command args names. It is all main does, so that tests run the binary in process.

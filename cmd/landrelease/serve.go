@@ -114,6 +114,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 		Reports:          reports,
 		Article4:         postgres.NewArticle4Service(db, reports),
 		ReportFormat:     report.Format,
+		WorkPlan:         postgres.NewWorkPlanService(db),
+		WorkPlanFormat:   report.WorkPlanFormat,
 		Ready:            ready,
 		Spatial:          index,
 		CRS:              postgres.NewReprojector(db),

@@ -74,6 +74,13 @@ func (s *Server) routes() {
 
 	s.handle(v1, p, get, "/reports/article7", s.article7, reader, heavyWork)
 	s.handle(v1, p, get, "/reports/article4", s.article4, reader, heavyWork)
+	s.handle(v1, p, get, "/reports/workplan", s.workPlan, reader, heavyWork) // the costed work plan (workplan.go)
+	s.handle(v1, p, get, "/workplan/productivity", s.listProductivity, reader)
+	s.handle(v1, p, put, "/workplan/productivity", s.setProductivity, manager)
+	s.handle(v1, p, del, "/workplan/productivity", s.removeProductivity, manager)
+	s.handle(v1, p, get, "/workplan/mix", s.getMix, reader, heavyWork) // measured from the registry's history
+	s.handle(v1, p, put, "/workplan/mix", s.setMix, manager, heavyWork)
+	s.handle(v1, p, del, "/workplan/mix/:kind", s.removeMix, manager)
 
 	// The whole record in open formats, as a ZIP (archive.go).
 	s.handle(v1, p, get, "/archive", s.archive, admin, heavyWork)

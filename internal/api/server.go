@@ -29,6 +29,10 @@ type Config struct {
 	Users    landrelease.UserService
 	Reports  landrelease.ReportService
 	Article4 landrelease.Article4Service
+	// WorkPlan keeps the work plan's productivity, costs and mix, and computes plans; WorkPlanFormat finds a plan's
+	// encoder by format name (csv, json, xlsx, html).
+	WorkPlan       landrelease.WorkPlanService
+	WorkPlanFormat landrelease.WorkPlanFormat
 	// Spatial answers point, near, bbox and intersecting queries from memory.
 	Spatial landrelease.SpatialIndex
 	// CRS transforms the OGC collections' geometries into the coordinate reference systems of OGC API - Features

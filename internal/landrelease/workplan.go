@@ -3,6 +3,7 @@ package landrelease
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -666,6 +667,9 @@ func (p *WorkPlan) outcome(d time.Time) *DeadlineOutcome {
 	}
 	return o
 }
+
+// WorkPlanFormat finds how to write a work plan format: its media type, file extension and writer.
+type WorkPlanFormat func(name string) (contentType, ext string, write func(io.Writer, *WorkPlan) error, ok bool)
 
 // WorkPlanService keeps the work plan's productivity, costs and method mix, and computes plans.
 type WorkPlanService interface {
