@@ -94,3 +94,34 @@ func heapAlloc() int64 {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
 }
+
+// BenchmarkWorkPlan plans every open area of the generated history (pgtest.BenchDB, without releases) with 300
+// teams and a mix set for both kinds: the read in one snapshot and landrelease.PlanWork.
+func BenchmarkWorkPlan(b *testing.B) {
+	n := pgtest.BenchScale(b)
+	db, _ := pgtest.BenchDB(b, n, -1)
+	ctx := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "bench", Role: landrelease.RoleDataManager})
+	wp := postgres.NewWorkPlanService(db)
+	for _, p := range []landrelease.Productivity{{Method: landrelease.MethodCancelled, M2PerTeamYear: 5_000_000, CostPerTeamYear: 5000},
+		{Method: landrelease.MethodReduced, M2PerTeamYear: 1_000_000, CostPerTeamYear: 40000},
+		{Method: landrelease.MethodCleared, M2PerTeamYear: 400_000, CostPerM2: 0.5, CostPerTeamYear: 90000}} {
+		if err := wp.SetProductivity(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, o := range []landrelease.MixOverride{{Kind: landrelease.KindSHA, Shares: landrelease.MethodShares{Cancelled: 0.5, Reduced: 0.3, Cleared: 0.2}},
+		{Kind: landrelease.KindCHA, Shares: landrelease.MethodShares{Reduced: 0.4, Cleared: 0.6}}} {
+		if err := wp.SetMix(ctx, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	req := landrelease.WorkPlanRequest{FromYear: 2026, Teams: 300, Level: 1}
+	b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+		for b.Loop() {
+			p, err := wp.WorkPlan(ctx, time.Now(), req)
+			if err != nil || p.Areas == 0 {
+				b.Fatal(p, err)
+			}
+		}
+	})
+}
