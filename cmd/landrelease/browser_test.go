@@ -189,6 +189,9 @@ func TestBrowser(t *testing.T) {
 	chrome := browserPrerequisites(t)
 	a := start(t)
 	a.cli("demo", "load", "--hazards", "300", "--seed", "3", "--admin", "../../testdata/admin1-LA.geojson")
+	for _, m := range []string{"cancelled", "reduced", "cleared"} { // what the reports page's work plan needs
+		a.cli("workplan", "productivity", "--method", m, "--m2-per-team-year", "100000", "--cost-per-team-year", "50000")
+	}
 
 	// A local ID to search for, straight from the API.
 	res, err := http.Get(a.base + "/api/v1/hazard-areas?limit=1&status=all")
@@ -333,6 +336,10 @@ func TestBrowser(t *testing.T) {
 		}
 		b.waitFor("the charts", `document.querySelectorAll("#chart-stock svg rect").length > 0 && document.querySelectorAll("#chart-release svg rect").length > 0`)
 		b.waitFor("Article 4", `document.querySelector("#a4-remaining").textContent.includes("km²")`)
+		b.waitFor("the work plan", `document.querySelectorAll("#chart-plan svg rect").length > 0 && document.querySelector("#wp-summary").textContent.includes("completion")`)
+		if href := eval[string](b, "work plan link", `document.querySelector("#wp-html").href`); !strings.Contains(href, "/api/v1/reports/workplan?") {
+			t.Errorf("work plan link %q", href)
+		}
 
 		href := eval[string](b, "CSV link", `document.querySelector("#dl-csv").href`)
 		u, err := url.Parse(href)

@@ -158,6 +158,51 @@ async function loadArticle4() {
   }
 }
 
+// ---- Work plan ----
+
+$("#wp-from").value = String(thisYear + 1);
+const planQuery = () => {
+  const q = new URLSearchParams({ from: $("#wp-from").value });
+  if (Number($("#wp-teams").value) > 0) q.set("teams", $("#wp-teams").value);
+  if (Number($("#wp-budget").value) > 0) q.set("budget", $("#wp-budget").value);
+  return q;
+};
+const planURL = (format) => {
+  const q = planQuery();
+  q.set("format", format);
+  return `/api/v1/reports/workplan?${q}`;
+};
+
+let planAbort = null;
+async function loadPlan(ev) {
+  ev?.preventDefault();
+  for (const f of ["html", "xlsx", "csv"]) $(`#wp-${f}`).href = planURL(f);
+  planAbort?.abort();
+  planAbort = new AbortController();
+  $("#wp-msg").textContent = "Planning…";
+  try {
+    const p = await getJSON(planURL("json"), planAbort.signal);
+    const years = p.years.map((y) => y.year);
+    const k = (v) => v / 1e6;
+    const fmt = (v) => (v >= 10 ? Math.round(v).toLocaleString("en") : v.toLocaleString("en", { maximumFractionDigits: 2 }));
+    if (years.length) {
+      barChart($("#chart-plan"), years, ["cancelled", "reduced", "cleared"].map((mth) => ({
+        label: METHOD_LABEL[mth], colour: COLOURS[mth], values: p.years.map((y) => k(y[`${mth}_m2`])),
+      })), fmt);
+    } else {
+      $("#chart-plan").replaceChildren();
+    }
+    const d = p.deadline;
+    const deadline = d ? ` · deadline ${fmtDate(d.deadline)} ${d.meets_deadline ? "met" : `not met: ${km2(d.remaining_m2)} km² left then; ${d.teams_per_year_to_meet.toFixed(1)} teams a year would meet it`}` : "";
+    $("#wp-summary").textContent = `${p.areas.toLocaleString("en")} areas, ${km2(p.remaining_m2)} km², ${p.team_years.toFixed(1)} team-years, cost ${Math.round(p.cost).toLocaleString("en")} · completion ${p.completion ? fmtDate(p.completion) : "nothing remains"}${deadline}`;
+    $("#wp-msg").textContent = "";
+  } catch (e) {
+    if (e.name !== "AbortError") $("#wp-msg").textContent = "Could not plan: " + e.message;
+  }
+}
+$("#wp-form").addEventListener("submit", loadPlan);
+
 loadForm();
 loadCharts();
 loadArticle4();
+loadPlan();
