@@ -112,6 +112,15 @@ func money(x float64) string {
 	return sign + group(n) + "." + frac
 }
 
+// toMeet says what capacity would meet the deadline, or that it falls before the plan.
+func toMeet(p *landrelease.WorkPlan) string {
+	d := p.Deadline
+	if d.Deadline.Year() < p.FromYear {
+		return fmt.Sprintf("the deadline falls before the plan's first year, %d", p.FromYear)
+	}
+	return decimals2(d.TeamsPerYear) + " teams a year, or " + money(d.BudgetPerYear) + " a year"
+}
+
 // percent writes a share as a percentage with one decimal.
 func percent(x float64) string { return strconv.FormatFloat(x*100, 'f', 1, 64) + "%" }
 

@@ -158,7 +158,7 @@ func WorkPlanHTML(w io.Writer, p *landrelease.WorkPlan) error {
 		}
 		pg.Deadline = [][2]string{{"Deadline", longDate(d.Deadline)}, {"Met", meets},
 			{"Addressed by then", g(d.AddressedM2) + " m2"}, {"Remaining then", g(d.RemainingM2) + " m2"},
-			{"To meet it", decimals2(d.TeamsPerYear) + " teams a year, or " + money(d.BudgetPerYear) + " a year"}}
+			{"To meet it", toMeet(p)}}
 	}
 	var peak int64
 	for _, y := range p.Years {

@@ -87,8 +87,8 @@ func milestoneSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2
 		if d.Meets {
 			meets = "met"
 		}
-		meta = append(meta, [2]string{"Deadline", fmt.Sprintf("%s: %s; %s m2 addressed by then, %s m2 remaining; to meet it %s teams a year or %s a year",
-			longDate(d.Deadline), meets, group(d.AddressedM2), group(d.RemainingM2), decimals2(d.TeamsPerYear), money(d.BudgetPerYear))})
+		meta = append(meta, [2]string{"Deadline", fmt.Sprintf("%s: %s; %s m2 addressed by then, %s m2 remaining; to meet it: %s",
+			longDate(d.Deadline), meets, group(d.AddressedM2), group(d.RemainingM2), toMeet(p))})
 	}
 	row := 3
 	for _, m := range meta {
