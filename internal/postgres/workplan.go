@@ -52,52 +52,63 @@ FROM workplan_mix WHERE ` + recordedAt
 	insertMixSQL = `INSERT INTO workplan_mix (kind, cancelled_share, reduced_share, cleared_share, note, recorded_by)
 VALUES ($1, $2, $3, $4, $5, $6)`
 
-	// currentVersionSQL selects every hazard area's version in force at the end of field date $2 as recorded at $1.
+	// currentVersionSQL selects every hazard area's version in force at the end of field date $2 as recorded at $1,
+	// with only the columns of the covering index hazard_area_version_report_idx (migration 0007), which gives them
+	// in the order DISTINCT ON picks them, by an index-only scan: neither the polygons nor a sort.
 	currentVersionSQL = `
-	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.valid_from, v.kind, v.contamination, v.status, v.status_reason,
-	       v.withdrawn, v.priority, v.evidence_type, v.identified_on, v.area_m2, v.releases_since, v.admin1_id, v.admin2_id
+	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.version, v.valid_from, v.kind, v.contamination, v.status,
+	       v.status_reason, v.withdrawn, v.area_m2, v.releases_since, v.admin1_id, v.admin2_id
 	FROM hazard_area_version v
 	WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1) AND v.valid_from <= $2
 	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC`
-	// releasesCountSQL is the condition of a release version r counting against the area version c by field date
-	// $2 as recorded at $1.
-	releasesCountSQL = `r.hazard_id = c.hazard_id AND r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1)
-	  AND NOT r.withdrawn AND r.completed_on <= $2 AND (c.releases_since IS NULL OR r.completed_on >= c.releases_since)`
+	// releaseVersionSQL is the condition of a release version r in force at record time $1, completed by field
+	// date $2 and not withdrawn.
+	releaseVersionSQL = `r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1) AND NOT r.withdrawn AND r.completed_on <= $2`
 
 	// measureMixSQL measures the method mix at field date $2 as recorded at $1: for the CMR areas closed through
 	// land release, by the kind of their first version (as identified), the number of areas, the area their
-	// releases took by method (until the closure), the first release's date and the last closure's.
+	// releases took by method (until the closure, and since the area's releases_since when it was reopened), the
+	// first release's date and the last closure's.
 	measureMixSQL = `
 WITH c AS (` + currentVersionSQL + `
 ), closed AS (
-	SELECT c.hazard_id, c.valid_from AS closed_on, c.releases_since FROM c
+	SELECT c.hazard_id, c.valid_from AS closed_on, c.releases_since, (
+	    SELECT v.kind FROM hazard_area_version v
+	    WHERE v.hazard_id = c.hazard_id AND v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1)
+	    ORDER BY v.valid_from, v.version DESC LIMIT 1) AS first_kind
+	FROM c
 	WHERE c.status = 'closed' AND c.status_reason = 'released' AND NOT c.withdrawn AND c.contamination IN ('cmr', 'mixed')
-), first AS (
-	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.kind
-	FROM hazard_area_version v JOIN closed ON closed.hazard_id = v.hazard_id
-	WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1)
-	ORDER BY v.hazard_id, v.valid_from, v.version DESC
 )
-SELECT f.kind, count(DISTINCT c.hazard_id),
+SELECT c.first_kind, count(DISTINCT c.hazard_id),
        round(coalesce(sum(r.area_m2) FILTER (WHERE r.method = 'cancelled'), 0))::bigint,
        round(coalesce(sum(r.area_m2) FILTER (WHERE r.method = 'reduced'), 0))::bigint,
        round(coalesce(sum(r.area_m2) FILTER (WHERE r.method = 'cleared'), 0))::bigint,
        min(r.completed_on), max(c.closed_on)
 FROM closed c
-JOIN first f ON f.hazard_id = c.hazard_id
-JOIN land_release_version r ON ` + releasesCountSQL + ` AND r.completed_on <= c.closed_on
-GROUP BY f.kind`
+JOIN land_release_version r ON r.hazard_id = c.hazard_id AND ` + releaseVersionSQL + `
+  AND r.completed_on <= c.closed_on AND (c.releases_since IS NULL OR r.completed_on >= c.releases_since)
+GROUP BY c.first_kind`
 
 	// planAreasSQL returns the open CMR areas at field date $2 as recorded at $1 with their admin unit of level $3
-	// and their area remaining in whole m2 as Form F counts it (the area rounded less its releases rounded).
+	// and their area remaining in whole m2 as Form F counts it (the area rounded less its releases rounded). The
+	// releases are summed per area before the join (land_release_version_report_idx); only an area reopened
+	// (releases_since set: rare) sums its own since then. The columns the covering index lacks (priority,
+	// evidence, identified_on) are read for the open areas only.
 	planAreasSQL = `
 WITH c AS (` + currentVersionSQL + `
+), released AS (
+	SELECT r.hazard_id, sum(r.area_m2) AS m2 FROM land_release_version r WHERE ` + releaseVersionSQL + `
+	GROUP BY r.hazard_id
 )
-SELECT h.local_id, c.kind, c.priority, c.evidence_type, c.identified_on, coalesce(a.code, ''), coalesce(a.name, ''),
-       round(c.area_m2)::bigint - round(coalesce((SELECT sum(r.area_m2) FROM land_release_version r WHERE ` + releasesCountSQL + `), 0))::bigint
+SELECT h.local_id, c.kind, w.priority, w.evidence_type, w.identified_on, coalesce(a.code, ''), coalesce(a.name, ''),
+       round(c.area_m2)::bigint - round(CASE WHEN c.releases_since IS NULL THEN coalesce(rel.m2, 0) ELSE coalesce((
+           SELECT sum(r.area_m2) FROM land_release_version r
+           WHERE r.hazard_id = c.hazard_id AND ` + releaseVersionSQL + ` AND r.completed_on >= c.releases_since), 0) END)::bigint
 FROM c
+JOIN hazard_area_version w ON w.hazard_id = c.hazard_id AND w.version = c.version
 JOIN hazard_area h ON h.id = c.hazard_id
 LEFT JOIN admin_unit a ON a.id = CASE WHEN $3 = 1 THEN c.admin1_id ELSE c.admin2_id END
+LEFT JOIN released rel ON rel.hazard_id = c.hazard_id
 WHERE c.status = 'open' AND NOT c.withdrawn AND c.contamination IN ('cmr', 'mixed')`
 
 	// nowSQL is the transaction's time: the record time of a plan read as recorded now.
