@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -161,6 +162,17 @@ func TestWorkPlanEndToEnd(t *testing.T) {
 	if again.body["remaining_m2"] != first.body["remaining_m2"] || again.body["completion"] != first.body["completion"] {
 		t.Errorf("as_of %s: %v m2, completion %v; want %v, %v", firstAsOf, again.body["remaining_m2"], again.body["completion"],
 			first.body["remaining_m2"], first.body["completion"])
+	}
+
+	// The command takes the same parameters and gives the same plan.
+	var cli map[string]any
+	out := a.cli("report", "workplan", "--from", fmt.Sprint(year+1), "--teams", "1", "--as-of", firstAsOf)
+	if err := json.Unmarshal([]byte(out), &cli); err != nil {
+		t.Fatalf("report workplan: %v\n%s", err, out)
+	}
+	if cli["remaining_m2"] != first.body["remaining_m2"] || cli["completion"] != first.body["completion"] || cli["cost"] != first.body["cost"] {
+		t.Errorf("report workplan: %v m2, completion %v, cost %v; the API's %v, %v, %v", cli["remaining_m2"], cli["completion"],
+			cli["cost"], first.body["remaining_m2"], first.body["completion"], first.body["cost"])
 	}
 
 	audit := a.do("GET", "/api/v1/audit?entity=workplan_productivity", admin, nil, nil)
