@@ -34,3 +34,8 @@ CREATE TABLE workplan_mix (
     CHECK (abs(cancelled_share + reduced_share + cleared_share - 1) <= 0.000001)
 );
 CREATE UNIQUE INDEX workplan_mix_current_idx ON workplan_mix (kind) WHERE superseded_at IS NULL;
+
+-- The plan reads, for every open area, what the report's covering index (migration 0007) lacks: its priority,
+-- evidence and date identified, by the version's key, without the row and its polygon.
+CREATE INDEX hazard_area_version_plan_idx ON hazard_area_version (hazard_id, version)
+    INCLUDE (priority, evidence_type, identified_on);

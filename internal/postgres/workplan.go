@@ -89,27 +89,31 @@ JOIN land_release_version r ON r.hazard_id = c.hazard_id AND ` + releaseVersionS
   AND r.completed_on <= c.closed_on AND (c.releases_since IS NULL OR r.completed_on >= c.releases_since)
 GROUP BY c.first_kind`
 
-	// planAreasSQL returns the open CMR areas at field date $2 as recorded at $1 with their admin unit of level $3
-	// and their area remaining in whole m2 as Form F counts it (the area rounded less its releases rounded). The
-	// releases are summed per area before the join (land_release_version_report_idx); only an area reopened
-	// (releases_since set: rare) sums its own since then. The columns the covering index lacks (priority,
-	// evidence, identified_on) are read for the open areas only.
+	// planAreasSQL returns the open CMR areas at field date $2 as recorded at $1 with the id of their admin unit of
+	// level $3 (NULL: none) and their area remaining in whole m2 as Form F counts it (the area rounded less its
+	// releases rounded). The releases are summed per area before the join (land_release_version_report_idx); only
+	// an area reopened (releases_since set: rare) sums its own since then. What the report's covering index lacks
+	// (priority, evidence, identified_on) comes from hazard_area_version_plan_idx (migration 0019), without the
+	// versions' polygons. The admin units are read apart (planUnitsSQL): joined here, the planner, which expects
+	// few open areas, scanned them once per area.
 	planAreasSQL = `
-WITH c AS (` + currentVersionSQL + `
+WITH c AS (
+	SELECT c.*, CASE WHEN $3 = 1 THEN c.admin1_id ELSE c.admin2_id END AS admin_id FROM (` + currentVersionSQL + `) c
+	WHERE c.status = 'open' AND NOT c.withdrawn AND c.contamination IN ('cmr', 'mixed')
 ), released AS (
 	SELECT r.hazard_id, sum(r.area_m2) AS m2 FROM land_release_version r WHERE ` + releaseVersionSQL + `
 	GROUP BY r.hazard_id
 )
-SELECT h.local_id, c.kind, w.priority, w.evidence_type, w.identified_on, coalesce(a.code, ''), coalesce(a.name, ''),
+SELECT h.local_id, c.kind, w.priority, w.evidence_type, w.identified_on, c.admin_id,
        round(c.area_m2)::bigint - round(CASE WHEN c.releases_since IS NULL THEN coalesce(rel.m2, 0) ELSE coalesce((
            SELECT sum(r.area_m2) FROM land_release_version r
            WHERE r.hazard_id = c.hazard_id AND ` + releaseVersionSQL + ` AND r.completed_on >= c.releases_since), 0) END)::bigint
 FROM c
 JOIN hazard_area_version w ON w.hazard_id = c.hazard_id AND w.version = c.version
 JOIN hazard_area h ON h.id = c.hazard_id
-LEFT JOIN admin_unit a ON a.id = CASE WHEN $3 = 1 THEN c.admin1_id ELSE c.admin2_id END
-LEFT JOIN released rel ON rel.hazard_id = c.hazard_id
-WHERE c.status = 'open' AND NOT c.withdrawn AND c.contamination IN ('cmr', 'mixed')`
+LEFT JOIN released rel ON rel.hazard_id = c.hazard_id`
+	// planUnitsSQL lists the admin units of level $1: id, code, name.
+	planUnitsSQL = `SELECT id, code, name FROM admin_unit WHERE level = $1`
 
 	// nowSQL is the transaction's time: the record time of a plan read as recorded now.
 	nowSQL = `SELECT now()`
@@ -320,14 +324,31 @@ func (s *WorkPlanService) WorkPlan(ctx context.Context, on time.Time, req landre
 }
 
 func readPlanAreas(ctx context.Context, q querier, on, asOf time.Time, level int) ([]landrelease.PlanArea, error) {
-	rows, err := q.Query(ctx, planAreasSQL, asOf, on, level)
+	rows, err := q.Query(ctx, planUnitsSQL, level)
 	if err != nil {
+		return nil, dbError(err, "read the admin units")
+	}
+	units := map[int64]landrelease.AdminRef{}
+	var id int64
+	var u landrelease.AdminRef
+	if _, err := pgx.ForEachRow(rows, []any{&id, &u.Code, &u.Name}, func() error {
+		units[id] = u
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "read the admin units")
+	}
+	if rows, err = q.Query(ctx, planAreasSQL, asOf, on, level); err != nil {
 		return nil, dbError(err, "read the open areas")
 	}
 	var areas []landrelease.PlanArea
 	var a landrelease.PlanArea
-	if _, err := pgx.ForEachRow(rows, []any{&a.LocalID, &a.Kind, &a.Priority, &a.Evidence, &a.IdentifiedOn, &a.AdminCode,
-		&a.AdminName, &a.RemainingM2}, func() error {
+	var unit *int64
+	if _, err := pgx.ForEachRow(rows, []any{&a.LocalID, &a.Kind, &a.Priority, &a.Evidence, &a.IdentifiedOn, &unit,
+		&a.RemainingM2}, func() error {
+		a.AdminCode, a.AdminName = "", ""
+		if unit != nil {
+			a.AdminCode, a.AdminName = units[*unit].Code, units[*unit].Name
+		}
 		a.RemainingM2 = max(0, a.RemainingM2)
 		areas = append(areas, a)
 		return nil
