@@ -1,6 +1,7 @@
 package landrelease
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -410,7 +411,13 @@ func PlanWork(f WorkPlanFacts) (*WorkPlan, error) {
 			mix[m.Kind] = m.Shares
 		}
 	}
-	order := make([]*PlanArea, 0, len(f.Areas))
+	// PlanOrder's keys, computed once per area rather than once per comparison.
+	type keyed struct {
+		rank int
+		day  int64
+		a    *PlanArea
+	}
+	order := make([]keyed, 0, len(f.Areas))
 	for i := range f.Areas {
 		a := &f.Areas[i]
 		if a.RemainingM2 <= 0 {
@@ -420,14 +427,23 @@ func PlanWork(f WorkPlanFacts) (*WorkPlan, error) {
 			return nil, Invalid(fmt.Sprintf("No method mix for %s areas: no %s area was closed through land release; set one "+
 				"(PUT /api/v1/workplan/mix).", a.Kind, a.Kind), Detail{Field: "mix", Reason: "no mix for " + string(a.Kind)})
 		}
-		order = append(order, a)
+		order = append(order, keyed{priorityRank(a.Priority)*4 + kindRank(a.Kind)*2 + evidenceRank(a.Evidence), a.IdentifiedOn.Unix(), a})
 		p.RemainingM2 += a.RemainingM2
 	}
-	slices.SortFunc(order, PlanOrder)
+	slices.SortFunc(order, func(x, y keyed) int {
+		if c := x.rank - y.rank; c != 0 {
+			return c
+		}
+		if x.day != y.day {
+			return cmp.Compare(x.day, y.day)
+		}
+		return strings.Compare(x.a.LocalID, y.a.LocalID)
+	})
 	p.Areas = len(order)
 
 	pl := planner{f: f, plan: p, rates: map[int]*[3]Rates{}}
-	for i, a := range order {
+	for i, k := range order {
+		a := k.a
 		if err := pl.address(i+1, a, split(a.RemainingM2, mix[a.Kind])); err != nil {
 			return nil, err
 		}

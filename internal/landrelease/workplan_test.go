@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -346,6 +347,42 @@ func BenchmarkPlanWork(b *testing.B) {
 		p, err := landrelease.PlanWork(f)
 		if err != nil || p.Total.TotalM2() != p.RemainingM2 {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPlanWorkFollowsPlanOrder checks that the plan addresses generated areas (ties of priority, kind, evidence
+// and date included) in PlanOrder.
+func TestPlanWorkFollowsPlanOrder(t *testing.T) {
+	var areas []landrelease.PlanArea
+	for i := range 400 {
+		a := area(fmt.Sprintf("A%03d", (i*37)%400), []landrelease.Kind{"SHA", "CHA"}[i%2],
+			[]landrelease.Priority{"high", "medium", "low", ""}[(i/2)%4], 10)
+		a.Evidence = []landrelease.EvidenceType{"direct", "indirect"}[(i/8)%2]
+		a.IdentifiedOn = day4("2020-01-01").AddDate(0, 0, (i*13)%5)
+		areas = append(areas, a)
+	}
+	p, err := landrelease.PlanWork(landrelease.WorkPlanFacts{
+		Request: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1, Level: 1}, Areas: areas,
+		Mix:          mixOf(allCleared, allCleared),
+		Productivity: []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 1000, 0, 0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]*landrelease.PlanArea, len(areas))
+	for i := range areas {
+		want[i] = &areas[i]
+	}
+	slices.SortFunc(want, landrelease.PlanOrder)
+	var got []string
+	for _, y := range p.Years {
+		for _, a := range y.Areas {
+			got = append(got, a.LocalID)
+		}
+	}
+	for i, a := range want {
+		if i >= len(got) || got[i] != a.LocalID {
+			t.Fatalf("area %d is %v, want %s", i+1, got[min(i, len(got)-1)], a.LocalID)
 		}
 	}
 }
