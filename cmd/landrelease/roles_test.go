@@ -93,6 +93,22 @@ func TestGrantCommand(t *testing.T) {
 		t.Fatalf("a write through the server as the service role: %d %v", res.status, res.body)
 	}
 	a.get("/api/v1/reports/article7?year=2022&format=csv")
+	// The work plan's data is written (a version superseded, a removal) and read through the role.
+	for range 2 {
+		if res := a.do("PUT", "/api/v1/workplan/productivity", dm, nil, map[string]any{"method": "cleared", "m2_per_team_year": 1000}); res.status != http.StatusOK {
+			t.Fatalf("set productivity as the service role: %d %v", res.status, res.body)
+		}
+	}
+	for _, method := range []string{"PUT", "DELETE", "PUT"} {
+		res := a.do(method, "/api/v1/workplan/mix", dm, nil, map[string]any{"kind": "SHA", "shares": map[string]any{"cleared": 1}})
+		if method == "DELETE" {
+			res = a.do(method, "/api/v1/workplan/mix/SHA", dm, nil, nil)
+		}
+		if res.status >= 300 {
+			t.Fatalf("%s the mix as the service role: %d %v", method, res.status, res.body)
+		}
+	}
+	a.get("/api/v1/reports/workplan?teams=1&format=csv")
 	if _, err := svc.Exec(ctx, `DELETE FROM audit_log WHERE local_id = 'RO-1'`); !errors.As(err, &pe) || pe.Code != "42501" {
 		t.Errorf("DELETE FROM audit_log as the service: %v", err)
 	}
