@@ -64,7 +64,7 @@ func TestReadOnlyDatabase(t *testing.T) {
 		t.Errorf("rows (areas, versions, releases, uploads, audit) after refused writes: %s, before %s", after, before)
 	}
 	for _, path := range []string{"/api/v1/hazard-areas/RO-1", "/api/v1/hazard-areas/RO-1/history", "/api/v1/hazard-areas?bbox=103,19,104,20",
-		"/api/v1/land-releases", "/api/v1/reports/article4"} {
+		"/api/v1/land-releases", "/api/v1/reports/article4", "/api/v1/workplan/productivity", "/api/v1/workplan/mix"} {
 		if res := a.do("GET", path, dm, nil, nil); res.status != http.StatusOK {
 			t.Errorf("GET %s on a read-only database: %d %v", path, res.status, res.body)
 		}

@@ -134,6 +134,7 @@ func TestReadReplica(t *testing.T) {
 	reads := []string{
 		"/api/v1/reports/article7?year=2024&level=1&format=json",
 		"/api/v1/reports/article4",
+		"/api/v1/workplan/mix",
 		"/api/v1/hazard-areas?limit=50",
 		"/api/v1/hazard-areas/RP-1/history",
 		"/api/v1/land-releases?limit=50",
