@@ -71,8 +71,10 @@ function niceMax(v) {
 }
 
 // barChart draws stacked bars (one per year, one segment per series) with axes, grid and a legend.
-function barChart(target, years, series, fmt) {
-  const W = 560, H = 260, m = { l: 56, r: 12, t: 28, b: 28 };
+// barChart draws stacked bars by year; width is the drawing's width in its own units (wider for many years, so
+// that the bars and labels keep their size), and the years are labelled as often as they fit.
+function barChart(target, years, series, fmt, width = 560) {
+  const W = width, H = 260, m = { l: 56, r: 12, t: 28, b: 28 };
   const iw = W - m.l - m.r, ih = H - m.t - m.b;
   const totals = years.map((_, i) => series.reduce((s, se) => s + se.values[i], 0));
   const max = niceMax(Math.max(...totals));
@@ -80,6 +82,7 @@ function barChart(target, years, series, fmt) {
   const bw = (iw / years.length) * 0.62;
   const x = (i) => m.l + (iw / years.length) * (i + 0.5);
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg", preserveAspectRatio: "xMidYMid meet" });
+  const labelEvery = Math.max(1, Math.ceil(years.length / Math.floor(iw / 36)));
   for (let k = 0; k <= 4; k++) {
     const v = (max / 4) * k;
     root.append(svg("line", { x1: m.l, x2: W - m.r, y1: y(v), y2: y(v), class: k ? "grid" : "axis" }));
@@ -97,7 +100,7 @@ function barChart(target, years, series, fmt) {
       base += v;
     }
     root.append(g);
-    root.append(svg("text", { x: x(i), y: H - m.b + 16, class: "tick", "text-anchor": "middle" }, yr));
+    if (i % labelEvery === 0) root.append(svg("text", { x: x(i), y: H - m.b + 16, class: "tick", "text-anchor": "middle" }, yr));
   });
   let lx = m.l;
   for (const se of series) {
@@ -188,12 +191,17 @@ async function loadPlan(ev) {
     if (years.length) {
       barChart($("#chart-plan"), years, ["cancelled", "reduced", "cleared"].map((mth) => ({
         label: METHOD_LABEL[mth], colour: COLOURS[mth], values: p.years.map((y) => k(y[`${mth}_m2`])),
-      })), fmt);
+      })), fmt, Math.max(560, 68 + years.length * 32));
     } else {
       $("#chart-plan").replaceChildren();
     }
     const d = p.deadline;
-    const deadline = d ? ` · deadline ${fmtDate(d.deadline)} ${d.meets_deadline ? "met" : `not met: ${km2(d.remaining_m2)} km² left then; ${d.teams_per_year_to_meet.toFixed(1)} teams a year would meet it`}` : "";
+    let deadline = "";
+    if (d && new Date(d.deadline).getUTCFullYear() < p.from_year) {
+      deadline = ` · the deadline, ${fmtDate(d.deadline)}, falls before the plan`;
+    } else if (d) {
+      deadline = ` · deadline ${fmtDate(d.deadline)} ${d.meets_deadline ? "met" : `not met: ${km2(d.remaining_m2)} km² left then; ${d.teams_per_year_to_meet.toFixed(1)} teams a year would meet it`}`;
+    }
     $("#wp-summary").textContent = `${p.areas.toLocaleString("en")} areas, ${km2(p.remaining_m2)} km², ${p.team_years.toFixed(1)} team-years, cost ${Math.round(p.cost).toLocaleString("en")} · completion ${p.completion ? fmtDate(p.completion) : "nothing remains"}${deadline}`;
     $("#wp-msg").textContent = "";
   } catch (e) {
