@@ -130,6 +130,7 @@ type publicRead struct {
 	settings landrelease.SettingService
 	log      func(msg string, args ...any)
 	now      func() time.Time // nil: time.Now
+	outage   *dbOutage        // spaces the reads while the database is unavailable (nil: none)
 
 	mu   sync.Mutex                  // one reader of the setting at a time
 	last atomic.Pointer[readSetting] // the value last read, and until when it holds
@@ -144,7 +145,8 @@ type readSetting struct {
 // on reports whether public reads are on. While the database is unavailable (EUNAVAILABLE), the value last read
 // holds for credentialGrace after that read, as credentials do; past it, or never read, on returns the error
 // (a 503: whether reads are public cannot be told). Any other failure to read the setting leaves public reads
-// off.
+// off. While p.outage holds the database unavailable the setting is not read: the grace applies as after a
+// failed read.
 func (p *publicRead) on(ctx context.Context) (bool, error) {
 	if p.settings == nil {
 		return false, nil
@@ -163,7 +165,14 @@ func (p *publicRead) on(ctx context.Context) (bool, error) {
 	if r != nil && now.Before(r.until) {
 		return r.value, nil // read meanwhile by another request
 	}
+	if down := p.outage.shut(now); down != nil {
+		if r != nil && now.Before(r.grace) {
+			return r.value, nil
+		}
+		return false, down
+	}
 	st, err := p.settings.Settings(ctx)
+	p.outage.observe(now, err)
 	if err != nil {
 		if landrelease.ErrorCode(err) == landrelease.EUNAVAILABLE {
 			if r != nil && now.Before(r.grace) {

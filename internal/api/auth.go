@@ -156,6 +156,8 @@ type credentialCache[V any] struct {
 	mu  sync.Mutex
 	m   map[[sha256.Size]byte]cached[V]
 	now func() time.Time
+	// outage spaces the verifications while the database is unavailable (nil: each lookup past TTL verifies).
+	outage *dbOutage
 }
 
 type cached[V any] struct {
@@ -185,7 +187,9 @@ func newSessionCache() *sessionCache { return &sessionCache{newCredentialCache[l
 // lookup returns the credential of secret, from the cache while it is fresh, else from verify: a verified
 // credential is fresh until tokenTTL from now and honoured through an outage until credentialGrace from now
 // (either until expires when that is sooner and not zero). When verify fails with EUNAVAILABLE, the cached
-// credential is returned while within its grace; any other failure forgets it.
+// credential is returned while within its grace; any other failure forgets it. While c.outage holds the
+// database unavailable, verify is not called: the cached credential is returned within its grace, else the
+// outage's error.
 func (c *credentialCache[V]) lookup(secret string, verify func() (V, time.Time, error)) (V, error) {
 	key := sha256.Sum256([]byte(secret))
 	now := c.now()
@@ -195,7 +199,15 @@ func (c *credentialCache[V]) lookup(secret string, verify func() (V, time.Time, 
 	if ok && now.Before(e.until) {
 		return e.v, nil
 	}
+	if down := c.outage.shut(now); down != nil {
+		if ok && now.Before(e.grace) {
+			return e.v, nil
+		}
+		var zero V
+		return zero, down
+	}
 	v, expires, err := verify()
+	c.outage.observe(now, err)
 	if err != nil {
 		if ok && landrelease.ErrorCode(err) == landrelease.EUNAVAILABLE && now.Before(e.grace) {
 			return e.v, nil

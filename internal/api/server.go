@@ -136,10 +136,13 @@ func New(cfg Config) *Server {
 		bodies: newBodies(), mapFeatures: geojson.NewMapCache(mapCacheBytes)}
 	s.html = htmlPages()
 	s.openAPI = openAPIDocument()
+	outage := newDBOutage(cfg.Logger)
 	s.tokens = newTokenCache()
+	s.tokens.outage = outage
 	s.sessions = newSessionCache()
+	s.sessions.outage = outage
 	s.slots = make(workSlots, cfg.HeavyConcurrency)
-	s.publicRead = &publicRead{settings: cfg.Settings, log: func(msg string, args ...any) { cfg.Logger.Warn(msg, args...) }}
+	s.publicRead = &publicRead{settings: cfg.Settings, log: func(msg string, args ...any) { cfg.Logger.Warn(msg, args...) }, outage: outage}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.observe, s.recover, s.logRequests, s.authenticate)
 	s.routes()

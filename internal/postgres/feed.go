@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/landrelease/landrelease/internal/backoff"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -30,8 +31,9 @@ type Feed struct {
 	log *slog.Logger
 	// Interval bounds how long a change can go unseen if a notification is lost.
 	Interval time.Duration
-	// Retry is the pause between reconnection attempts.
-	Retry time.Duration
+	// Retry spaces the reconnection attempts after the feed lost its database: exponential, with jitter, from
+	// Retry.Min to Retry.Max (backoff.Default unless changed).
+	Retry backoff.Policy
 	// LoadConnections is how many connections Load reads over at once, each a range of hazard ids in the same
 	// snapshot: the database's work (reading, encoding) and the decoding here both spread over that many cores.
 	// 0 means DefaultLoadConnections; it is capped by the pool's size.
@@ -72,7 +74,7 @@ type Watermark struct {
 
 // NewFeed returns a feed reading db and listening on a connection of its own to url.
 func NewFeed(db *DB, url string, log *slog.Logger) *Feed {
-	return &Feed{db: db, url: url, log: log, Interval: time.Second, Retry: 250 * time.Millisecond}
+	return &Feed{db: db, url: url, log: log, Interval: time.Second, Retry: backoff.Default()}
 }
 
 const (
@@ -367,11 +369,23 @@ func (f *Feed) changes(ctx context.Context, pool *pgxpool.Pool, w Watermark) (up
 }
 
 // Run follows changes from w and passes them to apply (after they committed) until ctx ends. It reconnects
-// after any error and replays from its watermark; connected reports whether it is currently following.
+// after any error and replays from its watermark; connected reports whether it is currently following. While
+// the database does not answer it tries again after delays growing as f.Retry says, and logs the loss once (a
+// warning) and the return once (info, with the outage's length and attempts); each failed attempt between is
+// logged at debug level.
 func (f *Feed) Run(ctx context.Context, w Watermark, apply func(upserts []*landrelease.HazardArea, removes []int64), connected func(bool)) error {
+	gate := &backoff.Gate{Policy: f.Retry}
+	following := func(on bool) {
+		if on {
+			if ended, n, since := gate.Succeed(); ended {
+				f.log.Info("change feed: reconnected", "after", time.Since(since).Round(time.Millisecond), "failed_attempts", n)
+			}
+		}
+		connected(on)
+	}
 	for ctx.Err() == nil {
 		var err error
-		w, err = f.follow(ctx, w, apply, connected)
+		w, err = f.follow(ctx, w, apply, following)
 		if errors.Is(err, errSwitch) {
 			continue // to the other database, at once and still connected
 		}
@@ -379,10 +393,15 @@ func (f *Feed) Run(ctx context.Context, w Watermark, apply func(upserts []*landr
 		if ctx.Err() != nil {
 			break
 		}
-		f.log.Warn("change feed interrupted; reconnecting", "err", err)
+		delay, began := gate.Fail(time.Now())
+		if began {
+			f.log.Warn("change feed interrupted; reconnecting with backoff", "err", err)
+		} else {
+			f.log.Debug("change feed: reconnection failed", "err", err, "attempt", gate.Failures(), "next_in", delay)
+		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(f.Retry):
+		case <-time.After(delay):
 		}
 	}
 	return ctx.Err()
