@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"errors"
+	"io"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -20,8 +22,9 @@ const (
 // unavailable returns the EUNAVAILABLE error for an error that says the database cannot take the request now
 // rather than that the request is wrong: a read-only transaction (SQLSTATE 25006: a hot standby, a database set
 // default_transaction_read_only), a full disk (53100) or other exhausted resources (class 53), a database shutting
-// down or starting (57P01-57P03), a lost or refused connection (class 08, pgconn.ConnectError). It returns nil for
-// any other error. Every write runs in one transaction, so such a failure leaves nothing half-written.
+// down or starting (57P01-57P03), a lost or refused connection (class 08, pgconn.ConnectError; a connection the
+// server dropped without a word, as a crash or pg_ctl stop -m immediate leaves it: io.ErrUnexpectedEOF, io.EOF,
+// ECONNRESET, EPIPE). It returns nil for any other error. Every write runs in one transaction, so such a failure leaves nothing half-written.
 func unavailable(err error) *landrelease.Error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -38,7 +41,8 @@ func unavailable(err error) *landrelease.Error {
 		}
 	}
 	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) {
+	if errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return &landrelease.Error{Code: landrelease.EUNAVAILABLE, Message: unreachableMessage, Err: err}
 	}
 	return nil

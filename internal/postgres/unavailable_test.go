@@ -3,6 +3,10 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,6 +33,10 @@ func TestUnavailable(t *testing.T) {
 		{"connection failure", pg("08006"), landrelease.EUNAVAILABLE, unreachableMessage},
 		{"cannot connect", &pgconn.ConnectError{}, landrelease.EUNAVAILABLE, unreachableMessage},
 		{"cannot connect, wrapped", fmt.Errorf("acquire: %w", &pgconn.ConnectError{}), landrelease.EUNAVAILABLE, unreachableMessage},
+		{"connection dropped by a crashed server", io.ErrUnexpectedEOF, landrelease.EUNAVAILABLE, unreachableMessage},
+		{"connection closed, wrapped", fmt.Errorf("receive message: %w", io.EOF), landrelease.EUNAVAILABLE, unreachableMessage},
+		{"connection reset", &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, landrelease.EUNAVAILABLE, unreachableMessage},
+		{"broken pipe", &net.OpError{Op: "write", Err: os.NewSyscallError("write", syscall.EPIPE)}, landrelease.EUNAVAILABLE, unreachableMessage},
 		{"statement timeout", pg("57014"), landrelease.EUNAVAILABLE, "The database stopped a statement that ran past its time limit: try a smaller request, or later."},
 		{"unique violation", pg("23505"), landrelease.ECONFLICT, ""},
 		{"syntax error", pg("42601"), landrelease.EINTERNAL, ""},
