@@ -19,11 +19,14 @@ import (
 )
 
 // TestKilledDuringApproval kills `landrelease serve` (a process of its own, SIGKILL) while it approves an upload
-// of 2,000 new hazard areas, caught mid-transaction: its heads and versions written, its audit rows waiting on a
+// of 2,000 new hazard areas (10^4 with LANDRELEASE_FAULT_TESTS set: make test-faults), caught mid-transaction: its heads and versions written, its audit rows waiting on a
 // lock the test holds on audit_log. After a restart the registry holds none of the upload (its transaction never
 // committed), the upload is still submitted, and approving it again writes every area exactly once.
 func TestKilledDuringApproval(t *testing.T) {
-	const hazards = 2000
+	hazards := 2000
+	if os.Getenv("LANDRELEASE_FAULT_TESTS") != "" {
+		hazards = 10000
+	}
 	if testing.Short() {
 		t.Skip("builds the binary and runs it")
 	}
@@ -101,7 +104,7 @@ func TestKilledDuringApproval(t *testing.T) {
 	if res.status != http.StatusOK {
 		t.Fatalf("approve again: %d %v", res.status, res.body)
 	}
-	check("approved again", hazards, "approved")
+	check("approved again", int64(hazards), "approved")
 	if n := a.scalar(`SELECT count(*) FROM upload_staged_hazard`); n != int64(0) {
 		t.Errorf("%v staged rows left after the approval", n)
 	}
