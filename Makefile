@@ -4,6 +4,9 @@
 #               demo data (if empty) and serve on $(ADDR)
 #   make test   go vet + go test against a provisioned database (the concurrency-
 #               sensitive tests with -race)
+#   make test-faults, make load
+#               the longer fault tests, and a sustained load on two instances;
+#               not part of make test
 #
 # Database: if DATABASE_URL is set in the environment it is used as is.
 # Otherwise .ci/db installs postgresql-15 + postgresql-15-postgis-3 from
@@ -47,7 +50,7 @@ STATICCHECK_VERSION := 2025.1.1
 # Go sources, excluding local state and front-end dependencies.
 GOFILES_CMD := find . -type f -name '*.go' -not -path './.git/*' -not -path './.pg/*' -not -path './web/node_modules/*' -print0
 
-.PHONY: help build web chromium gdal cc run test long-test bench lint fmt vet db db-stop db-status clean
+.PHONY: help build web chromium gdal cc run test long-test test-faults load bench lint fmt vet db db-stop db-status clean
 
 help: ## show this help
 	@echo 'usage: make <target>'
@@ -111,6 +114,27 @@ long-test: ## the long tests (10^4 features, most of them land releases, uploade
 	@URL="$$($(DB))"; \
 	export DATABASE_URL="$$URL" LANDRELEASE_LONG_TESTS=1; \
 	$(GO) test -count=1 -timeout 60m -run 'TestUploadTenThousandMixed' -v ./cmd/landrelease
+
+# The longer fault tests: a real PostgreSQL cluster of the test's own stopped (-m fast), crashed (-m immediate) and
+# restarted under read load, and serve killed with SIGKILL during the approval of 10^4 new areas
+# (docs/DEPLOYMENT.md, "Faults tested").
+FAULT_RUN := TestPostgresRestartUnderReads|TestDatabaseRestartUnderReads|TestKilledDuringApproval|TestFeedReconnectsWithBackoff
+test-faults: ## the longer fault tests: PostgreSQL stopped, crashed and restarted under reads; SIGKILL during a 10^4-area approval
+	@URL="$$($(DB))"; \
+	export DATABASE_URL="$$URL" LANDRELEASE_FAULT_TESTS=1; \
+	echo "+ $(GO) test -count=1 -timeout 30m -run '$(FAULT_RUN)' -v ./cmd/landrelease ./internal/postgres"; \
+	$(GO) test -count=1 -timeout 30m -run '$(FAULT_RUN)' -v $(GOTESTFLAGS) ./cmd/landrelease ./internal/postgres
+
+# make load: two instances of serve on one database with the demo, LOAD_CLIENTS clients for LOAD_DURATION on
+# loopback (LOAD_HAZARDS demo areas), then the database checked (docs/BENCHMARKS.md, "Sustained load").
+LOAD_DURATION ?= 60s
+LOAD_CLIENTS  ?= 100
+LOAD_HAZARDS  ?= 3000
+load: ## sustained mixed load on two instances (LOAD_CLIENTS=100 for LOAD_DURATION=60s), then checks: no 5xx but 503s, no lost update or duplicate
+	@URL="$$($(DB))"; \
+	export DATABASE_URL="$$URL" LANDRELEASE_LOAD=1 LOAD_DURATION='$(LOAD_DURATION)' LOAD_CLIENTS='$(LOAD_CLIENTS)' LOAD_HAZARDS='$(LOAD_HAZARDS)'; \
+	echo "+ $(GO) test -count=1 -timeout 30m -run '^TestLoad$$' -v ./cmd/landrelease  (LOAD_CLIENTS=$(LOAD_CLIENTS) LOAD_DURATION=$(LOAD_DURATION))"; \
+	$(GO) test -count=1 -timeout 30m -run '^TestLoad$$' -v $(GOTESTFLAGS) ./cmd/landrelease
 
 bench: ## go benchmarks against the provisioned database (LANDRELEASE_BENCH_SCALE passes through)
 	@URL="$$($(DB))"; \
