@@ -52,7 +52,7 @@ func (o *dbOutage) observe(now time.Time, err error) {
 	switch {
 	case err == nil:
 		if ended, n, since := o.gate.Succeed(); ended {
-			o.log.Info("database available again to credential checks", "after", now.Sub(since).Round(time.Millisecond), "failed_checks", n)
+			o.log.Info("database available again to credential checks", "after", now.Sub(since).Round(time.Millisecond).String(), "failed_checks", n)
 		}
 	case landrelease.ErrorCode(err) == landrelease.EUNAVAILABLE:
 		o.mu.Lock()

@@ -378,7 +378,7 @@ func (f *Feed) Run(ctx context.Context, w Watermark, apply func(upserts []*landr
 	following := func(on bool) {
 		if on {
 			if ended, n, since := gate.Succeed(); ended {
-				f.log.Info("change feed: reconnected", "after", time.Since(since).Round(time.Millisecond), "failed_attempts", n)
+				f.log.Info("change feed: reconnected", "after", time.Since(since).Round(time.Millisecond).String(), "failed_attempts", n)
 			}
 		}
 		connected(on)
