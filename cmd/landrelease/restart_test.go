@@ -93,10 +93,13 @@ type readLoad struct {
 	written  int // areas RS-2, RS-3, ... written so far after outages
 }
 
-var restartReads = []string{
-	"/api/v1/hazard-areas?point=103.2008,19.4504",
-	"/api/v1/hazard-areas?bbox=103.19,19.44,103.21,19.46",
-	"/api/v1/hazard-areas?near=103.199,19.45&within_m=2000",
+// restartReads are the reads of the load: a point, a bbox and a near query that each find RS-1 only.
+func restartReads() []string {
+	return []string{
+		"/api/v1/hazard-areas?point=103.2008,19.4504",
+		"/api/v1/hazard-areas?bbox=103.19,19.44,103.21,19.46",
+		"/api/v1/hazard-areas?near=103.199,19.45&within_m=2000",
+	}
 }
 
 // restartHazard is the area id at longitude w, a 190 m by 100 m rectangle.
@@ -114,7 +117,8 @@ func newReadLoad(t *testing.T, a *app) *readLoad {
 	if res := a.do("POST", "/api/v1/hazard-areas", r.dm, nil, restartHazard("RS-1", 103.20)); res.status != http.StatusCreated {
 		t.Fatalf("create before: %d %v", res.status, res.body)
 	}
-	for _, p := range restartReads {
+	reads := restartReads()
+	for _, p := range reads {
 		eventually(t, "RS-1 in the index: "+p, 10*time.Second, func() bool {
 			st, n, err := r.read(p, r.dm)
 			return err == nil && st == http.StatusOK && n == 1
@@ -127,7 +131,7 @@ func newReadLoad(t *testing.T, a *app) *readLoad {
 		r.wg.Go(func() {
 			token := []string{r.dm, ""}[i%2]
 			for j := 0; !r.halt.Load(); j++ {
-				p := restartReads[j%len(restartReads)]
+				p := reads[j%len(reads)]
 				st, n, err := r.read(p, token)
 				r.answered.Add(1)
 				if err != nil || st != http.StatusOK || n != 1 {
