@@ -72,7 +72,7 @@ func serve(ctx context.Context, e *env, args []string) error {
 	if url == "" {
 		return errors.New("DATABASE_URL is not set: run `make run`, or set it to postgres://user:password@host:port/db")
 	}
-	opt, err := replicaOptions(e, postgres.Options{StatementTimeout: t.statement}, *readURL, *maxLag)
+	opt, err := replicaOptions(e, postgres.Options{StatementTimeout: t.statement, Logger: e.log}, *readURL, *maxLag)
 	if err != nil {
 		return err
 	}

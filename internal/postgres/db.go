@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,8 +42,12 @@ type Options struct {
 	ReadURL string
 	// ReplicaMaxLag is the lag past which reads go to the primary (0: DefaultReplicaMaxLag).
 	ReplicaMaxLag time.Duration
-	// ReplicaCheck is how often the replica's lag is measured (0: DefaultReplicaCheck).
+	// ReplicaCheck is how often the replica's lag is measured (0: DefaultReplicaCheck). After a failed check the
+	// next waits longer, doubling to DefaultReplicaRetryMax, until one succeeds.
 	ReplicaCheck time.Duration
+	// Logger receives what happens to the replica: when its checks begin to fail, and when one succeeds again
+	// (nil: slog.Default()).
+	Logger *slog.Logger
 }
 
 // Open connects to the database at url and checks that it answers.

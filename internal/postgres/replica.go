@@ -2,13 +2,16 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/landrelease/landrelease/internal/backoff"
 	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
@@ -19,6 +22,10 @@ const DefaultReplicaMaxLag = 5 * time.Second
 // DefaultReplicaCheck is how often the replica's position is compared with the primary's when
 // Options.ReplicaCheck is 0.
 const DefaultReplicaCheck = 500 * time.Millisecond
+
+// DefaultReplicaRetryMax is the longest wait between checks of a replica, or of the primary's position, that
+// keep failing: from the check interval, doubling with jitter, to this.
+const DefaultReplicaRetryMax = 5 * time.Second
 
 // ReplicaApplicationName names the connections to the replica in its pg_stat_activity.
 const ReplicaApplicationName = "landrelease-read"
@@ -41,6 +48,7 @@ type replica struct {
 	pool     *pgxpool.Pool
 	policy   *ReadPolicy
 	interval time.Duration
+	log      *slog.Logger
 	stop     context.CancelFunc
 	done     sync.WaitGroup
 	// feeding: a change feed follows the replica (rather than the primary).
@@ -60,7 +68,10 @@ func (db *DB) openReplica(url string, opt Options) error {
 	if err != nil {
 		return fmt.Errorf("read database: %w", err)
 	}
-	r := &replica{pool: pool, interval: opt.ReplicaCheck, policy: &ReadPolicy{MaxLag: opt.ReplicaMaxLag}}
+	r := &replica{pool: pool, interval: opt.ReplicaCheck, policy: &ReadPolicy{MaxLag: opt.ReplicaMaxLag}, log: opt.Logger}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
 	if r.interval <= 0 {
 		r.interval = DefaultReplicaCheck
 	}
@@ -76,48 +87,62 @@ func (db *DB) openReplica(url string, opt Options) error {
 	return nil
 }
 
-// watchReplica checks the replica every interval until ctx ends.
+// watchReplica checks the replica every interval until ctx ends. While the checks fail (the replica or the
+// primary down, the replica promoted) it waits longer between them, from the interval doubling with jitter to
+// DefaultReplicaRetryMax, so that an outage costs no stream of connection attempts; it logs the first failure
+// (a warning) and the first success after (info), nothing between.
 func (db *DB) watchReplica(ctx context.Context) {
-	t := time.NewTicker(db.replica.interval)
-	defer t.Stop()
+	r := db.replica
+	gate := &backoff.Gate{Policy: backoff.Policy{Min: r.interval, Max: max(r.interval, DefaultReplicaRetryMax), Jitter: 0.5}}
 	for {
-		db.checkReplica(ctx)
+		wait := r.interval
+		if err := db.checkReplica(ctx); err != nil && ctx.Err() == nil {
+			d, began := gate.Fail(time.Now())
+			wait = d
+			if began {
+				r.log.Warn("replica: reads go to the primary; checking again with backoff", "reason", err.Error())
+			}
+		} else if ended, n, since := gate.Succeed(); ended {
+			r.log.Info("replica: checked again", "after", time.Since(since).Round(time.Millisecond).String(), "failed_checks", n)
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(wait):
 		}
 	}
 }
 
-// checkReplica compares the replica's replay position with the primary's write position and tells the policy.
-func (db *DB) checkReplica(ctx context.Context) {
+// checkReplica compares the replica's replay position with the primary's write position and tells the policy;
+// it returns why the replica may not serve when a check fails.
+func (db *DB) checkReplica(ctx context.Context) error {
 	r := db.replica
 	ctx, cancel := context.WithTimeout(ctx, max(r.interval, time.Second))
 	defer cancel()
 	sampled := time.Now()
+	down := func(reason string) error {
+		r.policy.Down(time.Now(), reason)
+		return errors.New(reason)
+	}
 	var p string
 	if err := db.Pool.QueryRow(ctx, primaryLSNSQL).Scan(&p); err != nil {
-		r.policy.Down(time.Now(), "the primary's position cannot be read: "+err.Error())
-		return
+		return down("the primary's position cannot be read: " + err.Error())
 	}
 	var standby bool
 	var s string
 	if err := r.pool.QueryRow(ctx, replicaStateSQL).Scan(&standby, &s); err != nil {
-		r.policy.Down(time.Now(), "the replica does not answer: "+err.Error())
-		return
+		return down("the replica does not answer: " + err.Error())
 	}
 	if !standby {
-		r.policy.Down(time.Now(), "the read database is not a standby (promoted?)")
-		return
+		return down("the read database is not a standby (promoted?)")
 	}
 	primary, err1 := ParseLSN(p)
 	replay, err2 := ParseLSN(s)
 	if err1 != nil || err2 != nil {
-		r.policy.Down(time.Now(), fmt.Sprintf("positions unreadable: %v %v", err1, err2))
-		return
+		return down(fmt.Sprintf("positions unreadable: %v %v", err1, err2))
 	}
 	r.policy.Observe(sampled, time.Now(), primary, replay)
+	return nil
 }
 
 // reader returns the pool a read that a replica may serve goes to: the replica's when one is configured and its
