@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -51,6 +52,16 @@ func allocated() uint64 {
 	return s[0].Value.Uint64()
 }
 
+// processCPU returns the CPU seconds (user and system) the process has used so far: unlike the wall time, it
+// hardly grows with other processes' load on the machine.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
 // gcCPU returns the CPU seconds the garbage collector has spent so far (runtime/metrics' estimate).
 func gcCPU() float64 {
 	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
@@ -62,7 +73,7 @@ func gcCPU() float64 {
 // about 5 GB): "build" is Replace of every item, as the server's start-up does after reading them (ns/op), with
 // the heap the index takes per item, geometries excluded (index-B/item), the geometries' (items-B/item), and one
 // full garbage collection with the index live (gc-s: its duration, gc-cpu-s: the CPU it took), which every GC
-// cycle of a server holding that index repeats; "apply1" and "apply1000" upsert one item or a batch of 1,000
+// cycle of a server holding that index repeats; cpu-s/op is the CPU the build took, garbage collection included; "apply1" and "apply1000" upsert one item or a batch of 1,000
 // (each redrawn: moved by up to 100 m) into the built index, each Apply publishing a snapshot: ns/apply and
 // B/apply (allocated) are the copy-on-write cost of a change; "point" is a point query at uniform places (p50-ns,
 // p99-ns over 4,096).
@@ -76,10 +87,12 @@ func BenchmarkScale(b *testing.B) {
 			before := heap()
 			ix := spatial.New()
 			b.Run("n="+strconv.Itoa(n)+"/build", func(b *testing.B) {
+				cpu0 := processCPU()
 				for b.Loop() {
 					ix = spatial.New()
 					ix.Replace(items)
 				}
+				b.ReportMetric((processCPU()-cpu0)/float64(b.N), "cpu-s/op")
 				after := heap()
 				t0, cpu0 := time.Now(), gcCPU()
 				runtime.GC()
