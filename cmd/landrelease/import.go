@@ -50,7 +50,7 @@ func importUpload(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if src.Mapping, err = importMapping(*mappingArg); err != nil {
+	if src.Mapping, err = importMapping(cliContext(ctx, e), postgres.NewMappingService(db), *mappingArg); err != nil {
 		return describe(err)
 	}
 	uploads := postgres.NewUploadService(db, uploadReaders(e))
@@ -105,14 +105,19 @@ func importUpload(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// importMapping reads the mapping document an import names (a file whose name ends in .json; "" is none).
-func importMapping(arg string) (*landrelease.Mapping, error) {
+// importMapping reads the mapping an import names: a mapping document in a file whose name ends in .json, else
+// the saved mapping or preset of that name in mappings; "" is none.
+func importMapping(ctx context.Context, mappings landrelease.MappingService, arg string) (*landrelease.Mapping, error) {
 	if arg == "" {
 		return nil, nil
 	}
 	if !strings.HasSuffix(strings.ToLower(arg), ".json") {
-		return nil, landrelease.Invalid(fmt.Sprintf("--mapping %s: give a mapping document, a file ending in .json (saved mappings by name are not available to import yet).", arg),
-			landrelease.Detail{Field: "mapping", Reason: "not a .json file"})
+		m, err := mappings.FindMapping(ctx, arg)
+		if landrelease.ErrorCode(err) == landrelease.ENOTFOUND {
+			return nil, landrelease.Invalid(fmt.Sprintf("--mapping %s: there is no saved mapping or preset of that name (landrelease mapping list shows them), and it is not a .json file.", arg),
+				landrelease.Detail{Field: "mapping", Reason: fmt.Sprintf("no mapping %q", arg)})
+		}
+		return m, err
 	}
 	b, err := os.ReadFile(arg)
 	if err != nil {

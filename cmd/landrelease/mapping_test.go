@@ -29,8 +29,28 @@ func TestMappingCommandsAndRoutes(t *testing.T) {
 	if out := a.cli("mapping", "save", file); !strings.Contains(out, "mapping district-team saved (version 1)") {
 		t.Fatalf("save: %q", out)
 	}
-	// Saved again without a version: refused, pointing to --replace.
+	// import --mapping NAME reads a file in the team's own names through the saved mapping; an unknown name is
+	// refused, and nothing is written either way (dry runs).
+	gps := filepath.Join(t.TempDir(), "district.geojson")
+	if err := os.WriteFile(gps, []byte(`{"type": "FeatureCollection", "features": [{"type": "Feature",
+	  "geometry": {"type": "Polygon", "coordinates": [[[103.2, 19.45], [103.2017, 19.45], [103.2017, 19.4509], [103.2, 19.4509], [103.2, 19.45]]]},
+	  "properties": {"HAZ_ID": "LA-XK-2024-0101", "Status": "Suspected", "contamination": "cmr", "evidence": "indirect",
+	    "evidence_category": "verbal_report", "identified_on": "2024-03-01", "organisation": "UXO Lao"}}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := a.cli("import", gps, "--mapping", "district-team", "--dry-run"); !strings.Contains(out, "1 features: 1 new") {
+		t.Errorf("import --mapping district-team: %q", out)
+	}
 	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"import", gps, "--mapping", "no-such-team", "--dry-run"}, a.getenv, &stdout, &stderr); err == nil ||
+		!strings.Contains(err.Error(), "no saved mapping or preset of that name") {
+		t.Errorf("import --mapping no-such-team: %v", err)
+	}
+	if err := run(context.Background(), []string{"import", gps, "--dry-run"}, a.getenv, &stdout, &stderr); err == nil {
+		t.Error("the file in the team's own names was accepted without its mapping")
+	}
+
+	// Saved again without a version: refused, pointing to --replace.
 	err := run(context.Background(), []string{"mapping", "save", file}, a.getenv, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "--replace") {
 		t.Fatalf("a second save without --replace: %v", err)
