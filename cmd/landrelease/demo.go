@@ -89,6 +89,7 @@ func demoLoad(ctx context.Context, e *env, args []string) error {
 		Units:    postgres.NewAdminUnitService(db),
 		Settings: postgres.NewSettingService(db),
 		Article4: postgres.NewArticle4Service(db, postgres.NewReportService(db)),
+		WorkPlan: postgres.NewWorkPlanService(db),
 		Workers:  *workers,
 		Out:      e.stdout,
 	}

@@ -53,6 +53,10 @@ func TestDemoLoadResumes(t *testing.T) {
 		t.Fatalf("demo load: %v\n%s", err, out)
 	}
 	wantH, wantR, wantV := count(whole)
+	// The demo carries productivity and costs, so that a newcomer's work plan has figures to plan with.
+	if out, err := cli(context.Background(), whole, "report", "workplan", "--teams", "30", "--format", "csv"); err != nil || !strings.Contains(out, "cleared") {
+		t.Errorf("the demo's work plan: %v\n%.300s", err, out)
+	}
 
 	parts := pgtest.NewDatabase(t)
 	// The load is stopped deterministically, however fast it runs: once gateAfter hazard areas are committed, each

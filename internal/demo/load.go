@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -20,6 +21,9 @@ type Loader struct {
 	Units    lr.AdminUnitService
 	Settings lr.SettingService
 	Article4 lr.Article4Service
+	// WorkPlan, when set, receives the demo's productivity and costs (demoProductivity), so that a newcomer's
+	// work plan has figures to plan with.
+	WorkPlan lr.WorkPlanService
 	Workers  int       // hazard areas written concurrently; fewer than 1 means 1
 	Out      io.Writer // the progress messages, one a line; nil discards them
 }
@@ -54,6 +58,18 @@ const (
 	targetM2   = 6_000_000
 )
 
+// demoProductivity are the demo's national productivity and costs, for every year: the area one team releases
+// in a year by each method and what a team-year costs (USD). They are round figures of the order mine action
+// programmes report for cluster munition survey and clearance, for the demo only; a programme sets its own.
+func demoProductivity() []lr.Productivity {
+	const note = "demo figures"
+	return []lr.Productivity{
+		{Method: lr.MethodCancelled, M2PerTeamYear: 1_500_000, CostPerTeamYear: 45_000, Note: note},
+		{Method: lr.MethodReduced, M2PerTeamYear: 250_000, CostPerTeamYear: 90_000, Note: note},
+		{Method: lr.MethodCleared, M2PerTeamYear: 60_000, CostPerTeamYear: 130_000, Note: note},
+	}
+}
+
 func laoDeadlines() []lr.Deadline {
 	return []lr.Deadline{
 		{Deadline: time.Date(2020, 8, 1, 0, 0, 0, 0, time.UTC), Kind: "original", Note: "ten years after entry into force"},
@@ -65,7 +81,7 @@ func laoDeadlines() []lr.Deadline {
 // settings state_name (opt.State), entry_into_force (opt.EntryIntoForce) and public_read true (a newcomer
 // clicks through the demo without signing in); Lao PDR's Article 4 deadlines (the original of 1 August 2020,
 // the extension to 1 August 2025; a date recorded already is kept) and a work plan of 6 km² a year from 2021
-// to 2027; then each generated hazard area with its land releases and its reclassification (see
+// to 2027; with l.WorkPlan, the demo's productivity and costs of each method that has none; then each generated hazard area with its land releases and its reclassification (see
 // loadHazard), on l.Workers goroutines. ctx carries the user the writes are recorded as.
 //
 // With opt.IfEmpty Load first reads every hazard area of the registry: if one is not the demo's, or all of the
@@ -118,12 +134,35 @@ func (l *Loader) Load(ctx context.Context, units []*lr.AdminUnit, opt LoadOption
 			return err
 		}
 	}
+	if l.WorkPlan != nil {
+		if err := l.setProductivity(ctx); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	nh, nr, err := l.loadHazards(ctx, units, opt, have)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "loaded %d admin units, %d hazard areas and %d land releases in %s\n", len(units), nh, nr, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// setProductivity records demoProductivity's figures of each method that has none yet (a programme's own are
+// kept).
+func (l *Loader) setProductivity(ctx context.Context) error {
+	have, err := l.WorkPlan.Productivity(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, p := range demoProductivity() {
+		if slices.ContainsFunc(have, func(h lr.Productivity) bool { return h.Method == p.Method }) {
+			continue
+		}
+		if err := l.WorkPlan.SetProductivity(ctx, p); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
