@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
@@ -60,21 +61,33 @@ func reportArticle7(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return describe(err)
 	}
-	var w io.Writer = e.stdout
-	if *out != "-" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	if err := write(w, r); err != nil {
+	if err := writeOut(e, *out, func(w io.Writer) error { return write(w, r) }); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	fmt.Fprintf(e.stderr, "Article 7 Form F, %s to %s, level %d, as recorded at %s (pass --as-of %s to reproduce it)\n",
 		r.From.Format(time.DateOnly), r.To.Format(time.DateOnly), r.Level, r.AsOf.Format(time.RFC3339Nano), r.AsOf.Format(time.RFC3339Nano))
 	return nil
+}
+
+// writeOut writes what write writes to standard output (path "-") or to the file path: written beside it and
+// renamed once complete, so that a failed write leaves no partial file.
+func writeOut(e *env, path string, write func(io.Writer) error) error {
+	if path == "-" {
+		return write(e.stdout)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if err := write(f); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // parseAsOf reads a date (the end of that day, UTC) or an RFC 3339 time.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"time"
 
@@ -53,16 +52,7 @@ func reportWorkPlan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return describe(err)
 	}
-	var w io.Writer = e.stdout
-	if *out != "-" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	if err := write(w, p); err != nil {
+	if err := writeOut(e, *out, func(w io.Writer) error { return write(w, p) }); err != nil {
 		return fmt.Errorf("write work plan: %w", err)
 	}
 	done := "nothing remains"

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -78,18 +79,24 @@ func (s *Server) article7(c echo.Context) error {
 		return err
 	}
 	name := fmt.Sprintf("article7-%s-%s-level%d%s", r.From.Format(time.DateOnly), r.To.Format(time.DateOnly), r.Level, ext)
-	if s.cfg.Exports != nil && disposition(format) == "attachment" { // a file downloaded, not a page viewed
+	return s.sendReport(c, format, ctype, name, r.AsOf, func(w io.Writer) error { return write(w, r) })
+}
+
+// sendReport answers with a report's file name, in format (of media type ctype) as of asOf: a download (not a
+// page viewed) is recorded in the audit trail first, as an export; then the headers, then what write writes.
+func (s *Server) sendReport(c echo.Context, format, ctype, name string, asOf time.Time, write func(io.Writer) error) error {
+	if s.cfg.Exports != nil && disposition(format) == "attachment" {
 		if err := s.cfg.Exports.RecordExport(c.Request().Context(), "report", name,
-			map[string]any{"format": format, "as_of": r.AsOf.Format(time.RFC3339Nano)}); err != nil {
+			map[string]any{"format": format, "as_of": asOf.Format(time.RFC3339Nano)}); err != nil {
 			return err
 		}
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, ctype)
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf("%s; filename=%q", disposition(format), name))
-	h.Set("X-Report-As-Of", r.AsOf.Format(time.RFC3339Nano))
+	h.Set("X-Report-As-Of", asOf.Format(time.RFC3339Nano))
 	c.Response().WriteHeader(http.StatusOK)
-	return write(c.Response(), r)
+	return write(c.Response())
 }
 
 // disposition shows HTML and JSON in the browser and downloads the rest.

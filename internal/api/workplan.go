@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -169,16 +170,5 @@ func (s *Server) workPlan(c echo.Context) error {
 		return err
 	}
 	name := fmt.Sprintf("workplan-%d-%s%s", p.FromYear, p.On.Format(time.DateOnly), ext)
-	if s.cfg.Exports != nil && disposition(format) == "attachment" {
-		if err := s.cfg.Exports.RecordExport(c.Request().Context(), "report", name,
-			map[string]any{"format": format, "as_of": p.AsOf.Format(time.RFC3339Nano)}); err != nil {
-			return err
-		}
-	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, ctype)
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf("%s; filename=%q", disposition(format), name))
-	h.Set("X-Report-As-Of", p.AsOf.Format(time.RFC3339Nano))
-	c.Response().WriteHeader(http.StatusOK)
-	return write(c.Response(), p)
+	return s.sendReport(c, format, ctype, name, p.AsOf, func(w io.Writer) error { return write(w, p) })
 }

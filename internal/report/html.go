@@ -64,13 +64,9 @@ func htmlUnitOf(name, code string, u *landrelease.UnitFigures) htmlUnit {
 	return h
 }
 
-var pageTemplate = template.Must(template.New("formf").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{{.Title}}</title>
-<style>
-@page { size: A4 landscape; margin: 12mm; }
+// printCSS is the style of the printable pages (Form F, the work plan): A4 landscape, tables with repeated
+// headers, figures right-aligned, totals in bold.
+const printCSS = `@page { size: A4 landscape; margin: 12mm; }
 body { font-family: Arial, Helvetica, sans-serif; font-size: 10pt; color: #000; margin: 1em; }
 h1 { font-size: 13pt; margin: 0 0 0.5em; }
 h2 { font-size: 11pt; margin: 1.2em 0 0.4em; }
@@ -85,7 +81,15 @@ th { background: #e8e8e8; font-weight: bold; text-align: center; }
 td.n { text-align: right; white-space: nowrap; }
 tr.total td { font-weight: bold; border-top: 2px solid #000; }
 p.note { font-size: 8.5pt; margin-top: 1.5em; }
-</style>
+`
+
+var pageTemplate = template.Must(template.New("formf").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{.Title}}</title>
+<style>
+` + printCSS + `</style>
 </head>
 <body>
 <h1>{{.Title}}</h1>

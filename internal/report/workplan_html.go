@@ -45,22 +45,7 @@ var planTemplate = template.Must(template.New("workplan").Parse(`<!DOCTYPE html>
 <meta charset="utf-8">
 <title>{{.Title}}</title>
 <style>
-@page { size: A4 landscape; margin: 12mm; }
-body { font-family: Arial, Helvetica, sans-serif; font-size: 10pt; color: #000; margin: 1em; }
-h1 { font-size: 13pt; margin: 0 0 0.5em; }
-h2 { font-size: 11pt; margin: 1.2em 0 0.4em; }
-dl.meta { display: grid; grid-template-columns: max-content auto; gap: 0.1em 1em; margin: 0; }
-dl.meta dt { font-weight: bold; }
-dl.meta dd { margin: 0; }
-table { border-collapse: collapse; margin: 0.3em 0; }
-tr { page-break-inside: avoid; }
-thead { display: table-header-group; }
-th, td { border: 1px solid #444; padding: 2px 5px; vertical-align: top; }
-th { background: #e8e8e8; font-weight: bold; text-align: center; }
-td.n { text-align: right; white-space: nowrap; }
-tr.total td { font-weight: bold; border-top: 2px solid #000; }
-p.note { font-size: 8.5pt; margin-top: 1.5em; }
-.legend span { display: inline-block; width: 0.9em; height: 0.9em; margin: 0 0.3em 0 1em; vertical-align: middle; }
+` + printCSS + `.legend span { display: inline-block; width: 0.9em; height: 0.9em; margin: 0 0.3em 0 1em; vertical-align: middle; }
 </style>
 </head>
 <body>
