@@ -114,15 +114,18 @@ type HazardArea struct {
 	Geometry      orb.MultiPolygon // WGS 84 lon/lat
 
 	// Set by the registry.
-	ID              int64
-	Version         int       // version number, 1 for the first; also the ETag
-	ValidFrom       time.Time // field date from which this version describes the ground
-	RecordedAt      time.Time // record time: when the registry learnt of this version
-	RecordedBy      string
-	Reason          string     // why this version was made
-	StatusReason    string     // "released" when closed by land release, "" otherwise
-	ReleasesSince   *time.Time // releases completed before this date no longer count (set on reopening)
-	Withdrawn       bool
+	ID            int64
+	Version       int       // version number, 1 for the first; also the ETag
+	ValidFrom     time.Time // field date from which this version describes the ground
+	RecordedAt    time.Time // record time: when the registry learnt of this version
+	RecordedBy    string
+	Reason        string     // why this version was made
+	StatusReason  string     // "released" when closed by land release, "" otherwise
+	ReleasesSince *time.Time // releases completed before this date no longer count (set on reopening)
+	Withdrawn     bool
+	// Residual is true for residual contamination: a CMR area identified after the completion date declared for
+	// its admin unit or the State (IsResidual, with the declarations in force now).
+	Residual        bool
 	AreaM2          float64 // on the WGS 84 spheroid
 	RemainingAreaM2 float64 // area less its releases
 	Remaining       orb.MultiPolygon

@@ -1,0 +1,272 @@
+package landrelease
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// The completion of Article 4.1(c) (Lausanne Action Plan Actions 22 and 25): when no open CMR area remains in an
+// admin unit or in the State, the summary that a declaration of completion attaches; completion dates declared;
+// and the residual contamination, the CMR areas identified after a completion date.
+
+// StateScope is the scope (the admin unit code) that stands for the whole State.
+const StateScope = ""
+
+// CompletionRelease is one land release of an area in a completion summary.
+type CompletionRelease struct {
+	LocalID        string         `json:"local_id"`
+	Method         Method         `json:"method"`
+	CompletedOn    time.Time      `json:"completed_on"`
+	AreaM2         int64          `json:"area_m2"`
+	Organisation   string         `json:"organisation"`
+	ItemsDestroyed map[string]int `json:"items_destroyed,omitempty"`
+	Beneficiaries  *Beneficiaries `json:"beneficiaries,omitempty"`
+}
+
+// CompletionArea is a CMR hazard area of a completion summary: its version in force on the summary's date, as
+// recorded at its AsOf, and every release counting against it.
+type CompletionArea struct {
+	LocalID       string        `json:"local_id"`
+	Kind          Kind          `json:"kind"`
+	Contamination Contamination `json:"contamination"`
+	IdentifiedOn  time.Time     `json:"identified_on"`
+	AreaM2        int64         `json:"area_m2"`
+	Status        Status        `json:"status"`
+	// ClosedOn is the field date of the version that closed the area; nil while open.
+	ClosedOn        *time.Time          `json:"closed_on"`
+	RemainingAreaM2 int64               `json:"remaining_area_m2"`
+	Admin1Code      string              `json:"admin1_code"`
+	Admin2Code      string              `json:"admin2_code"`
+	Residual        bool                `json:"residual"`
+	Withdrawn       bool                `json:"-"`
+	Releases        []CompletionRelease `json:"releases"`
+}
+
+// CMR reports whether the area holds cluster munition remnants (contamination cmr or mixed).
+func (a *CompletionArea) CMR() bool {
+	return a.Contamination == ContaminationCMR || a.Contamination == ContaminationMixed
+}
+
+// Completion is a completion date declared for an admin unit (Admin, by code) or the State (Admin ""): no CMR area
+// remained open there at the end of CompletedOn.
+type Completion struct {
+	Admin       string    `json:"admin_code"`
+	CompletedOn time.Time `json:"completed_on"`
+	DeclaredOn  time.Time `json:"declared_on"`
+	Note        string    `json:"note"`
+	RecordedAt  time.Time `json:"recorded_at,omitempty"`
+	RecordedBy  string    `json:"recorded_by,omitempty"`
+}
+
+// Covers reports whether c's scope holds an area of admin units a1 and a2 (codes, "" when none).
+func (c Completion) Covers(a1, a2 string) bool {
+	return c.Admin == StateScope || c.Admin == a1 || c.Admin == a2
+}
+
+// IsResidual reports whether an area is residual contamination: a CMR area (cmr or mixed) identified after the
+// completion date of a scope holding it (its admin unit of either level or the State).
+func IsResidual(cont Contamination, identifiedOn time.Time, a1, a2 string, completions []Completion) bool {
+	if cont != ContaminationCMR && cont != ContaminationMixed {
+		return false
+	}
+	for _, c := range completions {
+		if c.Covers(a1, a2) && Day(identifiedOn).After(Day(c.CompletedOn)) {
+			return true
+		}
+	}
+	return false
+}
+
+// CompletionTotals sum the releases of a summary's areas completed on or after its Since date: areas in whole m2
+// (each release rounded), items destroyed, and the beneficiaries of the releases that record them.
+type CompletionTotals struct {
+	CancelledM2               int64          `json:"cancelled_area_m2"`
+	ReducedM2                 int64          `json:"reduced_area_m2"`
+	ClearedM2                 int64          `json:"cleared_area_m2"`
+	ItemsDestroyed            map[string]int `json:"items_destroyed"`
+	ItemsTotal                int            `json:"items_destroyed_total"`
+	Beneficiaries             Beneficiaries  `json:"beneficiaries"`
+	ReleasesWithBeneficiaries int            `json:"releases_with_beneficiaries"`
+}
+
+// OpenStock counts open CMR areas of one admin unit ("" when unassigned).
+type OpenStock struct {
+	Admin  string `json:"admin_code"`
+	Count  int    `json:"count"`
+	AreaM2 int64  `json:"remaining_area_m2"`
+}
+
+// CompletionSummary is the summary for the declaration of compliance with Article 4.1(c).
+type CompletionSummary struct {
+	State string    `json:"state"`
+	Admin string    `json:"admin_code"` // "" for the State
+	On    time.Time `json:"on"`         // the field date of the summary
+	AsOf  time.Time `json:"as_of"`
+	// Since is the Convention's entry into force for the State, from which Totals count; nil: every release.
+	Since *time.Time `json:"since"`
+	// Complete is true when no CMR area other than residual contamination is open on On.
+	Complete bool `json:"complete"`
+	// CompletionDate is the latest ClosedOn of the areas that are not residual; nil when none was closed.
+	CompletionDate *time.Time `json:"completion_date"`
+	// Open lists, per admin unit, the open CMR areas that are not residual: empty when Complete.
+	Open []OpenStock `json:"open"`
+	// Declared is the completion recorded for the scope, nil when none.
+	Declared *Completion `json:"declared"`
+	// ResidualCount and ResidualAreaM2 count the residual areas (open or not) and their area.
+	ResidualCount  int              `json:"residual_count"`
+	ResidualAreaM2 int64            `json:"residual_area_m2"`
+	Totals         CompletionTotals `json:"totals"`
+	Areas          []CompletionArea `json:"areas"`
+}
+
+// ComputeCompletion fills s (whose State, Admin, On, AsOf and Since the caller sets) from the areas read, which
+// it takes: s.Areas keeps, ordered by local id, the CMR areas not withdrawn, identified on or before On, within
+// s.Admin (either level; every area for the State). An area is residual when IsResidual finds it so with
+// completions (every declaration recorded); Declared is the completion of s.Admin itself. Complete, Open,
+// CompletionDate and the totals are as their fields say; residual areas count in the totals and the residual
+// figures, not in Open nor in CompletionDate.
+func ComputeCompletion(s *CompletionSummary, areas []CompletionArea, completions []Completion) {
+	on := Day(s.On)
+	s.Areas = s.Areas[:0]
+	for _, a := range areas {
+		if a.Withdrawn || !a.CMR() || Day(a.IdentifiedOn).After(on) {
+			continue
+		}
+		if s.Admin != StateScope && a.Admin1Code != s.Admin && a.Admin2Code != s.Admin {
+			continue
+		}
+		a.Residual = IsResidual(a.Contamination, a.IdentifiedOn, a.Admin1Code, a.Admin2Code, completions)
+		s.Areas = append(s.Areas, a)
+	}
+	slices.SortFunc(s.Areas, func(a, b CompletionArea) int {
+		if a.LocalID < b.LocalID {
+			return -1
+		}
+		if a.LocalID > b.LocalID {
+			return 1
+		}
+		return 0
+	})
+	s.Declared = nil
+	for i := range completions {
+		if completions[i].Admin == s.Admin {
+			c := completions[i]
+			s.Declared = &c
+		}
+	}
+	open := map[string]*OpenStock{}
+	s.Open, s.CompletionDate, s.ResidualCount, s.ResidualAreaM2 = nil, nil, 0, 0
+	s.Totals = CompletionTotals{ItemsDestroyed: map[string]int{}}
+	for i := range s.Areas {
+		a := &s.Areas[i]
+		if a.Residual {
+			s.ResidualCount++
+			s.ResidualAreaM2 += a.AreaM2
+		}
+		switch {
+		case a.Status == StatusOpen && !a.Residual:
+			unit := a.Admin1Code
+			if s.Admin != StateScope && a.Admin2Code == s.Admin {
+				unit = a.Admin2Code
+			}
+			o := open[unit]
+			if o == nil {
+				o = &OpenStock{Admin: unit}
+				open[unit] = o
+			}
+			o.Count++
+			o.AreaM2 += a.RemainingAreaM2
+		case a.Status == StatusClosed && !a.Residual && a.ClosedOn != nil:
+			if s.CompletionDate == nil || a.ClosedOn.After(*s.CompletionDate) {
+				d := Day(*a.ClosedOn)
+				s.CompletionDate = &d
+			}
+		}
+		for _, r := range a.Releases {
+			if s.Since != nil && r.CompletedOn.Before(Day(*s.Since)) {
+				continue
+			}
+			switch r.Method {
+			case MethodCancelled:
+				s.Totals.CancelledM2 += r.AreaM2
+			case MethodReduced:
+				s.Totals.ReducedM2 += r.AreaM2
+			case MethodCleared:
+				s.Totals.ClearedM2 += r.AreaM2
+			}
+			for d, n := range r.ItemsDestroyed {
+				s.Totals.ItemsDestroyed[d] += n
+				s.Totals.ItemsTotal += n
+			}
+			if r.Beneficiaries != nil {
+				s.Totals.Beneficiaries.Add(*r.Beneficiaries)
+				s.Totals.ReleasesWithBeneficiaries++
+			}
+		}
+	}
+	for _, o := range open {
+		s.Open = append(s.Open, *o)
+	}
+	slices.SortFunc(s.Open, func(a, b OpenStock) int {
+		if a.Admin < b.Admin {
+			return -1
+		}
+		if a.Admin > b.Admin {
+			return 1
+		}
+		return 0
+	})
+	s.Complete = len(s.Open) == 0
+}
+
+// OpenTotal sums Open: the count and the remaining area of the open CMR areas.
+func (s *CompletionSummary) OpenTotal() (count int, areaM2 int64) {
+	for _, o := range s.Open {
+		count += o.Count
+		areaM2 += o.AreaM2
+	}
+	return count, areaM2
+}
+
+// NotComplete is the ECONFLICT error of a summary that is not complete: how many CMR areas remain open and where.
+func (s *CompletionSummary) NotComplete() *Error {
+	n, m2 := s.OpenTotal()
+	scope := "the State"
+	if s.Admin != StateScope {
+		scope = "admin unit " + s.Admin
+	}
+	e := Errorf(ECONFLICT, "%d CMR area(s) of %d m2 remain open in %s on %s: not complete.", n, m2, scope, Day(s.On).Format(time.DateOnly))
+	for _, o := range s.Open {
+		unit := o.Admin
+		if unit == "" {
+			unit = "UNASSIGNED"
+		}
+		e.Details = append(e.Details, Detail{Field: unit, Reason: fmt.Sprintf("%d open CMR area(s), %d m2 remaining", o.Count, o.AreaM2)})
+	}
+	return e
+}
+
+// RoundM2 rounds an area to whole m2 as the reports do.
+func RoundM2(m2 float64) int64 { return int64(math.Round(m2)) }
+
+// CompletionRequest selects a completion summary.
+type CompletionRequest struct {
+	Admin string     // admin unit code of level 1 or 2; "" for the State
+	On    time.Time  // field date; zero: today
+	AsOf  *time.Time // record time; nil: now
+}
+
+// CompletionService computes completion summaries and keeps the completion dates declared.
+type CompletionService interface {
+	// Summary computes the summary of req. ENOTFOUND for an unknown admin unit.
+	Summary(ctx context.Context, req CompletionRequest) (*CompletionSummary, error)
+	// Declare records c (superseding an earlier declaration of its scope) when the summary on c.CompletedOn,
+	// as recorded now, is complete; ECONFLICT (NotComplete) otherwise, writing nothing. EINVALID, ENOTFOUND,
+	// EFORBIDDEN (administrators and data managers only).
+	Declare(ctx context.Context, c Completion) error
+	// Completions lists the declarations in force, ordered by scope.
+	Completions(ctx context.Context) ([]Completion, error)
+}
