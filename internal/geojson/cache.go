@@ -130,7 +130,7 @@ func encodesSame(a, b *landrelease.HazardArea, rem bool) bool {
 		a.Organisation == b.Organisation && a.Status == b.Status && a.Notes == b.Notes && a.Version == b.Version &&
 		a.ValidFrom == b.ValidFrom && a.RecordedAt == b.RecordedAt && a.RecordedBy == b.RecordedBy &&
 		a.Reason == b.Reason && a.StatusReason == b.StatusReason && sameTime(a.ReleasesSince, b.ReleasesSince) &&
-		a.Withdrawn == b.Withdrawn && sameFloat(a.AreaM2, b.AreaM2) && sameFloat(a.RemainingAreaM2, b.RemainingAreaM2) &&
+		a.Withdrawn == b.Withdrawn && a.Residual == b.Residual && sameFloat(a.AreaM2, b.AreaM2) && sameFloat(a.RemainingAreaM2, b.RemainingAreaM2) &&
 		sameAdmin(a.Admin1, b.Admin1) && sameAdmin(a.Admin2, b.Admin2) && sameGeometry(ga, gb)
 }
 

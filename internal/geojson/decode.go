@@ -29,7 +29,7 @@ type Options struct {
 
 // readOnly lists output properties a client may send back unchanged; they are ignored on input.
 var readOnly = []string{"area_m2", "remaining_area_m2", "admin1_code", "admin1_name", "admin2_code", "admin2_name",
-	"valid_from", "recorded_at", "recorded_by", "status_reason", "releases_since", "withdrawn"}
+	"valid_from", "recorded_at", "recorded_by", "status_reason", "releases_since", "withdrawn", "residual"}
 
 // hazardFields and releaseFields are the properties each record may carry, as the domain lists them.
 var (

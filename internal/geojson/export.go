@@ -46,6 +46,7 @@ var (
 		{Name: "reason", Short: "reason", Type: landrelease.FieldString},
 		{Name: "releases_since", Short: "rel_since", Type: landrelease.FieldDate},
 		{Name: "withdrawn", Short: "withdrawn", Type: landrelease.FieldBoolean},
+		{Name: "residual", Short: "residual", Type: landrelease.FieldBoolean},
 	}
 	releaseExport = []landrelease.ExportField{
 		{Name: "record", Short: "record", Type: landrelease.FieldString},

@@ -51,6 +51,8 @@ type HazardProperties struct {
 	Reason           string   `json:"reason"`
 	ReleasesSince    *string  `json:"releases_since"`
 	Withdrawn        bool     `json:"withdrawn"`
+	// Residual is true for residual contamination (landrelease.HazardArea.Residual).
+	Residual bool `json:"residual"`
 	// DistanceM is the distance from the query point of a near query (HazardCollection sets it).
 	DistanceM *float64 `json:"distance_m,omitempty"`
 }
@@ -121,7 +123,7 @@ func Hazard(h *landrelease.HazardArea, withRemaining bool) Feature[HazardPropert
 		IdentifiedOn: day(h.IdentifiedOn), Organisation: h.Organisation, Status: string(h.Status),
 		StatusReason: h.StatusReason, Notes: h.Notes, AreaM2: round(h.AreaM2, 2), RemainingAreaM2: round(h.RemainingAreaM2, 2),
 		Version: h.Version, ValidFrom: day(h.ValidFrom), RecordedAt: h.RecordedAt.UTC().Format(time.RFC3339Nano),
-		RecordedBy: h.RecordedBy, Reason: h.Reason, Withdrawn: h.Withdrawn,
+		RecordedBy: h.RecordedBy, Reason: h.Reason, Withdrawn: h.Withdrawn, Residual: h.Residual,
 	}
 	p.Admin1Code, p.Admin1Name = ref(h.Admin1)
 	p.Admin2Code, p.Admin2Name = ref(h.Admin2)

@@ -940,6 +940,7 @@ func TestHazardOutput(t *testing.T) {
 		"admin1_code": "LAO-3286", "admin1_name": "Xiangkhoang", "admin2_code": nil, "admin2_name": nil,
 		"version": 3.0, "valid_from": "2023-01-10", "recorded_at": "2024-02-01T09:30:00.0000005Z",
 		"recorded_by": "dm", "reason": "reclassified", "releases_since": "2024-01-15", "withdrawn": false,
+		"residual": false,
 	}
 	if !reflect.DeepEqual(p, want) {
 		for k := range want {

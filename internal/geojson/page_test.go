@@ -161,7 +161,7 @@ func TestReadPage(t *testing.T) {
 		names = append(names, pr.Name)
 	}
 	// The properties in the order the feature writes them.
-	if names[0] != "record" || names[1] != "local_id" || names[len(names)-1] != "withdrawn" || p.Features[0].ID != hs[0].LocalID {
+	if names[0] != "record" || names[1] != "local_id" || names[len(names)-1] != "residual" || p.Features[0].ID != hs[0].LocalID {
 		t.Errorf("properties %v, id %q", names, p.Features[0].ID)
 	}
 	one, err := geojson.ReadPage(encode(t, geojson.AdminUnitFeature(&landrelease.AdminUnit{Level: 2, Code: "LA0901", Name: "Pek", ParentCode: "LA09"})))

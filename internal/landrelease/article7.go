@@ -130,6 +130,8 @@ func (u *UnitFigures) add(o UnitFigures) {
 	u.ItemsTotal += o.ItemsTotal
 	u.Beneficiaries.Add(o.Beneficiaries)
 	u.ReleasesWithBeneficiaries += o.ReleasesWithBeneficiaries
+	u.ResidualCount += o.ResidualCount
+	u.ResidualAreaM2 += o.ResidualAreaM2
 	u.BalanceDiffM2 += o.BalanceDiffM2
 	u.SHABalanceDiffM2 += o.SHABalanceDiffM2
 	u.CHABalanceDiffM2 += o.CHABalanceDiffM2

@@ -270,3 +270,30 @@ type CompletionService interface {
 	// Completions lists the declarations in force, ordered by scope.
 	Completions(ctx context.Context) ([]Completion, error)
 }
+
+// ResidualStock is the residual contamination of one admin unit of a Form F ("" when unassigned): open CMR areas
+// at the end of the period identified after a completion date, and their remaining area.
+type ResidualStock struct {
+	Admin  string
+	Count  int
+	AreaM2 int64
+}
+
+// AddResidual sets the residual figures of r's units (by code; "" is Unassigned) and of its total. A unit not in
+// r is added to the total only: a residual area is open CMR contamination, so its unit is in r.
+func (r *Article7) AddResidual(stock []ResidualStock) {
+	for _, st := range stock {
+		code := st.Admin
+		if code == "" {
+			code = Unassigned
+		}
+		for i := range r.Units {
+			if r.Units[i].Code == code {
+				r.Units[i].ResidualCount += st.Count
+				r.Units[i].ResidualAreaM2 += st.AreaM2
+			}
+		}
+		r.Total.ResidualCount += st.Count
+		r.Total.ResidualAreaM2 += st.AreaM2
+	}
+}

@@ -45,6 +45,12 @@ type UnitFigures struct {
 	Beneficiaries             Beneficiaries `json:"beneficiaries"`
 	ReleasesWithBeneficiaries int           `json:"releases_with_beneficiaries"`
 
+	// ResidualCount and ResidualAreaM2 are the residual contamination within Closing: the open CMR areas at the
+	// end of the period identified after a completion date (IsResidual, as recorded at the report's AsOf), and
+	// their remaining area. They are part of Closing, not beside it: the balance is unchanged.
+	ResidualCount  int   `json:"residual_count"`
+	ResidualAreaM2 int64 `json:"residual_area_m2"`
+
 	// BalanceDiffM2 is Closing - (Opening + New - Cancelled - Reduced - Cleared); every unit of it is explained
 	// by a Difference. SHA and CHA balance separately with reclassification moving area between them.
 	BalanceDiffM2    int64 `json:"balance_diff_m2"`

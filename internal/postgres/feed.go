@@ -299,7 +299,7 @@ func feedScanner() pgx.RowToFunc[*landrelease.HazardArea] {
 		err := row.Scan(&h.ID, &h.LocalID, &h.Version, &h.ValidFrom, &h.RecordedAt, &by, &reason, &h.Withdrawn,
 			&kind, &cont, &evt, &cat, &h.Devices, &marking, &prio, &lu,
 			&h.IdentifiedOn, &org, &status, &statusReason, &h.ReleasesSince, &h.Notes,
-			&geom, &h.AreaM2, &a1c, &a1n, &a2c, &a2n, &remArea, &remGeom)
+			&geom, &h.AreaM2, &a1c, &a1n, &a2c, &a2n, &h.Residual, &remArea, &remGeom)
 		if err != nil {
 			return nil, err
 		}

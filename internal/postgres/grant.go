@@ -23,6 +23,7 @@ func ServiceTablePrivileges() map[string][]string {
 		"app_user":              {"SELECT", "INSERT", "UPDATE"},
 		"article4_deadline":     {"SELECT", "INSERT"},
 		"audit_log":             {"SELECT", "INSERT"},
+		"completion":            {"SELECT", "INSERT", "UPDATE"}, // UPDATE: superseded_at, and LOCK TABLE of a declaration
 		"change_log":            {"SELECT", "INSERT"},
 		"hazard_area":           {"SELECT", "INSERT", "UPDATE"},
 		"hazard_area_version":   {"SELECT", "INSERT", "UPDATE"},

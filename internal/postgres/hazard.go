@@ -102,7 +102,7 @@ func scanHazard(row pgx.CollectableRow) (*landrelease.HazardArea, error) {
 	err := row.Scan(&h.ID, &h.LocalID, &h.Version, &h.ValidFrom, &h.RecordedAt, &h.RecordedBy, &h.Reason, &h.Withdrawn,
 		&kind, &cont, &evt, &h.Evidence.Category, &h.Devices, &marking, &prio, &lu,
 		&h.IdentifiedOn, &h.Organisation, &status, &h.StatusReason, &h.ReleasesSince, &h.Notes,
-		&geom, &h.AreaM2, &a1c, &a1n, &a2c, &a2n, &remArea, &remGeom)
+		&geom, &h.AreaM2, &a1c, &a1n, &a2c, &a2n, &h.Residual, &remArea, &remGeom)
 	if err != nil {
 		return nil, err
 	}

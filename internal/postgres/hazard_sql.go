@@ -4,7 +4,16 @@ package postgres
 const hazardColumns = `h.id, h.local_id, v.version, v.valid_from, v.recorded_at, v.recorded_by, v.reason, v.withdrawn,
 	v.kind, v.contamination, v.evidence_type, v.evidence_category, v.devices, v.marking, v.priority, v.land_use,
 	v.identified_on, v.organisation, v.status, v.status_reason, v.releases_since, v.notes,
-	ST_AsBinary(v.geom), v.area_m2, a1.code, a1.name, a2.code, a2.name`
+	ST_AsBinary(v.geom), v.area_m2, a1.code, a1.name, a2.code, a2.name, ` + residualColumn
+
+// residualColumn is whether version v (joined to admin units a1, a2) is residual contamination: a CMR area
+// identified after the completion date in force (migration 0022) of its admin unit of either level or of the
+// State (an empty admin_code); landrelease.IsResidual is the same rule. It reads the declarations in force now, for
+// every read, temporal ones included. The completion table holds a handful of rows: the subquery is a scan of it.
+const residualColumn = `(v.contamination <> 'other' AND EXISTS (
+	SELECT 1 FROM completion c
+	WHERE c.superseded_at IS NULL AND v.identified_on > c.completed_on
+	  AND c.admin_code IN ('', a1.code, a2.code)))`
 
 // findCurrentHazardsSQL lists the current versions: the latest field state as known now.
 // $1 after id, $2 local ids, $3..$6 bbox, $7 kind, $8 status, $9 contamination, $10 admin code, $11 limit,

@@ -172,6 +172,11 @@ func (s *ReportService) Article7(ctx context.Context, req landrelease.Article7Re
 			return err
 		}
 		landrelease.ComputeArticle7(r, facts)
+		residual, err := residualStock(ctx, tx, asOf, to, req.Level)
+		if err != nil {
+			return err
+		}
+		r.AddResidual(residual)
 		if req.CompareAsOf != nil {
 			then := req.CompareAsOf.UTC()
 			old, err := reportFacts(ctx, pool, tx, then, from.AddDate(0, 0, -1), to, req.Level)

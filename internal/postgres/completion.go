@@ -1,0 +1,352 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// CompletionService implements landrelease.CompletionService: the completion summaries of Article 4.1(c), read in
+// one snapshot, and the completion dates declared (migration 0022).
+type CompletionService struct {
+	db *DB
+}
+
+// NewCompletionService returns a CompletionService on db.
+func NewCompletionService(db *DB) *CompletionService { return &CompletionService{db: db} }
+
+var _ landrelease.CompletionService = (*CompletionService)(nil)
+
+const (
+	// completionNowSQL is the transaction's time: what "now" and "today" are for a summary or a declaration.
+	completionNowSQL = `SELECT now()`
+
+	// completionAreasSQL lists, as recorded at $1, the version in force at the end of field date $2 of every hazard
+	// area holding CMR (cmr or mixed), identified by $2, in admin unit $3 (code, of either level; '' every area),
+	// withdrawn ones too (the domain leaves them out), with the area released by $2 that counts against it.
+	completionAreasSQL = `
+WITH v AS (
+	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.valid_from, v.kind, v.contamination, v.identified_on, v.status,
+	       v.area_m2, v.releases_since, v.withdrawn, v.admin1_id, v.admin2_id
+	FROM hazard_area_version v
+	WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1) AND v.valid_from <= $2
+	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC
+)
+SELECT v.hazard_id, h.local_id, v.kind, v.contamination, v.identified_on, v.status, v.valid_from,
+       round(v.area_m2)::bigint, v.withdrawn, coalesce(a1.code, ''), coalesce(a2.code, ''),
+       greatest(round(v.area_m2 - coalesce((
+           SELECT sum(r.area_m2) FROM land_release_version r
+           WHERE r.hazard_id = v.hazard_id
+             AND r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1) AND NOT r.withdrawn
+             AND r.completed_on <= $2 AND (v.releases_since IS NULL OR r.completed_on >= v.releases_since)), 0)), 0)::bigint
+FROM v
+JOIN hazard_area h ON h.id = v.hazard_id
+LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
+LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
+WHERE v.contamination <> 'other' AND v.identified_on <= $2
+  AND ($3 = '' OR a1.code = $3 OR a2.code = $3)
+ORDER BY h.local_id`
+
+	// completionReleasesSQL lists, as recorded at $1, the releases completed by field date $2 of the hazard areas
+	// $3 (ids), ordered by area and date, with their items (NULL when none) and beneficiaries (NULL when not
+	// recorded). The domain keeps them all: a reopened area's history shows its releases before the reopening.
+	completionReleasesSQL = `
+SELECT r.hazard_id, l.local_id, r.method, r.completed_on, r.area_m2, r.organisation, nullif(r.items_destroyed, '{}'::jsonb),
+       r.beneficiaries_women, r.beneficiaries_girls, r.beneficiaries_boys, r.beneficiaries_men, r.beneficiaries_with_disabilities
+FROM land_release_version r
+JOIN land_release l ON l.id = r.release_id
+WHERE r.hazard_id = ANY($3) AND r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1)
+  AND NOT r.withdrawn AND r.completed_on <= $2
+ORDER BY r.hazard_id, r.completed_on, l.local_id`
+
+	// completionsSQL lists the completion dates in force as recorded at $1 (NULL: now), by scope.
+	completionsSQL = `
+SELECT admin_code, completed_on, declared_on, note, recorded_at, recorded_by
+FROM completion
+WHERE ($1::timestamptz IS NULL AND superseded_at IS NULL)
+   OR ($1 IS NOT NULL AND recorded_at <= $1 AND (superseded_at IS NULL OR superseded_at > $1))
+ORDER BY admin_code`
+
+	// residualStockSQL sums, per admin unit of level $3 (code, '' when none), the residual contamination at the end
+	// of field date $2 as recorded at $1: open CMR areas identified by $2 and after the completion date (in force
+	// at $1) of their admin unit of either level or of the State; their count and remaining area (whole m2, each
+	// area rounded as Form F rounds). Only the few residual areas sum their releases.
+	residualStockSQL = `
+WITH v AS (
+	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.contamination, v.identified_on, v.status, v.area_m2,
+	       v.releases_since, v.withdrawn, v.admin1_id, v.admin2_id
+	FROM hazard_area_version v
+	WHERE v.recorded_at <= $1 AND (v.superseded_at IS NULL OR v.superseded_at > $1) AND v.valid_from <= $2
+	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC
+), residual AS (
+	SELECT v.*, CASE WHEN $3 = 1 THEN a1.code ELSE a2.code END AS unit
+	FROM v
+	LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
+	LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
+	WHERE v.contamination <> 'other' AND v.status = 'open' AND NOT v.withdrawn AND v.identified_on <= $2
+	  AND EXISTS (SELECT 1 FROM completion c
+	              WHERE c.recorded_at <= $1 AND (c.superseded_at IS NULL OR c.superseded_at > $1)
+	                AND v.identified_on > c.completed_on AND c.admin_code IN ('', a1.code, a2.code))
+)
+SELECT coalesce(v.unit, ''), count(*)::int, sum(greatest(round(v.area_m2) - round(coalesce((
+           SELECT sum(r.area_m2) FROM land_release_version r
+           WHERE r.hazard_id = v.hazard_id
+             AND r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1) AND NOT r.withdrawn
+             AND r.completed_on <= $2 AND (v.releases_since IS NULL OR r.completed_on >= v.releases_since)), 0)), 0))::bigint
+FROM residual v
+GROUP BY 1
+ORDER BY 1`
+
+	// anyCompletionSQL is whether a completion date had been recorded by $1: without one no area is residual.
+	anyCompletionSQL = `SELECT EXISTS (SELECT 1 FROM completion WHERE recorded_at <= $1)`
+
+	// adminCodeExistsSQL is whether an admin unit of code $1 exists, of either level.
+	adminCodeExistsSQL = `SELECT EXISTS (SELECT 1 FROM admin_unit WHERE code = $1)`
+
+	// lockCompletionSQL serialises declarations: one at a time, each checking what the one before wrote.
+	lockCompletionSQL = `LOCK TABLE completion IN SHARE ROW EXCLUSIVE MODE`
+
+	// supersedeCompletionSQL ends the declaration in force of scope $1 and returns its date (none: no row).
+	supersedeCompletionSQL = `
+UPDATE completion SET superseded_at = now() WHERE admin_code = $1 AND superseded_at IS NULL RETURNING completed_on`
+
+	// insertCompletionSQL records scope $1 complete on $2, declared on $3, with note $4, by $5.
+	insertCompletionSQL = `
+INSERT INTO completion (admin_code, completed_on, declared_on, note, recorded_by) VALUES ($1, $2, $3, $4, $5)`
+
+	// touchResidualSQL rewrites, unchanged, the heads of the current CMR areas of scope $1 ('' the State)
+	// identified after $2: their residual flag may have changed, and the change log (the statement's trigger)
+	// then hands them to every instance's index and feature cache again.
+	touchResidualSQL = `
+UPDATE hazard_area h SET version = h.version
+FROM hazard_area_version v
+LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
+LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
+WHERE v.hazard_id = h.id AND v.is_current AND v.contamination <> 'other' AND v.identified_on > $2
+  AND ($1 = '' OR a1.code = $1 OR a2.code = $1)`
+)
+
+// Summary computes a completion summary; see landrelease.CompletionService. Every figure is read in one
+// read-only snapshot, as recorded at req.AsOf.
+func (s *CompletionService) Summary(ctx context.Context, req landrelease.CompletionRequest) (*landrelease.CompletionSummary, error) {
+	var out *landrelease.CompletionSummary
+	err := pgx.BeginTxFunc(ctx, s.db.reader(ctx), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		out, err = summary(ctx, tx, req)
+		return err
+	})
+	return out, err
+}
+
+// summary reads and computes the summary of req in tx.
+func summary(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRequest) (*landrelease.CompletionSummary, error) {
+	var now time.Time
+	if err := tx.QueryRow(ctx, completionNowSQL).Scan(&now); err != nil {
+		return nil, dbError(err, "completion: now")
+	}
+	asOf := now
+	if req.AsOf != nil && req.AsOf.Before(now) {
+		asOf = *req.AsOf
+	}
+	on := landrelease.Day(req.On)
+	if req.On.IsZero() {
+		on = landrelease.Day(now)
+	}
+	if req.Admin != landrelease.StateScope {
+		var ok bool
+		if err := tx.QueryRow(ctx, adminCodeExistsSQL, req.Admin).Scan(&ok); err != nil {
+			return nil, dbError(err, "completion: admin unit")
+		}
+		if !ok {
+			return nil, landrelease.Errorf(landrelease.ENOTFOUND, "No admin unit has code %q.", req.Admin)
+		}
+	}
+	s := &landrelease.CompletionSummary{Admin: req.Admin, On: on, AsOf: asOf.UTC()}
+	if err := tx.QueryRow(ctx, settingSQL, "state_name").Scan(&s.State); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, dbError(err, "completion: state name")
+	}
+	var eif string
+	if err := tx.QueryRow(ctx, settingSQL, "entry_into_force").Scan(&eif); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, dbError(err, "completion: entry into force")
+	}
+	if d, err := time.Parse(time.DateOnly, eif); err == nil {
+		s.Since = &d
+	}
+
+	rows, err := tx.Query(ctx, completionAreasSQL, asOf, on, req.Admin)
+	if err != nil {
+		return nil, dbError(err, "completion: areas")
+	}
+	var (
+		areas            []landrelease.CompletionArea
+		ids              []int64
+		id               int64
+		a                landrelease.CompletionArea
+		kind, cont, stat string
+		validFrom        time.Time
+	)
+	index := map[int64]int{}
+	if _, err := pgx.ForEachRow(rows, []any{&id, &a.LocalID, &kind, &cont, &a.IdentifiedOn, &stat, &validFrom,
+		&a.AreaM2, &a.Withdrawn, &a.Admin1Code, &a.Admin2Code, &a.RemainingAreaM2}, func() error {
+		a.Kind, a.Contamination, a.Status = landrelease.Kind(kind), landrelease.Contamination(cont), landrelease.Status(stat)
+		a.ClosedOn = nil
+		if a.Status == landrelease.StatusClosed {
+			d := validFrom
+			a.ClosedOn = &d
+			a.RemainingAreaM2 = 0
+		}
+		index[id] = len(areas)
+		ids = append(ids, id)
+		areas = append(areas, a)
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "completion: areas")
+	}
+
+	rows, err = tx.Query(ctx, completionReleasesSQL, asOf, on, ids)
+	if err != nil {
+		return nil, dbError(err, "completion: releases")
+	}
+	var (
+		r    landrelease.CompletionRelease
+		meth string
+		area float64
+		ben  [5]*int
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &r.LocalID, &meth, &r.CompletedOn, &area, &r.Organisation, &r.ItemsDestroyed,
+		&ben[0], &ben[1], &ben[2], &ben[3], &ben[4]}, func() error {
+		r.Method, r.AreaM2, r.Beneficiaries = landrelease.Method(meth), landrelease.RoundM2(area), scanBeneficiaries(ben)
+		if i, ok := index[id]; ok {
+			areas[i].Releases = append(areas[i].Releases, r)
+		}
+		r = landrelease.CompletionRelease{}
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "completion: releases")
+	}
+
+	completions, err := readCompletions(ctx, tx, &asOf)
+	if err != nil {
+		return nil, err
+	}
+	landrelease.ComputeCompletion(s, areas, completions)
+	return s, nil
+}
+
+// readCompletions reads the declarations in force as recorded at asOf (nil: now).
+func readCompletions(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, asOf *time.Time) ([]landrelease.Completion, error) {
+	rows, err := q.Query(ctx, completionsSQL, asOf)
+	if err != nil {
+		return nil, dbError(err, "read completions")
+	}
+	var (
+		out []landrelease.Completion
+		c   landrelease.Completion
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&c.Admin, &c.CompletedOn, &c.DeclaredOn, &c.Note, &c.RecordedAt, &c.RecordedBy}, func() error {
+		out = append(out, c)
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "read completions")
+	}
+	return out, nil
+}
+
+// Completions lists the declarations in force; see landrelease.CompletionService.
+func (s *CompletionService) Completions(ctx context.Context) ([]landrelease.Completion, error) {
+	return readCompletions(ctx, s.db.reader(ctx), nil)
+}
+
+// Declare records a completion date; see landrelease.CompletionService. Declarations take a lock on the
+// completion table, one at a time; the summary that allows one is computed in the declaration's transaction.
+func (s *CompletionService) Declare(ctx context.Context, c landrelease.Completion) error {
+	u, err := landrelease.Require(ctx, landrelease.RoleAdministrator, landrelease.RoleDataManager)
+	if err != nil {
+		return err
+	}
+	if c.CompletedOn.IsZero() {
+		return landrelease.Invalid("A completion date is required.", landrelease.Detail{Field: "completed_on", Reason: "is required"})
+	}
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		var today time.Time
+		if err := tx.QueryRow(ctx, completionNowSQL).Scan(&today); err != nil {
+			return dbError(err, "declare completion: now")
+		}
+		today = landrelease.Day(today)
+		on := landrelease.Day(c.CompletedOn)
+		if on.After(today) {
+			return landrelease.Invalid("The completion date is in the future.", landrelease.Detail{Field: "completed_on", Reason: "is after today"})
+		}
+		declared := landrelease.Day(c.DeclaredOn)
+		if c.DeclaredOn.IsZero() {
+			declared = today
+		}
+		if declared.Before(on) {
+			return landrelease.Invalid("A completion cannot be declared before its date.", landrelease.Detail{Field: "declared_on", Reason: "is before completed_on"})
+		}
+		if _, err := tx.Exec(ctx, lockCompletionSQL); err != nil {
+			return dbError(err, "declare completion: lock")
+		}
+		sum, err := summary(ctx, tx, landrelease.CompletionRequest{Admin: c.Admin, On: on})
+		if err != nil {
+			return err
+		}
+		if !sum.Complete {
+			return sum.NotComplete()
+		}
+		since := on
+		var old pgtype.Date
+		switch err := tx.QueryRow(ctx, supersedeCompletionSQL, c.Admin).Scan(&old); {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			return dbError(err, "declare completion: supersede")
+		case old.Valid && old.Time.Before(since):
+			since = old.Time
+		}
+		if _, err := tx.Exec(ctx, insertCompletionSQL, c.Admin, on, declared, c.Note, u.Name); err != nil {
+			return dbError(err, "declare completion")
+		}
+		if _, err := tx.Exec(ctx, touchResidualSQL, c.Admin, since); err != nil {
+			return dbError(err, "declare completion: residual areas")
+		}
+		scope := c.Admin
+		if scope == landrelease.StateScope {
+			scope = "state"
+		}
+		return audit(ctx, tx, u.Name, "declare", "completion", scope, 0, map[string]any{
+			"completed_on": on.Format(time.DateOnly), "declared_on": declared.Format(time.DateOnly), "note": c.Note,
+			"superseded": fmt.Sprint(old.Valid)})
+	})
+}
+
+// residualStock reads, in tx, the residual contamination per admin unit of level at the end of field date end as
+// recorded at asOf (residualStockSQL); nil, without reading the areas, when no completion had been recorded.
+func residualStock(ctx context.Context, tx pgx.Tx, asOf, end time.Time, level int) ([]landrelease.ResidualStock, error) {
+	var recorded bool
+	if err := tx.QueryRow(ctx, anyCompletionSQL, asOf).Scan(&recorded); err != nil || !recorded {
+		return nil, dbError(err, "report: residual contamination")
+	}
+	rows, err := tx.Query(ctx, residualStockSQL, asOf, end, level)
+	if err != nil {
+		return nil, dbError(err, "report: residual contamination")
+	}
+	var (
+		out []landrelease.ResidualStock
+		st  landrelease.ResidualStock
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&st.Admin, &st.Count, &st.AreaM2}, func() error {
+		out = append(out, st)
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "report: residual contamination")
+	}
+	return out, nil
+}

@@ -1,0 +1,128 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+	"github.com/landrelease/landrelease/internal/postgres"
+)
+
+// TestCompletionAndResidual declares the completion of a province after its last CMR area is cleared, is refused
+// while one is open (writing nothing), and sees an area identified later flagged residual in the registry's reads,
+// in Form F and in the summary.
+func TestCompletionAndResidual(t *testing.T) {
+	r := newRegistry(t)
+	r.importLaos(t)
+	completion := postgres.NewCompletionService(r.db)
+	reports := postgres.NewReportService(r.db)
+	const xk = "LAO-3286" // Xiangkhoang
+	create := func(h *landrelease.HazardArea) {
+		t.Helper()
+		if err := r.hazards.CreateHazardArea(r.ctx, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b1, b2, b3 := box(103.20, 19.45, 100, 100), box(103.23, 19.45, 100, 100), box(106.0, 16.5, 100, 100)
+	create(hazard("H1", b1, "2019-01-01"))
+	create(hazard("H2", b2, "2019-02-01"))
+	create(hazard("H3", b3, "2019-03-01")) // another province, left open
+	if err := r.releases.CreateLandRelease(r.ctx, release("H1-R", "H1", landrelease.MethodCleared, b1, "2022-03-01")); err != nil {
+		t.Fatal(err)
+	}
+
+	// H2 is open: the declaration is refused and writes nothing.
+	err := completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2022-06-01")})
+	wantCode(t, err, landrelease.ECONFLICT)
+	if cs, err := completion.Completions(r.ctx); err != nil || len(cs) != 0 {
+		t.Fatalf("after a refused declaration: %v, %v", cs, err)
+	}
+	s, err := completion.Summary(r.ctx, landrelease.CompletionRequest{Admin: xk, On: date("2022-12-31")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.OpenTotal(); s.Complete || n != 1 {
+		t.Fatalf("summary with H2 open: complete %v, open %+v", s.Complete, s.Open)
+	}
+
+	if err := r.releases.CreateLandRelease(r.ctx, release("H2-R", "H2", landrelease.MethodCleared, b2, "2023-05-01")); err != nil {
+		t.Fatal(err)
+	}
+	fieldTeam := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "ft", Role: landrelease.RoleFieldTeam})
+	wantCode(t, completion.Declare(fieldTeam, landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01")}), landrelease.EFORBIDDEN)
+	wantCode(t, completion.Declare(r.ctx, landrelease.Completion{Admin: landrelease.StateScope, CompletedOn: date("2023-05-01")}), landrelease.ECONFLICT)
+	wantCode(t, completion.Declare(r.ctx, landrelease.Completion{Admin: "NOPE", CompletedOn: date("2023-05-01")}), landrelease.ENOTFOUND)
+	// H5, found after the completion date but recorded before the declaration, becomes residual with it: the
+	// declaration logs it as changed, so that every instance's index and feature cache read it again.
+	create(hazard("H5", box(103.29, 19.45, 100, 100), "2023-06-01"))
+	var lastChange int64
+	if err := r.db.Pool.QueryRow(r.ctx, `SELECT max(id) FROM change_log`).Scan(&lastChange); err != nil {
+		t.Fatal(err)
+	}
+	if err := completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01"), Note: "declared to the 11MSP"}); err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	if err := r.db.Pool.QueryRow(r.ctx, `SELECT coalesce(array_agg(h.local_id ORDER BY h.local_id), '{}') FROM change_log c
+		JOIN hazard_area h ON h.id = c.entity_id WHERE c.id > $1 AND c.entity = 'hazard_area'`, lastChange).Scan(&logged); err != nil {
+		t.Fatal(err)
+	}
+	if len(logged) != 1 || logged[0] != "H5" {
+		t.Errorf("the declaration logged %v as changed, want [H5]", logged)
+	}
+
+	// H4 is found in Xiangkhoang after its completion: residual contamination.
+	b4 := box(103.26, 19.45, 100, 100)
+	create(hazard("H4", b4, "2024-02-01"))
+	for _, c := range []struct {
+		id   string
+		want bool
+	}{{"H1", false}, {"H3", false}, {"H4", true}, {"H5", true}} {
+		h, err := r.hazards.FindHazardArea(r.ctx, c.id, landrelease.Temporal{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Residual != c.want {
+			t.Errorf("%s residual = %v, want %v", c.id, h.Residual, c.want)
+		}
+	}
+	page, err := r.hazards.FindHazardAreas(r.ctx, landrelease.HazardAreaFilter{Admin: xk, Status: landrelease.StatusAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	residual := 0
+	for _, h := range page {
+		if h.Residual {
+			residual++
+		}
+	}
+	if residual != 2 || len(page) != 4 {
+		t.Errorf("%d residual areas of %d listed in %s, want 2 of 4", residual, len(page), xk)
+	}
+
+	f, err := reports.Article7(r.ctx, landrelease.Article7Request{From: date("2024-01-01"), To: date("2024-12-31"), Level: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u *landrelease.UnitFigures
+	for i := range f.Units {
+		if f.Units[i].Code == xk {
+			u = &f.Units[i]
+		}
+	}
+	if u == nil || u.ResidualCount != 2 || u.ResidualAreaM2 != u.Closing.AreaM2() || u.ResidualAreaM2 < 19000 {
+		t.Fatalf("Form F residual of %s: %+v", xk, u)
+	}
+	if f.Total.ResidualCount != 2 || u.BalanceDiffM2 != 0 {
+		t.Errorf("Form F total residual %d, balance difference %d", f.Total.ResidualCount, u.BalanceDiffM2)
+	}
+
+	s, err = completion.Summary(r.ctx, landrelease.CompletionRequest{Admin: xk, On: date("2024-12-31")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Complete || s.CompletionDate == nil || !s.CompletionDate.Equal(date("2023-05-01")) || s.ResidualCount != 2 ||
+		len(s.Areas) != 4 || s.Declared == nil || s.Totals.ItemsTotal != 6 || s.Totals.ClearedM2 < 19000 {
+		t.Errorf("summary after completion: %+v", s)
+	}
+}
