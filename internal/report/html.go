@@ -45,6 +45,8 @@ type htmlPage struct {
 	Beneficiaries                                  []htmlBeneficiaries
 	BeneficiariesTotal                             htmlBeneficiaries
 	Balanced, Footnote, BeneficiariesNote          string
+	Residual                                       [][4]string // name, code, count, km2; with a Total row
+	ResidualNote                                   string
 }
 
 func htmlUnitOf(name, code string, u *landrelease.UnitFigures) htmlUnit {
@@ -138,7 +140,15 @@ var pageTemplate = template.Must(template.New("formf").Parse(`<!DOCTYPE html>
 </table>
 <p class="note">{{.BeneficiariesNote}}</p>
 
-{{if .ComparedWith}}<h2>Changes since the report as recorded on {{.ComparedWith}}</h2>
+{{if .Residual}}<h2>Residual contamination</h2>
+<table>
+<thead><tr><th>{{.Level}}</th><th>Code</th><th>Areas</th><th>Remaining (km2)</th></tr></thead>
+<tbody>
+{{range .Residual}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td><td class="n">{{index . 2}}</td><td class="n">{{index . 3}}</td></tr>
+{{end}}</tbody>
+</table>
+<p class="note">{{.ResidualNote}}</p>
+{{end}}{{if .ComparedWith}}<h2>Changes since the report as recorded on {{.ComparedWith}}</h2>
 {{if .Changes}}<table>
 <thead><tr><th>Unit</th><th>Local ID</th><th>Figure</th><th>Then</th><th>Now</th><th>Cause</th></tr></thead>
 <tbody>
@@ -180,6 +190,15 @@ func HTML(w io.Writer, r *landrelease.Article7) error {
 			Unit: unitLabel(r, d.AdminCode), LocalID: d.LocalID, On: d.On.Format(isoDate),
 			Kind: string(d.Kind), AreaM2: signed(d.AreaM2), Reason: d.Reason,
 		})
+	}
+	for i := range r.Units {
+		if u := &r.Units[i]; u.ResidualCount > 0 {
+			p.Residual = append(p.Residual, [4]string{u.Name, u.Code, group(int64(u.ResidualCount)), km2Text(u.ResidualAreaM2)})
+		}
+	}
+	if len(p.Residual) > 0 {
+		p.Residual = append(p.Residual, [4]string{"Total", "", group(int64(r.Total.ResidualCount)), km2Text(r.Total.ResidualAreaM2)})
+		p.ResidualNote = ResidualNote
 	}
 	if r.ComparedWith != nil {
 		p.ComparedWith = stamp(*r.ComparedWith)

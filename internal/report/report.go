@@ -45,6 +45,10 @@ const Balanced = "Every unit balances: opening + new - cancelled - reduced - cle
 const BeneficiariesNote = "People who benefit directly from the land released in the period, as the releases record them: " +
 	"women and men 18 or older, girls and boys under 18; persons with disabilities are counted among them, not beside them."
 
+// ResidualNote explains the residual contamination table of Form F's page.
+const ResidualNote = "Residual contamination: open CMR areas at the end of the period identified after the completion date " +
+	"declared for their admin unit or the State. They are part of the remaining contamination of Table 1, not beside it."
+
 var errNil = errors.New("report: nil Article7")
 
 // Format gives the content type, the file extension (with its dot) and the writer of a format name: csv, json,
