@@ -74,7 +74,10 @@ func (s *Server) routes() {
 
 	s.handle(v1, p, get, "/reports/article7", s.article7, reader, heavyWork)
 	s.handle(v1, p, get, "/reports/article4", s.article4, reader, heavyWork)
-	s.handle(v1, p, get, "/reports/workplan", s.workPlan, reader, heavyWork) // the costed work plan (workplan.go)
+	s.handle(v1, p, get, "/reports/workplan", s.workPlan, reader, heavyWork)            // the costed work plan (workplan.go)
+	s.handle(v1, p, get, "/reports/completion", s.completionSummary, reader, heavyWork) // Article 4.1(c) (completion.go)
+	s.handle(v1, p, get, "/completion", s.listCompletions, reader)
+	s.handle(v1, p, put, "/completion/:scope", s.declareCompletion, manager, heavyWork) // an admin unit code, or state
 	s.handle(v1, p, get, "/workplan/productivity", s.listProductivity, reader)
 	s.handle(v1, p, put, "/workplan/productivity", s.setProductivity, manager)
 	s.handle(v1, p, del, "/workplan/productivity", s.removeProductivity, manager)

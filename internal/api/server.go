@@ -33,6 +33,10 @@ type Config struct {
 	// encoder by format name (csv, json, xlsx, html).
 	WorkPlan       landrelease.WorkPlanService
 	WorkPlanFormat landrelease.WorkPlanFormat
+	// Completion computes completion summaries and keeps completion dates; CompletionFormat finds a summary's
+	// encoder by format name (csv, json, html).
+	Completion       landrelease.CompletionService
+	CompletionFormat landrelease.CompletionFormat
 	// Spatial answers point, near, bbox and intersecting queries from memory.
 	Spatial landrelease.SpatialIndex
 	// CRS transforms the OGC collections' geometries into the coordinate reference systems of OGC API - Features

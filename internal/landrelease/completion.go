@@ -3,6 +3,7 @@ package landrelease
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"time"
@@ -297,3 +298,6 @@ func (r *Article7) AddResidual(stock []ResidualStock) {
 		r.Total.ResidualAreaM2 += st.AreaM2
 	}
 }
+
+// CompletionFormat finds how to write a completion summary format: its media type, file extension and writer.
+type CompletionFormat func(name string) (contentType, ext string, write func(io.Writer, *CompletionSummary) error, ok bool)

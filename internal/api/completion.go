@@ -1,0 +1,129 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
+)
+
+// The completion of Article 4.1(c): the summary a declaration attaches, and the completion dates declared.
+
+// MaxCompletionPage is the most areas a completion summary answers as JSON or HTML; a larger one (a whole large
+// State) is answered as CSV, or asked for one admin unit at a time.
+const MaxCompletionPage = 20000
+
+// stateScope is the path segment of PUT /completion/{scope} that stands for the whole State.
+const stateScope = "state"
+
+// completionRequest reads admin (a code; none: the State), on (a date no later than today, default today) and
+// as_of.
+func completionRequest(c echo.Context, now time.Time) (landrelease.CompletionRequest, error) {
+	q := c.QueryParams()
+	req := landrelease.CompletionRequest{Admin: q.Get("admin"), On: landrelease.Day(now)}
+	if v := q.Get("on"); v != "" {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil || d.After(now) {
+			return req, badParam("on", "must be a date no later than today, such as 2025-06-30, not %q", v)
+		}
+		req.On = d
+	}
+	t, err := temporal(q)
+	if err != nil {
+		return req, err
+	}
+	if t.At != nil {
+		return req, badParam("at", "does not apply to the completion summary: give its date with on")
+	}
+	req.AsOf = t.AsOf
+	return req, nil
+}
+
+// completionSummary answers the summary. While CMR areas remain open it answers 409 with how many remain, and
+// where, unless draft=true asks for the summary anyway (marked complete: false, and NOT COMPLETE on the page).
+func (s *Server) completionSummary(c echo.Context) error {
+	req, err := completionRequest(c, s.cfg.Now().UTC())
+	if err != nil {
+		return err
+	}
+	draft := false
+	if v := c.QueryParam("draft"); v != "" {
+		if draft, err = strconv.ParseBool(v); err != nil {
+			return badParam("draft", "must be true or false, not %q", v)
+		}
+	}
+	format := c.QueryParam("format")
+	if format == "" {
+		format = "json"
+	}
+	ctype, ext, write, ok := s.cfg.CompletionFormat(format)
+	if !ok {
+		return badParam("format", "must be one of csv, json, html, not %q", format)
+	}
+	sum, err := s.cfg.Completion.Summary(c.Request().Context(), req)
+	if err != nil {
+		return err
+	}
+	if !sum.Complete && !draft {
+		return sum.NotComplete()
+	}
+	if format != "csv" && len(sum.Areas) > MaxCompletionPage {
+		return landrelease.Invalid(fmt.Sprintf("The summary lists %d areas, more than the %d a %s page holds: ask for format=csv, or for one admin unit with admin=.",
+			len(sum.Areas), MaxCompletionPage, format), landrelease.Detail{Field: "format", Reason: "too many areas for this format"})
+	}
+	scope := "state"
+	if sum.Admin != landrelease.StateScope {
+		scope = sum.Admin
+	}
+	name := fmt.Sprintf("completion-%s-%s%s", scope, sum.On.Format(time.DateOnly), ext)
+	return s.sendReport(c, format, ctype, name, sum.AsOf, func(w io.Writer) error { return write(w, sum) })
+}
+
+// listCompletions answers the completion dates in force.
+func (s *Server) listCompletions(c echo.Context) error {
+	cs, err := s.cfg.Completion.Completions(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []landrelease.Completion{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"completions": cs})
+}
+
+// declareCompletion records the completion date of {scope} (an admin unit code, or state):
+// {"completed_on": "2025-03-31", "declared_on": "2025-06-30" (default today), "note": ""}.
+func (s *Server) declareCompletion(c echo.Context) error {
+	var body struct {
+		CompletedOn string `json:"completed_on"`
+		DeclaredOn  string `json:"declared_on"`
+		Note        string `json:"note"`
+	}
+	if err := decodeBody(c, &body, `{"completed_on": "2025-03-31", "declared_on": "2025-06-30", "note": ""}`); err != nil {
+		return err
+	}
+	comp := landrelease.Completion{Admin: c.Param("scope"), Note: body.Note}
+	if comp.Admin == stateScope {
+		comp.Admin = landrelease.StateScope
+	}
+	var err error
+	if comp.CompletedOn, err = time.Parse(time.DateOnly, body.CompletedOn); err != nil {
+		return landrelease.Invalid(fmt.Sprintf("completed_on must be a date such as 2025-03-31, not %q.", body.CompletedOn),
+			landrelease.Detail{Field: "completed_on", Reason: "is not a date"})
+	}
+	if body.DeclaredOn != "" {
+		if comp.DeclaredOn, err = time.Parse(time.DateOnly, body.DeclaredOn); err != nil {
+			return landrelease.Invalid(fmt.Sprintf("declared_on must be a date such as 2025-06-30, not %q.", body.DeclaredOn),
+				landrelease.Detail{Field: "declared_on", Reason: "is not a date"})
+		}
+	}
+	if err := s.cfg.Completion.Declare(c.Request().Context(), comp); err != nil {
+		return err
+	}
+	return s.listCompletions(c)
+}
