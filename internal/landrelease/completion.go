@@ -108,11 +108,12 @@ type CompletionSummary struct {
 	AsOf  time.Time `json:"as_of"`
 	// Since is the Convention's entry into force for the State, from which Totals count; nil: every release.
 	Since *time.Time `json:"since"`
-	// Complete is true when no CMR area other than residual contamination is open on On.
+	// Complete is true when no CMR area is open on On but residual contamination found after the completion of
+	// this scope (or of a scope holding it).
 	Complete bool `json:"complete"`
-	// CompletionDate is the latest ClosedOn of the areas that are not residual; nil when none was closed.
+	// CompletionDate is the latest ClosedOn of the areas not residual of this scope; nil when none was closed.
 	CompletionDate *time.Time `json:"completion_date"`
-	// Open lists, per admin unit, the open CMR areas that are not residual: empty when Complete.
+	// Open lists, per admin unit, the open CMR areas not residual of this scope: empty when Complete.
 	Open []OpenStock `json:"open"`
 	// Declared is the completion recorded for the scope, nil when none.
 	Declared *Completion `json:"declared"`
@@ -128,7 +129,9 @@ type CompletionSummary struct {
 // s.Admin (either level; every area for the State). An area is residual when IsResidual finds it so with
 // completions (every declaration recorded); Declared is the completion of s.Admin itself. Complete, Open,
 // CompletionDate and the totals are as their fields say; residual areas count in the totals and the residual
-// figures, not in Open nor in CompletionDate.
+// figures. An area residual with respect to s.Admin itself (residualWithin: after the completion of s.Admin, of
+// a unit holding it, or of the State) counts neither in Open nor in CompletionDate; one residual only of a smaller
+// unit (a province's, in the State's summary) is open contamination of s.Admin like any other.
 func ComputeCompletion(s *CompletionSummary, areas []CompletionArea, completions []Completion) {
 	on := Day(s.On)
 	s.Areas = s.Areas[:0]
@@ -167,8 +170,9 @@ func ComputeCompletion(s *CompletionSummary, areas []CompletionArea, completions
 			s.ResidualCount++
 			s.ResidualAreaM2 += a.AreaM2
 		}
+		within := a.Residual && residualWithin(s.Admin, a, completions)
 		switch {
-		case a.Status == StatusOpen && !a.Residual:
+		case a.Status == StatusOpen && !within:
 			unit := a.Admin1Code
 			if s.Admin != StateScope && a.Admin2Code == s.Admin {
 				unit = a.Admin2Code
@@ -180,7 +184,7 @@ func ComputeCompletion(s *CompletionSummary, areas []CompletionArea, completions
 			}
 			o.Count++
 			o.AreaM2 += a.RemainingAreaM2
-		case a.Status == StatusClosed && !a.Residual && a.ClosedOn != nil:
+		case a.Status == StatusClosed && !within && a.ClosedOn != nil:
 			if s.CompletionDate == nil || a.ClosedOn.After(*s.CompletionDate) {
 				d := Day(*a.ClosedOn)
 				s.CompletionDate = &d
@@ -221,6 +225,21 @@ func ComputeCompletion(s *CompletionSummary, areas []CompletionArea, completions
 		return 0
 	})
 	s.Complete = len(s.Open) == 0
+}
+
+// residualWithin reports whether area a of a summary of scope is residual with respect to scope itself: identified
+// after the completion date of scope, of the State, or (scope being a's admin unit of level 2) of a's admin unit of
+// level 1. Residual contamination of a smaller unit is still open contamination of a larger one: the State is not
+// complete while a province's residual area is open.
+func residualWithin(scope string, a *CompletionArea, completions []Completion) bool {
+	for _, c := range completions {
+		covers := c.Admin == StateScope || c.Admin == scope ||
+			(scope != StateScope && scope == a.Admin2Code && c.Admin == a.Admin1Code)
+		if covers && Day(a.IdentifiedOn).After(Day(c.CompletedOn)) {
+			return true
+		}
+	}
+	return false
 }
 
 // OpenTotal sums Open: the count and the remaining area of the open CMR areas.

@@ -53,9 +53,21 @@ func TestComputeCompletion(t *testing.T) {
 		{name: "identified after the summary's date ignored", areas: []CompletionArea{
 			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), open("L", KindSHA, ContaminationCMR, "2025-01-02")},
 			complete: true, date: dp("2022-03-01"), areaCount: 1},
-		{name: "residual after completion: complete, flagged", areas: []CompletionArea{
+		{name: "residual after completion: complete, flagged", admin: "P1", areas: []CompletionArea{
 			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), open("R", KindSHA, ContaminationCMR, "2023-01-01")},
 			completions: []Completion{{Admin: "P1", CompletedOn: d("2022-03-01")}},
+			complete:    true, date: dp("2022-03-01"), residualCount: 1, areaCount: 2},
+		{name: "a province's residual area is open contamination of the State", areas: []CompletionArea{
+			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), open("R", KindSHA, ContaminationCMR, "2023-01-01")},
+			completions: []Completion{{Admin: "P1", CompletedOn: d("2022-03-01")}},
+			complete:    false, date: dp("2022-03-01"), openCount: 1, residualCount: 1, areaCount: 2},
+		{name: "a province's completion covers its district", admin: "D2", areas: []CompletionArea{
+			open("R", KindSHA, ContaminationCMR, "2023-01-01")},
+			completions: []Completion{{Admin: "P1", CompletedOn: d("2022-03-01")}},
+			complete:    true, residualCount: 1, areaCount: 1},
+		{name: "the State's completion covers a province", admin: "P1", areas: []CompletionArea{
+			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), open("R", KindSHA, ContaminationCMR, "2023-01-01")},
+			completions: []Completion{{Admin: StateScope, CompletedOn: d("2022-03-01")}},
 			complete:    true, date: dp("2022-03-01"), residualCount: 1, areaCount: 2},
 		{name: "a completion of another unit does not cover", areas: []CompletionArea{
 			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), open("R", KindSHA, ContaminationCMR, "2023-01-01")},
