@@ -50,6 +50,10 @@ Commands:
   workplan productivity
                   set a method's area per team-year and its costs (national or an organisation's, any year or one)
   workplan mix    print the method mix (measured from closed areas), or override a kind's
+  report completion
+                  the completion summary of Article 4.1(c) for an admin unit or the State (csv, json, html)
+  completion declare
+                  record the completion date of an admin unit or the State (refused while CMR areas are open)
   setting set     set the State's name (state_name), the Convention's entry into force (entry_into_force),
                   or open the registry's reads to anyone (public_read true|false; off by default)
 
@@ -100,6 +104,8 @@ var commands = []command{
 	{"report workplan", reportWorkPlan},
 	{"workplan productivity", workplanProductivity},
 	{"workplan mix", workplanMix},
+	{"report completion", reportCompletion},
+	{"completion declare", completionDeclare},
 }
 
 // run runs the command args names. It is all main does, so that tests run the binary in process.
