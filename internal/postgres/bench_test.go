@@ -155,3 +155,21 @@ func BenchmarkWorkPlan(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCompletionSummary computes the State's completion summary on 2025-06-30 of the generated history with
+// about ten releases per area: every CMR area and its releases read in one snapshot, and ComputeCompletion.
+func BenchmarkCompletionSummary(b *testing.B) {
+	n := pgtest.BenchScale(b)
+	db, _ := pgtest.BenchDB(b, n, 10)
+	ctx := context.Background()
+	s := postgres.NewCompletionService(db)
+	req := landrelease.CompletionRequest{On: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)}
+	b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+		for b.Loop() {
+			sum, err := s.Summary(ctx, req)
+			if err != nil || len(sum.Areas) == 0 {
+				b.Fatal(err)
+			}
+		}
+	})
+}

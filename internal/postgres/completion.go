@@ -29,7 +29,8 @@ const (
 
 	// completionAreasSQL lists, as recorded at $1, the version in force at the end of field date $2 of every hazard
 	// area holding CMR (cmr or mixed), identified by $2, in admin unit $3 (code, of either level; '' every area),
-	// withdrawn ones too (the domain leaves them out), with the area released by $2 that counts against it.
+	// withdrawn ones too (the domain leaves them out), with the date from which releases count against it (NULL:
+	// all). The versions carry only the columns the summary reads (not the polygons).
 	completionAreasSQL = `
 WITH v AS (
 	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.valid_from, v.kind, v.contamination, v.identified_on, v.status,
@@ -39,12 +40,7 @@ WITH v AS (
 	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC
 )
 SELECT v.hazard_id, h.local_id, v.kind, v.contamination, v.identified_on, v.status, v.valid_from,
-       round(v.area_m2)::bigint, v.withdrawn, coalesce(a1.code, ''), coalesce(a2.code, ''),
-       greatest(round(v.area_m2 - coalesce((
-           SELECT sum(r.area_m2) FROM land_release_version r
-           WHERE r.hazard_id = v.hazard_id
-             AND r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1) AND NOT r.withdrawn
-             AND r.completed_on <= $2 AND (v.releases_since IS NULL OR r.completed_on >= v.releases_since)), 0)), 0)::bigint
+       v.area_m2, v.releases_since, v.withdrawn, coalesce(a1.code, ''), coalesce(a2.code, '')
 FROM v
 JOIN hazard_area h ON h.id = v.hazard_id
 LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
@@ -185,25 +181,30 @@ func summary(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRequest) 
 	}
 	var (
 		areas            []landrelease.CompletionArea
+		exact            []float64    // each area's exact area, less what counts against it
+		since            []*time.Time // each area's releases_since
 		ids              []int64
 		id               int64
 		a                landrelease.CompletionArea
 		kind, cont, stat string
 		validFrom        time.Time
+		area             float64
+		from             *time.Time
 	)
 	index := map[int64]int{}
 	if _, err := pgx.ForEachRow(rows, []any{&id, &a.LocalID, &kind, &cont, &a.IdentifiedOn, &stat, &validFrom,
-		&a.AreaM2, &a.Withdrawn, &a.Admin1Code, &a.Admin2Code, &a.RemainingAreaM2}, func() error {
+		&area, &from, &a.Withdrawn, &a.Admin1Code, &a.Admin2Code}, func() error {
 		a.Kind, a.Contamination, a.Status = landrelease.Kind(kind), landrelease.Contamination(cont), landrelease.Status(stat)
-		a.ClosedOn = nil
+		a.AreaM2, a.ClosedOn = landrelease.RoundM2(area), nil
 		if a.Status == landrelease.StatusClosed {
 			d := validFrom
 			a.ClosedOn = &d
-			a.RemainingAreaM2 = 0
 		}
 		index[id] = len(areas)
 		ids = append(ids, id)
 		areas = append(areas, a)
+		exact = append(exact, area)
+		since = append(since, from)
 		return nil
 	}); err != nil {
 		return nil, dbError(err, "completion: areas")
@@ -216,7 +217,6 @@ func summary(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRequest) 
 	var (
 		r    landrelease.CompletionRelease
 		meth string
-		area float64
 		ben  [5]*int
 	)
 	if _, err := pgx.ForEachRow(rows, []any{&id, &r.LocalID, &meth, &r.CompletedOn, &area, &r.Organisation, &r.ItemsDestroyed,
@@ -224,11 +224,21 @@ func summary(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRequest) 
 		r.Method, r.AreaM2, r.Beneficiaries = landrelease.Method(meth), landrelease.RoundM2(area), scanBeneficiaries(ben)
 		if i, ok := index[id]; ok {
 			areas[i].Releases = append(areas[i].Releases, r)
+			if since[i] == nil || !r.CompletedOn.Before(*since[i]) {
+				exact[i] -= area
+			}
 		}
 		r = landrelease.CompletionRelease{}
 		return nil
 	}); err != nil {
 		return nil, dbError(err, "completion: releases")
+	}
+	// An open area's remaining area is its area less the releases counting against it (those since its
+	// releases_since, when reopened), never below 0; a closed area's is 0.
+	for i := range areas {
+		if areas[i].Status == landrelease.StatusOpen {
+			areas[i].RemainingAreaM2 = max(landrelease.RoundM2(exact[i]), 0)
+		}
 	}
 
 	completions, err := readCompletions(ctx, tx, &asOf)
