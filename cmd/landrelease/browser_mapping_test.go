@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -144,6 +146,26 @@ func TestBrowserUploadMapping(t *testing.T) {
 	b.do("submit", chromedp.Click(chromedp.CSS("#submit")))
 	b.waitFor("the upload id", `!!document.body.dataset.submitted`)
 	id := eval[string](b, "upload id", `document.querySelector("#result").dataset.id`)
+
+	// A KML of the team's (made by GDAL, as Google Earth would carry it) gets the same mapping; its fields are the
+	// server's (the KML's own among them) and the report points into the file.
+	if ogr2ogr, err := exec.LookPath("ogr2ogr"); err != nil {
+		t.Log("GDAL's ogr2ogr is not installed: the KML part is skipped (make test installs it)")
+	} else {
+		src := writeGeoJSON(t, dir, "district-d.geojson", collection(teamHazard("LA-VT-2024-0304", "2024-03-07", w+0.016, s, w+0.018, s+0.001)))
+		kml := filepath.Join(dir, "district-d.kml")
+		if out, err := exec.Command(ogr2ogr, "-f", "KML", kml, src).CombinedOutput(); err != nil {
+			t.Fatalf("ogr2ogr: %v\n%s", err, out)
+		}
+		b.do("choose the KML", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{kml}))
+		b.waitFor("the check of the KML", idle+`document.body.dataset.checked === "accepted" && !document.querySelector("#submit").disabled`)
+		if got := eval[string](b, "KML fields", rows+`.filter((s) => ["Name", "HAZ_ID", "Status"].includes(s.dataset.source)).map((s) => s.dataset.source + "=" + s.value).join(",")`); got != "Name=,HAZ_ID=local_id,Status=kind" {
+			t.Errorf("KML fields %q", got)
+		}
+		if li := eval[string](b, "KML item", `(document.querySelector("#features li.feature") || {}).textContent || ""`); !strings.Contains(li, "LA-VT-2024-0304") || !strings.Contains(li, "in the file: layer district_d, feature 1") {
+			t.Errorf("KML feature's item %q, want its id and its place in the file", li)
+		}
+	}
 	b.noCSPViolations("upload")
 	b.onlyLocal(a.base)
 
