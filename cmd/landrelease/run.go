@@ -50,6 +50,11 @@ Commands:
   workplan productivity
                   set a method's area per team-year and its costs (national or an organisation's, any year or one)
   workplan mix    print the method mix (measured from closed areas), or override a kind's
+  report extension-request
+                  the draft of an Article 4 extension request (json, xlsx, html) to --until, for --teams or --budget
+  extension-request text
+                  record the request's reasons and implications (--reasons-file, --implications-file) and the
+                  date requested, or print them
   setting set     set the State's name (state_name), the Convention's entry into force (entry_into_force),
                   or open the registry's reads to anyone (public_read true|false; off by default)
 
@@ -100,6 +105,8 @@ var commands = []command{
 	{"report workplan", reportWorkPlan},
 	{"workplan productivity", workplanProductivity},
 	{"workplan mix", workplanMix},
+	{"report extension-request", reportExtension},
+	{"extension-request text", extensionText},
 }
 
 // run runs the command args names. It is all main does, so that tests run the binary in process.

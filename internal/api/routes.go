@@ -75,6 +75,10 @@ func (s *Server) routes() {
 	s.handle(v1, p, get, "/reports/article7", s.article7, reader, heavyWork)
 	s.handle(v1, p, get, "/reports/article4", s.article4, reader, heavyWork)
 	s.handle(v1, p, get, "/reports/workplan", s.workPlan, reader, heavyWork) // the costed work plan (workplan.go)
+	// The draft of an Article 4 extension request and the text the reporting officer enters (extension.go).
+	s.handle(v1, p, get, "/reports/extension-request", s.extensionRequest, reader, heavyWork)
+	s.handle(v1, p, get, "/reports/extension-request/text", s.getExtensionText, reader)
+	s.handle(v1, p, put, "/reports/extension-request/text", s.setExtensionText, reporter)
 	s.handle(v1, p, get, "/workplan/productivity", s.listProductivity, reader)
 	s.handle(v1, p, put, "/workplan/productivity", s.setProductivity, manager)
 	s.handle(v1, p, del, "/workplan/productivity", s.removeProductivity, manager)
