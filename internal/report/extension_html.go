@@ -134,6 +134,6 @@ func ExtensionHTML(w io.Writer, d *landrelease.ExtensionDraft) error {
 	}
 	t := d.Plan.Total
 	pg.PlanTotal = extHTMLPlan{Year: "Total", Cancelled: g(t.CancelledM2), Reduced: g(t.ReducedM2), Cleared: g(t.ClearedM2),
-		Total: g(t.TotalM2()), TeamYears: decimals2(d.Plan.TeamYears), Cost: money(d.Plan.Cost), Remaining: g(d.Plan.RemainingAtUntilM2)}
+		Total: g(t.TotalM2()), TeamYears: decimals2(d.Plan.TeamYears), Cost: money(d.Plan.Cost)} // what remains on Until: the summary
 	return extensionTemplate.Execute(w, pg)
 }

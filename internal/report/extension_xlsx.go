@@ -163,6 +163,7 @@ func extPlanSheet(s *sheetWriter, d *landrelease.ExtensionDraft, st xlsxStyles, 
 		}
 		put(int64(y.Year), "TOTAL", "Total", y.MethodM2, y.TeamYears, y.Cost, y.RemainingAfterM2, st.totalText, st.totalCount)
 	}
-	put("Period", "TOTAL", "Total", d.Plan.Total, d.Plan.TeamYears, d.Plan.Cost, d.Plan.RemainingAtUntilM2, st.totalText, st.totalCount)
+	// The period's total; what remains on the date requested is the summary's (the last year may run past it).
+	put("Period", "TOTAL", "Total", d.Plan.Total, d.Plan.TeamYears, d.Plan.Cost, "", st.totalText, st.totalCount)
 	s.width("A", "J", 14)
 }
