@@ -340,6 +340,13 @@ func TestBrowser(t *testing.T) {
 		if href := eval[string](b, "work plan link", `document.querySelector("#wp-html").href`); !strings.Contains(href, "/api/v1/reports/workplan?") {
 			t.Errorf("work plan link %q", href)
 		}
+		// The extension request draft, until a date asked, at the work plan's capacity: its summary, and its page.
+		b.do("draft an extension request", chromedp.SetValue(chromedp.CSS("#ext-until"), "2030-08-01"), chromedp.Click(chromedp.CSS("#ext-form button")))
+		b.waitFor("the extension draft", `document.querySelector("#ext-summary").textContent.includes("months from the deadline") && document.querySelector("#ext-summary").textContent.includes("1 August 2030")`)
+		extHTML := eval[string](b, "the draft's page", `fetch(document.querySelector("#ext-html").href).then((r) => r.ok ? r.text() : "HTTP " + r.status)`, chromedp.EvalAwaitPromise)
+		if u := eval[string](b, "draft link", `document.querySelector("#ext-xlsx").href`); !strings.Contains(u, "until=2030-08-01") || !strings.Contains(u, "teams=") || !strings.Contains(extHTML, "<html") {
+			t.Errorf("the draft's links %q, page %.80q", u, extHTML)
+		}
 
 		href := eval[string](b, "CSV link", `document.querySelector("#dl-csv").href`)
 		u, err := url.Parse(href)

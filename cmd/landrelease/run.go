@@ -50,6 +50,11 @@ Commands:
   workplan productivity
                   set a method's area per team-year and its costs (national or an organisation's, any year or one)
   workplan mix    print the method mix (measured from closed areas), or override a kind's
+  report extension-request
+                  the draft of an Article 4 extension request (json, xlsx, html) to --until, for --teams or --budget
+  extension-request text
+                  record the request's reasons and implications (--reasons-file, --implications-file) and the
+                  date requested, or print them
   report completion
                   the completion summary of Article 4.1(c) for an admin unit or the State (csv, json, html)
   completion declare
@@ -104,6 +109,8 @@ var commands = []command{
 	{"report workplan", reportWorkPlan},
 	{"workplan productivity", workplanProductivity},
 	{"workplan mix", workplanMix},
+	{"report extension-request", reportExtension},
+	{"extension-request text", extensionText},
 	{"report completion", reportCompletion},
 	{"completion declare", completionDeclare},
 }

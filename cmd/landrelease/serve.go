@@ -116,6 +116,8 @@ func serve(ctx context.Context, e *env, args []string) error {
 		ReportFormat:     report.Format,
 		WorkPlan:         postgres.NewWorkPlanService(db),
 		WorkPlanFormat:   report.WorkPlanFormat,
+		Extension:        postgres.NewExtensionService(db, reports),
+		ExtensionFormat:  report.ExtensionFormat,
 		Completion:       postgres.NewCompletionService(db),
 		CompletionFormat: report.CompletionFormat,
 		Ready:            ready,

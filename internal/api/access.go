@@ -27,6 +27,8 @@ var (
 	uploader = access{roles: []landrelease.Role{landrelease.RoleFieldTeam, landrelease.RoleDataManager}}
 	manager  = access{roles: []landrelease.Role{landrelease.RoleDataManager}}
 	admin    = access{roles: []landrelease.Role{landrelease.RoleAdministrator}}
+	// reporter writes what a report states that the record cannot give (the extension request's text).
+	reporter = access{roles: []landrelease.Role{landrelease.RoleReportingOfficer, landrelease.RoleDataManager}}
 )
 
 // String names the access as docs/API.md does.

@@ -74,8 +74,13 @@ func (s *Server) routes() {
 
 	s.handle(v1, p, get, "/reports/article7", s.article7, reader, heavyWork)
 	s.handle(v1, p, get, "/reports/article4", s.article4, reader, heavyWork)
-	s.handle(v1, p, get, "/reports/workplan", s.workPlan, reader, heavyWork)            // the costed work plan (workplan.go)
-	s.handle(v1, p, get, "/reports/completion", s.completionSummary, reader, heavyWork) // Article 4.1(c) (completion.go)
+	s.handle(v1, p, get, "/reports/workplan", s.workPlan, reader, heavyWork) // the costed work plan (workplan.go)
+	// The draft of an Article 4 extension request and the text the reporting officer enters (extension.go).
+	s.handle(v1, p, get, "/reports/extension-request", s.extensionRequest, reader, heavyWork)
+	s.handle(v1, p, get, "/reports/extension-request/text", s.getExtensionText, reader)
+	s.handle(v1, p, put, "/reports/extension-request/text", s.setExtensionText, reporter)
+	// The completion of Article 4.1(c): the summary and the completion dates (completion.go).
+	s.handle(v1, p, get, "/reports/completion", s.completionSummary, reader, heavyWork)
 	s.handle(v1, p, get, "/completion", s.listCompletions, reader)
 	s.handle(v1, p, put, "/completion/:scope", s.declareCompletion, manager, heavyWork) // an admin unit code, or state
 	s.handle(v1, p, get, "/workplan/productivity", s.listProductivity, reader)

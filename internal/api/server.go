@@ -33,6 +33,10 @@ type Config struct {
 	// encoder by format name (csv, json, xlsx, html).
 	WorkPlan       landrelease.WorkPlanService
 	WorkPlanFormat landrelease.WorkPlanFormat
+	// Extension keeps the extension request's text and drafts the request; ExtensionFormat finds a draft's
+	// encoder by format name (json, xlsx, html).
+	Extension       landrelease.ExtensionService
+	ExtensionFormat landrelease.ExtensionFormat
 	// Completion computes completion summaries and keeps completion dates; CompletionFormat finds a summary's
 	// encoder by format name (csv, json, html).
 	Completion       landrelease.CompletionService

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -40,12 +41,12 @@ var crsNames = []string{"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::C
 // ReadCollection returns EBADREQUEST for malformed or truncated JSON, and EINVALID (pointer given) for a body
 // that is not a FeatureCollection, a crs other than CRS84 or EPSG:4326, or more features or vertices than lim.
 func ReadCollection(r io.Reader, lim CollectionLimits, record string, fn func(i int, d *Decoded, err error) error) (int, error) {
-	return readCollection(r, lim, record, nil, fn)
+	return readCollection(r, lim, record, nil, nil, fn)
 }
 
 // readCollection is ReadCollection with each feature's properties read through mapping m when it is not nil:
 // mapped names, constants and shaped values (landrelease.Mapping.Apply); m.fields collects the source fields.
-func readCollection(r io.Reader, lim CollectionLimits, record string, m *mapped, fn func(i int, d *Decoded, err error) error) (int, error) {
+func readCollection(r io.Reader, lim CollectionLimits, record string, m *mapped, names map[string]struct{}, fn func(i int, d *Decoded, err error) error) (int, error) {
 	lim = lim.withDefaults()
 	dec := json.NewDecoder(r)
 	bad := func(err error) error {
@@ -113,7 +114,7 @@ func readCollection(r io.Reader, lim CollectionLimits, record string, m *mapped,
 				if m != nil {
 					raw = m.apply(raw)
 				}
-				d, derr := Decode(raw, Options{Limits: lim.Geometry, Record: record, validJSON: true}) // the decoder checked the syntax
+				d, derr := Decode(raw, Options{Limits: lim.Geometry, Record: record, validJSON: true, names: names}) // the decoder checked the syntax
 				if m != nil && d != nil {
 					m.note(d, derr)
 				}
@@ -166,8 +167,8 @@ func vertexCount(d *Decoded) int {
 
 // Reader reads GeoJSON uploads: a FeatureCollection of hazard areas and land releases within its limits. It
 // implements landrelease.UploadReader. With a mapping (UploadSource.Mapping) each feature's properties are read
-// through it (landrelease.Mapping.Apply) and the fields it returns are those the features carry, sorted by
-// name; without one the properties are read as they are and it returns no fields.
+// through it (landrelease.Mapping.Apply); with or without one, the fields it returns are those the features
+// carry, sorted by name.
 type Reader struct {
 	Limits CollectionLimits
 }
@@ -180,11 +181,12 @@ var _ landrelease.UploadReader = Reader{}
 // was checked against that file's own fields, some of which no feature may carry.
 func (r Reader) ReadUpload(_ context.Context, body io.Reader, src landrelease.UploadSource, fn func(i int, f *landrelease.UploadFeature, err error) error) ([]string, error) {
 	if src.Mapping == nil {
-		_, err := readCollection(body, r.Limits, "", nil, fn)
-		return nil, err
+		names := map[string]struct{}{}
+		_, err := readCollection(body, r.Limits, "", nil, names, fn)
+		return slices.Sorted(maps.Keys(names)), err
 	}
 	m := &mapped{m: src.Mapping, seen: map[string]bool{}}
-	_, err := readCollection(body, r.Limits, "", m, fn)
+	_, err := readCollection(body, r.Limits, "", m, nil, fn)
 	slices.Sort(m.fields)
 	if err != nil || src.FormatOrDefault() != landrelease.UploadGeoJSON {
 		return m.fields, err

@@ -24,7 +24,8 @@ type Options struct {
 	// Record is the record type expected when the feature has no "record" property ("" requires one).
 	Record string
 
-	validJSON bool // the data is known to be valid JSON
+	validJSON bool                // the data is known to be valid JSON
+	names     map[string]struct{} // when not nil, receives the names of the feature's properties
 }
 
 // readOnly lists output properties a client may send back unchanged; they are ignored on input.
@@ -60,6 +61,11 @@ func Decode(data []byte, opt Options) (*Decoded, error) {
 		p.fail("properties", "/properties", "must be an object, not %s", jsonKind(raw))
 	} else {
 		p.raw = pm.m
+		if opt.names != nil {
+			for k := range pm.m {
+				opt.names[k] = struct{}{}
+			}
+		}
 		for _, k := range pm.dups {
 			p.failProp(k, "appears more than once")
 		}

@@ -38,6 +38,11 @@ func TestReaderMapping(t *testing.T) {
 	if strings.Join(fields, ",") != "Found,HAZ_ID,Notes,Status,haz_id,organisation" {
 		t.Errorf("fields %v", fields)
 	}
+	// Without a mapping the reader lists the same fields, for a client to map them.
+	fields, err = geojson.Reader{}.ReadUpload(context.Background(), strings.NewReader(body), landrelease.UploadSource{}, func(int, *landrelease.UploadFeature, error) error { return nil })
+	if err != nil || strings.Join(fields, ",") != "Found,HAZ_ID,Notes,Status,haz_id,organisation" {
+		t.Errorf("fields without a mapping %v, %v", fields, err)
+	}
 	h := got[0].Hazard
 	if errs[0] != nil || h.LocalID != "LA-VT-1" || h.Kind != "SHA" || h.IdentifiedOn.Format("2006-01-02") != "2024-02-01" || h.Organisation != "NPA" || h.Notes != "" {
 		t.Errorf("feature 0: %v %+v", errs[0], h)

@@ -309,6 +309,30 @@ type WorkPlanFacts struct {
 	Mix          []KindMix  // from ChooseMix
 	Productivity []Productivity
 	Deadline     *Deadline // the deadline in force, nil when none is recorded
+	// Beneficiaries are what the releases that record their beneficiaries did, by admin unit of the plan's level
+	// (AdminCode "" for the releases of areas without one): for the people the plan's years may benefit.
+	Beneficiaries []UnitBeneficiaries
+}
+
+// UnitBeneficiaries are the people the releases of an admin unit that record their beneficiaries benefited,
+// and the area those releases took.
+type UnitBeneficiaries struct {
+	AdminCode string
+	Releases  int
+	People    int64
+	AreaM2    float64
+}
+
+// MinBeneficiaryAreaM2 is the released area a unit's own beneficiaries per m2 are measured on at least; a unit
+// with less takes the national figure.
+const MinBeneficiaryAreaM2 = 100_000
+
+// BeneficiaryRate is the people per m2 released the plan expects, measured from the releases that record them.
+type BeneficiaryRate struct {
+	AdminCode   string  `json:"admin_code"` // "" for the national figure
+	PeoplePerHa float64 `json:"people_per_ha"`
+	Releases    int     `json:"releases_measured"`
+	AreaM2      int64   `json:"area_measured_m2"`
 }
 
 // PlanAreaYear is what a year of the plan does in one area: the area by method and whether that finishes it.
@@ -331,6 +355,9 @@ type PlanUnitYear struct {
 	Cost      float64 `json:"cost"`
 	Areas     int     `json:"areas"`           // areas worked on
 	Completed int     `json:"areas_completed"` // of which finished this year
+	// ExpectedBeneficiaries are the people the year's release may benefit: its area times the unit's measured
+	// people per m2 (the national figure where the unit's is measured on less than MinBeneficiaryAreaM2).
+	ExpectedBeneficiaries int64 `json:"expected_beneficiaries"`
 }
 
 // PlanYear is a year of the plan: the area to address by method, the team-years and cost it takes, what remains
@@ -338,11 +365,13 @@ type PlanUnitYear struct {
 type PlanYear struct {
 	Year int `json:"year"`
 	MethodM2
-	TeamYears        float64        `json:"team_years"`
-	Cost             float64        `json:"cost"`
-	RemainingAfterM2 int64          `json:"remaining_after_m2"`
-	Units            []PlanUnitYear `json:"units"`
-	Areas            []PlanAreaYear `json:"areas"`
+	TeamYears        float64 `json:"team_years"`
+	Cost             float64 `json:"cost"`
+	RemainingAfterM2 int64   `json:"remaining_after_m2"`
+	// ExpectedBeneficiaries sums the units'.
+	ExpectedBeneficiaries int64          `json:"expected_beneficiaries"`
+	Units                 []PlanUnitYear `json:"units"`
+	Areas                 []PlanAreaYear `json:"areas"`
 	// used is the share of the year's capacity the plan takes (1 for every year but the last).
 	used float64
 }
@@ -381,6 +410,10 @@ type WorkPlan struct {
 	// when nothing remains.
 	Completion *time.Time       `json:"completion"`
 	Deadline   *DeadlineOutcome `json:"deadline"`
+	// BeneficiaryRates are the people per hectare the plan expects, nationally then by unit (those measured on
+	// at least MinBeneficiaryAreaM2); ExpectedBeneficiaries sums the years'.
+	BeneficiaryRates      []BeneficiaryRate `json:"beneficiary_rates"`
+	ExpectedBeneficiaries int64             `json:"expected_beneficiaries"`
 }
 
 // PlanWork lays the remaining area out year by year. The rules (docs/REPORTS.md, "Work plan"):
@@ -464,10 +497,54 @@ func PlanWork(f WorkPlanFacts) (*WorkPlan, error) {
 		y.RemainingAfterM2 = p.RemainingM2 - p.Total.TotalM2()
 		slices.SortFunc(y.Units, func(a, b PlanUnitYear) int { return strings.Compare(a.AdminCode, b.AdminCode) })
 	}
+	p.expectBeneficiaries(f.Beneficiaries)
 	if f.Deadline != nil {
 		p.Deadline = p.outcome(Day(f.Deadline.Deadline))
 	}
 	return p, nil
+}
+
+// expectBeneficiaries sets the people each unit's and year's planned release may benefit, from what the
+// releases that recorded their beneficiaries did: per m2, the unit's own figure where measured on at least
+// MinBeneficiaryAreaM2, else the national one (none recorded: 0).
+func (p *WorkPlan) expectBeneficiaries(bs []UnitBeneficiaries) {
+	national := UnitBeneficiaries{}
+	perM2 := map[string]float64{}
+	p.BeneficiaryRates = []BeneficiaryRate{}
+	var units []BeneficiaryRate
+	for _, b := range bs {
+		national.Releases += b.Releases
+		national.People += b.People
+		national.AreaM2 += b.AreaM2
+		if code := b.AdminCode; code != "" && b.AreaM2 >= MinBeneficiaryAreaM2 {
+			perM2[code] = float64(b.People) / b.AreaM2
+			units = append(units, BeneficiaryRate{AdminCode: code, PeoplePerHa: math.Round(perM2[code]*10000*100) / 100,
+				Releases: b.Releases, AreaM2: int64(math.Round(b.AreaM2))})
+		}
+	}
+	nat := 0.0
+	if national.AreaM2 > 0 {
+		nat = float64(national.People) / national.AreaM2
+		p.BeneficiaryRates = append(p.BeneficiaryRates, BeneficiaryRate{PeoplePerHa: math.Round(nat*10000*100) / 100,
+			Releases: national.Releases, AreaM2: int64(math.Round(national.AreaM2))})
+	}
+	slices.SortFunc(units, func(a, b BeneficiaryRate) int { return strings.Compare(a.AdminCode, b.AdminCode) })
+	p.BeneficiaryRates = append(p.BeneficiaryRates, units...)
+	p.ExpectedBeneficiaries = 0
+	for i := range p.Years {
+		y := &p.Years[i]
+		y.ExpectedBeneficiaries = 0
+		for j := range y.Units {
+			u := &y.Units[j]
+			rate, ok := perM2[u.AdminCode]
+			if !ok {
+				rate = nat
+			}
+			u.ExpectedBeneficiaries = int64(math.Round(float64(u.TotalM2()) * rate))
+			y.ExpectedBeneficiaries += u.ExpectedBeneficiaries
+		}
+		p.ExpectedBeneficiaries += y.ExpectedBeneficiaries
+	}
 }
 
 // daysIn is the number of days of year y.

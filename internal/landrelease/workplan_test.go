@@ -386,3 +386,56 @@ func TestPlanWorkFollowsPlanOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanWorkBeneficiaries: each unit-year expects its area times the unit's measured people per m2, or the
+// national figure where the unit's rests on less than MinBeneficiaryAreaM2; years and the plan sum them.
+func TestPlanWorkBeneficiaries(t *testing.T) {
+	a := area("A", landrelease.KindCHA, landrelease.PriorityHigh, 400_000)
+	b := area("B", landrelease.KindCHA, landrelease.PriorityLow, 200_000)
+	b.AdminCode, b.AdminName = "LA02", "Xiangkhouang"
+	facts := func(bs []landrelease.UnitBeneficiaries) landrelease.WorkPlanFacts {
+		return landrelease.WorkPlanFacts{
+			Request: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1, Level: 1},
+			Areas:   []landrelease.PlanArea{a, b}, Mix: mixOf(nil, allCleared),
+			Productivity:  []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 300_000, 1, 0)},
+			Beneficiaries: bs,
+		}
+	}
+	tests := []struct {
+		name  string
+		bs    []landrelease.UnitBeneficiaries
+		years []int64 // expected beneficiaries per year
+		units string  // the units' expectations, year by year
+		rates int     // rates listed: national, then units measured on enough area
+	}{
+		{"none recorded", nil, []int64{0, 0}, "2026 LA01:0 | 2027 LA01:0 LA02:0", 0},
+		// LA01: 60 people on 200,000 m2 (3/ha); LA02 on 20,000 m2 only: the national 80 on 220,000 m2.
+		{"unit and national", []landrelease.UnitBeneficiaries{{AdminCode: "LA01", Releases: 4, People: 60, AreaM2: 200_000},
+			{AdminCode: "LA02", Releases: 1, People: 20, AreaM2: 20_000}},
+			// 2026: 300,000 m2 of A: 90. 2027: 100,000 of A (30) and 200,000 of B at 80/220,000 per m2 (72.7).
+			[]int64{90, 103}, "2026 LA01:90 | 2027 LA01:30 LA02:73", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := landrelease.PlanWork(facts(tt.bs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var years []int64
+			var units []string
+			var sum int64
+			for _, y := range p.Years {
+				years = append(years, y.ExpectedBeneficiaries)
+				sum += y.ExpectedBeneficiaries
+				s := fmt.Sprint(y.Year)
+				for _, u := range y.Units {
+					s += fmt.Sprintf(" %s:%d", u.AdminCode, u.ExpectedBeneficiaries)
+				}
+				units = append(units, s)
+			}
+			if fmt.Sprint(years) != fmt.Sprint(tt.years) || strings.Join(units, " | ") != tt.units || p.ExpectedBeneficiaries != sum || len(p.BeneficiaryRates) != tt.rates {
+				t.Errorf("years %v (%s), plan %d, rates %+v; want %v (%s)", years, strings.Join(units, " | "), p.ExpectedBeneficiaries, p.BeneficiaryRates, tt.years, tt.units)
+			}
+		})
+	}
+}

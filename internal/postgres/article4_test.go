@@ -95,3 +95,28 @@ func TestArticle4Progress(t *testing.T) {
 		t.Errorf("baseline: %+v (area %d, new %d)", bl, a1, a2)
 	}
 }
+
+// TestArticle4NewDeadline: a deadline recorded after a progress was read is in the next progress, though no
+// hazard area or release changed meanwhile (the Form F behind it comes from the cache, as recorded now).
+func TestArticle4NewDeadline(t *testing.T) {
+	r := newRegistry(t)
+	admin := landrelease.NewContextWithUser(context.Background(), &landrelease.User{Name: "root", Role: landrelease.RoleAdministrator})
+	if err := r.hazards.CreateHazardArea(r.ctx, hazard("D1", box(103.20, 19.45, 200, 100), "2019-03-01")); err != nil {
+		t.Fatal(err)
+	}
+	a4 := postgres.NewArticle4Service(r.db, postgres.NewReportService(r.db))
+	if err := a4.AddDeadline(admin, landrelease.Deadline{Deadline: date("2020-08-01"), Kind: "original"}); err != nil {
+		t.Fatal(err)
+	}
+	on := date("2025-06-30")
+	if p, err := a4.Progress(context.Background(), on, nil); err != nil || p.Deadline == nil || !p.Deadline.Deadline.Equal(date("2020-08-01")) {
+		t.Fatalf("first progress: %+v, %v", p, err)
+	}
+	if err := a4.AddDeadline(admin, landrelease.Deadline{Deadline: date("2025-08-01"), Kind: "extension"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := a4.Progress(context.Background(), on, nil)
+	if err != nil || p.Deadline == nil || !p.Deadline.Deadline.Equal(date("2025-08-01")) || len(p.Deadlines) != 2 {
+		t.Fatalf("after a new deadline: %+v, %v", p.Deadline, err)
+	}
+}

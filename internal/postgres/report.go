@@ -149,9 +149,11 @@ func (s *ReportService) Article7(ctx context.Context, req landrelease.Article7Re
 		c, ok := s.cache[key]
 		s.mu.Unlock()
 		if ok && c.change == change {
+			// Nothing was recorded since: the report as recorded now is the cached one, and says so (a reader of
+			// the time, such as the Article 4 progress, then reads its deadlines and targets as of now).
 			r := c.report
 			if req.AsOf == nil {
-				r.GeneratedAt = now.UTC()
+				r.AsOf, r.GeneratedAt = now.UTC(), now.UTC()
 			}
 			out = &r
 			return nil

@@ -112,6 +112,20 @@ FROM c
 JOIN hazard_area_version w ON w.hazard_id = c.hazard_id AND w.version = c.version
 JOIN hazard_area h ON h.id = c.hazard_id
 LEFT JOIN released rel ON rel.hazard_id = c.hazard_id`
+	// planBeneficiariesSQL sums, by the admin unit of level $3 of each release's hazard area (its version in force
+	// at field date $2 as recorded at $1; NULL: none), the releases in force then that record their beneficiaries:
+	// their number, the people they benefit and the area they took.
+	planBeneficiariesSQL = `
+WITH c AS (
+	SELECT c.hazard_id, CASE WHEN $3 = 1 THEN c.admin1_id ELSE c.admin2_id END AS admin_id FROM (` + currentVersionSQL + `) c
+)
+SELECT c.admin_id, count(*)::int,
+       sum(r.beneficiaries_women + r.beneficiaries_girls + r.beneficiaries_boys + r.beneficiaries_men)::bigint,
+       sum(r.area_m2)
+FROM land_release_version r
+JOIN c ON c.hazard_id = r.hazard_id
+WHERE ` + releaseVersionSQL + ` AND r.beneficiaries_women IS NOT NULL
+GROUP BY c.admin_id`
 	// planUnitsSQL lists the admin units of level $1: id, code, name.
 	planUnitsSQL = `SELECT id, code, name FROM admin_unit WHERE level = $1`
 
@@ -306,7 +320,11 @@ func (s *WorkPlanService) WorkPlan(ctx context.Context, on time.Time, req landre
 	f := landrelease.WorkPlanFacts{Request: req, State: settings.StateName, On: on}
 	if err := s.snapshot(ctx, req.AsOf, func(tx pgx.Tx, at time.Time) (err error) {
 		f.AsOf = at
-		if f.Areas, err = readPlanAreas(ctx, tx, on, at, req.Level); err != nil {
+		var units map[int64]landrelease.AdminRef
+		if f.Areas, units, err = readPlanAreas(ctx, tx, on, at, req.Level); err != nil {
+			return err
+		}
+		if f.Beneficiaries, err = readPlanBeneficiaries(ctx, tx, on, at, req.Level, units); err != nil {
 			return err
 		}
 		if f.Mix, err = readMix(ctx, tx, on, at); err != nil {
@@ -323,10 +341,33 @@ func (s *WorkPlanService) WorkPlan(ctx context.Context, on time.Time, req landre
 	return landrelease.PlanWork(f)
 }
 
-func readPlanAreas(ctx context.Context, q querier, on, asOf time.Time, level int) ([]landrelease.PlanArea, error) {
+// readPlanBeneficiaries reads planBeneficiariesSQL, the units named by their codes (units: by id).
+func readPlanBeneficiaries(ctx context.Context, q querier, on, asOf time.Time, level int, units map[int64]landrelease.AdminRef) ([]landrelease.UnitBeneficiaries, error) {
+	rows, err := q.Query(ctx, planBeneficiariesSQL, asOf, on, level)
+	if err != nil {
+		return nil, dbError(err, "read the beneficiaries of land release")
+	}
+	var out []landrelease.UnitBeneficiaries
+	var b landrelease.UnitBeneficiaries
+	var unit *int64
+	if _, err := pgx.ForEachRow(rows, []any{&unit, &b.Releases, &b.People, &b.AreaM2}, func() error {
+		b.AdminCode = ""
+		if unit != nil {
+			b.AdminCode = units[*unit].Code
+		}
+		out = append(out, b)
+		return nil
+	}); err != nil {
+		return nil, dbError(err, "read the beneficiaries of land release")
+	}
+	return out, nil
+}
+
+// readPlanAreas reads the open areas (planAreasSQL) and the admin units of the level, by id.
+func readPlanAreas(ctx context.Context, q querier, on, asOf time.Time, level int) ([]landrelease.PlanArea, map[int64]landrelease.AdminRef, error) {
 	rows, err := q.Query(ctx, planUnitsSQL, level)
 	if err != nil {
-		return nil, dbError(err, "read the admin units")
+		return nil, nil, dbError(err, "read the admin units")
 	}
 	units := map[int64]landrelease.AdminRef{}
 	var id int64
@@ -335,10 +376,10 @@ func readPlanAreas(ctx context.Context, q querier, on, asOf time.Time, level int
 		units[id] = u
 		return nil
 	}); err != nil {
-		return nil, dbError(err, "read the admin units")
+		return nil, nil, dbError(err, "read the admin units")
 	}
 	if rows, err = q.Query(ctx, planAreasSQL, asOf, on, level); err != nil {
-		return nil, dbError(err, "read the open areas")
+		return nil, nil, dbError(err, "read the open areas")
 	}
 	var areas []landrelease.PlanArea
 	var a landrelease.PlanArea
@@ -353,9 +394,9 @@ func readPlanAreas(ctx context.Context, q querier, on, asOf time.Time, level int
 		areas = append(areas, a)
 		return nil
 	}); err != nil {
-		return nil, dbError(err, "read the open areas")
+		return nil, nil, dbError(err, "read the open areas")
 	}
-	return areas, nil
+	return areas, units, nil
 }
 
 // latestDeadline is the deadline in force as recorded at asOf: the latest date; nil when none.

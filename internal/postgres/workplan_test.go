@@ -128,6 +128,34 @@ func TestWorkPlanHistory(t *testing.T) {
 		t.Errorf("cost %v, team-years %v; per method %v and %v", p.Cost, p.TeamYears, cost, teamYears)
 	}
 	t.Logf("%d areas, %d m2 over %d years from %d; mix SHA %+v CHA %+v", p.Areas, p.RemainingM2, len(p.Years), from, p.Mix[0].Shares, p.Mix[1].Shares)
+	if p.ExpectedBeneficiaries != 0 || len(p.BeneficiaryRates) != 0 {
+		t.Errorf("no release records beneficiaries, yet the plan expects %d (%+v)", p.ExpectedBeneficiaries, p.BeneficiaryRates)
+	}
+
+	// Releases that record their beneficiaries: the plan expects people at their national rate per m2 (a
+	// province measured on enough area at its own), which an independent sum gives.
+	if _, err := r.db.Pool.Exec(r.ctx, `UPDATE land_release_version SET beneficiaries_women = 3, beneficiaries_girls = 2,
+		beneficiaries_boys = 2, beneficiaries_men = 3, beneficiaries_with_disabilities = 1
+		WHERE superseded_at IS NULL AND NOT withdrawn AND id % 3 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	var perHa float64
+	if err := r.db.Pool.QueryRow(r.ctx, `SELECT round((10 * count(*) / sum(area_m2) * 10000)::numeric, 2)::float8 FROM land_release_version
+		WHERE superseded_at IS NULL AND NOT withdrawn AND beneficiaries_women IS NOT NULL AND completed_on <= $1`, today).Scan(&perHa); err != nil {
+		t.Fatal(err)
+	}
+	withPeople, err := wp.WorkPlan(r.ctx, today, landrelease.WorkPlanRequest{FromYear: from, Teams: 3, Level: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var expected int64
+	for _, y := range withPeople.Years {
+		expected += y.ExpectedBeneficiaries
+	}
+	if len(withPeople.BeneficiaryRates) == 0 || withPeople.BeneficiaryRates[0].AdminCode != "" || math.Abs(withPeople.BeneficiaryRates[0].PeoplePerHa-perHa) > 0.011 ||
+		withPeople.ExpectedBeneficiaries == 0 || withPeople.ExpectedBeneficiaries != expected {
+		t.Errorf("beneficiary rates %+v (national %.2f per ha by SQL); expected %d, the years' %d", withPeople.BeneficiaryRates, perHa, withPeople.ExpectedBeneficiaries, expected)
+	}
 
 	// The same plan as recorded then, after the figures change.
 	if err := wp.SetProductivity(r.ctx, landrelease.Productivity{Method: landrelease.MethodCleared, M2PerTeamYear: 1000}); err != nil {

@@ -20,7 +20,7 @@ const WorkPlanTitle = "Costed annual work plan to completion of Article 4 (Lausa
 
 // workPlanHeader is the header of the CSV milestone table; read only.
 var workPlanHeader = []string{"year", "admin_code", "admin_name", "cancelled_m2", "reduced_m2", "cleared_m2", "total_m2",
-	"team_years", "cost", "areas", "areas_completed", "remaining_after_m2"}
+	"team_years", "cost", "areas", "areas_completed", "remaining_after_m2", "expected_beneficiaries"}
 
 // WorkPlanHeader returns the header of the CSV milestone table, in a slice of the caller's own.
 func WorkPlanHeader() []string { return append([]string(nil), workPlanHeader...) }
@@ -56,20 +56,20 @@ func WorkPlanCSV(w io.Writer, p *landrelease.WorkPlan) error {
 	if err := cw.Write(workPlanHeader); err != nil {
 		return err
 	}
-	row := func(y int, code, name string, a landrelease.MethodM2, ty, cost float64, areas, done int, after string) error {
+	row := func(y int, code, name string, a landrelease.MethodM2, ty, cost float64, areas, done int, after string, people int64) error {
 		return cw.Write([]string{strconv.Itoa(y), CSVText(code), CSVText(name), strconv.FormatInt(a.CancelledM2, 10),
 			strconv.FormatInt(a.ReducedM2, 10), strconv.FormatInt(a.ClearedM2, 10), strconv.FormatInt(a.TotalM2(), 10),
-			decimals2(ty), decimals2(cost), strconv.Itoa(areas), strconv.Itoa(done), after})
+			decimals2(ty), decimals2(cost), strconv.Itoa(areas), strconv.Itoa(done), after, strconv.FormatInt(people, 10)})
 	}
 	for _, y := range p.Years {
 		areas, done := 0, 0
 		for _, u := range y.Units {
 			areas, done = areas+u.Areas, done+u.Completed
-			if err := row(y.Year, u.AdminCode, u.AdminName, u.MethodM2, u.TeamYears, u.Cost, u.Areas, u.Completed, ""); err != nil {
+			if err := row(y.Year, u.AdminCode, u.AdminName, u.MethodM2, u.TeamYears, u.Cost, u.Areas, u.Completed, "", u.ExpectedBeneficiaries); err != nil {
 				return err
 			}
 		}
-		if err := row(y.Year, "TOTAL", "Total", y.MethodM2, y.TeamYears, y.Cost, areas, done, strconv.FormatInt(y.RemainingAfterM2, 10)); err != nil {
+		if err := row(y.Year, "TOTAL", "Total", y.MethodM2, y.TeamYears, y.Cost, areas, done, strconv.FormatInt(y.RemainingAfterM2, 10), y.ExpectedBeneficiaries); err != nil {
 			return err
 		}
 	}

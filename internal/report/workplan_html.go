@@ -10,7 +10,7 @@ import (
 )
 
 type planHTMLRow struct {
-	Year, Code, Name, Cancelled, Reduced, Cleared, Total, TeamYears, Cost, Areas, Remaining string
+	Year, Code, Name, Cancelled, Reduced, Cleared, Total, TeamYears, Cost, Areas, Remaining, People string
 }
 
 type planHTMLArea struct{ Year, Rank, LocalID, Unit, Kind, Priority, Cancelled, Reduced, Cleared, Completes string }
@@ -80,9 +80,9 @@ var planTemplate = template.Must(template.New("workplan").Parse(`<!DOCTYPE html>
 
 <h2>Table 2. By {{.Level}}</h2>
 <table>
-<thead><tr><th>Year</th><th>{{.Level}}</th><th>Code</th><th>Cancelled (m2)</th><th>Reduced (m2)</th><th>Cleared (m2)</th><th>Total (m2)</th><th>Team-years</th><th>Cost</th><th>Areas (finished)</th></tr></thead>
+<thead><tr><th>Year</th><th>{{.Level}}</th><th>Code</th><th>Cancelled (m2)</th><th>Reduced (m2)</th><th>Cleared (m2)</th><th>Total (m2)</th><th>Team-years</th><th>Cost</th><th>Areas (finished)</th><th>Expected beneficiaries</th></tr></thead>
 <tbody>
-{{range .Units}}<tr><td>{{.Year}}</td><td>{{.Name}}</td><td>{{.Code}}</td><td class="n">{{.Cancelled}}</td><td class="n">{{.Reduced}}</td><td class="n">{{.Cleared}}</td><td class="n">{{.Total}}</td><td class="n">{{.TeamYears}}</td><td class="n">{{.Cost}}</td><td class="n">{{.Areas}}</td></tr>
+{{range .Units}}<tr><td>{{.Year}}</td><td>{{.Name}}</td><td>{{.Code}}</td><td class="n">{{.Cancelled}}</td><td class="n">{{.Reduced}}</td><td class="n">{{.Cleared}}</td><td class="n">{{.Total}}</td><td class="n">{{.TeamYears}}</td><td class="n">{{.Cost}}</td><td class="n">{{.Areas}}</td><td class="n">{{.People}}</td></tr>
 {{end}}</tbody>
 </table>
 
@@ -163,7 +163,8 @@ func WorkPlanHTML(w io.Writer, p *landrelease.WorkPlan) error {
 		for _, u := range y.Units {
 			pg.Units = append(pg.Units, planHTMLRow{Year: name, Code: u.AdminCode, Name: u.AdminName,
 				Cancelled: g(u.CancelledM2), Reduced: g(u.ReducedM2), Cleared: g(u.ClearedM2), Total: g(u.TotalM2()),
-				TeamYears: decimals2(u.TeamYears), Cost: money(u.Cost), Areas: fmt.Sprintf("%d (%d)", u.Areas, u.Completed)})
+				TeamYears: decimals2(u.TeamYears), Cost: money(u.Cost), Areas: fmt.Sprintf("%d (%d)", u.Areas, u.Completed),
+				People: g(u.ExpectedBeneficiaries)})
 		}
 		for _, a := range y.Areas {
 			done := ""

@@ -27,6 +27,9 @@ func samplePlan(t *testing.T) *landrelease.WorkPlan {
 			landrelease.KindCHA: {Shares: landrelease.MethodShares{Cleared: 1}, RecordedBy: "dm", RecordedAt: day(2025, 1, 1)}}),
 		Productivity: []landrelease.Productivity{{Method: landrelease.MethodCleared, M2PerTeamYear: 400, CostPerM2: 2}},
 		Deadline:     &landrelease.Deadline{Deadline: day(2030, 8, 1)},
+		// LA14 measured at one person a m2; LA15 on too little area: the national 100,010 on 101,000 m2.
+		Beneficiaries: []landrelease.UnitBeneficiaries{{AdminCode: "LA14", Releases: 9, People: 100_000, AreaM2: 100_000},
+			{AdminCode: "LA15", Releases: 1, People: 10, AreaM2: 1000}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -40,11 +43,11 @@ func TestWorkPlanCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := strings.Join(report.WorkPlanHeader(), ",") + "\n" +
-		"2026,LA14,Xiengkhouang,0,0,300,300,0.75,600.00,1,1,\n" +
-		"2026,LA15,'+Sekong,0,0,100,100,0.25,200.00,1,0,\n" +
-		"2026,TOTAL,Total,0,0,400,400,1.00,800.00,2,1,200\n" +
-		"2027,LA15,'+Sekong,0,0,200,200,0.50,400.00,1,1,\n" +
-		"2027,TOTAL,Total,0,0,200,200,0.50,400.00,1,1,0\n"
+		"2026,LA14,Xiengkhouang,0,0,300,300,0.75,600.00,1,1,,300\n" +
+		"2026,LA15,'+Sekong,0,0,100,100,0.25,200.00,1,0,,99\n" +
+		"2026,TOTAL,Total,0,0,400,400,1.00,800.00,2,1,200,399\n" +
+		"2027,LA15,'+Sekong,0,0,200,200,0.50,400.00,1,1,,198\n" +
+		"2027,TOTAL,Total,0,0,200,200,0.50,400.00,1,1,0,198\n"
 	if b.String() != want {
 		t.Errorf("CSV:\n%s\nwant\n%s", b.String(), want)
 	}

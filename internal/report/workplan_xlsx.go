@@ -133,7 +133,7 @@ func milestoneSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2
 
 func planUnitSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2 int) {
 	s.sheet = SheetPlanUnits
-	s.header(1, []string{"Year", "Code", levelName(p.Level), "Cancelled (m2)", "Reduced (m2)", "Cleared (m2)", "Total (m2)", "Team-years", "Cost", "Areas", "Areas finished"}, st.header)
+	s.header(1, []string{"Year", "Code", levelName(p.Level), "Cancelled (m2)", "Reduced (m2)", "Cleared (m2)", "Total (m2)", "Team-years", "Cost", "Areas", "Areas finished", "Expected beneficiaries"}, st.header)
 	row := 1
 	for _, y := range p.Years {
 		for _, u := range y.Units {
@@ -148,9 +148,10 @@ func planUnitSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2 
 			s.set(9, row, u.Cost, num2)
 			s.set(10, row, int64(u.Areas), st.count)
 			s.set(11, row, int64(u.Completed), st.count)
+			s.set(12, row, u.ExpectedBeneficiaries, st.count)
 		}
 	}
-	s.width("A", "K", 14)
+	s.width("A", "L", 14)
 }
 
 func planAreaSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, _ int) {

@@ -210,6 +210,39 @@ async function loadPlan(ev) {
 }
 $("#wp-form").addEventListener("submit", loadPlan);
 
+// ---- Extension request draft: the work plan's capacity, until the date asked (or the one entered with the text) ----
+
+const extURL = (format) => {
+  const q = planQuery();
+  q.delete("from");
+  if ($("#ext-until").value) q.set("until", $("#ext-until").value);
+  q.set("format", format);
+  return `/api/v1/reports/extension-request?${q}`;
+};
+
+let extAbort = null;
+async function loadExtension(ev) {
+  ev?.preventDefault();
+  for (const f of ["html", "xlsx"]) $(`#ext-${f}`).href = extURL(f);
+  extAbort?.abort();
+  extAbort = new AbortController();
+  $("#ext-msg").textContent = "Drafting…";
+  try {
+    const d = await getJSON(extURL("json"), extAbort.signal);
+    if (!$("#ext-until").value) $("#ext-until").value = String(d.requested_until).slice(0, 10);
+    const plan = d.plan;
+    $("#ext-summary").textContent = `${d.duration_months} months from the deadline of ${fmtDate(d.deadline.deadline)} to ${fmtDate(d.requested_until)}: ` +
+      `${km2(d.at_entry_into_force.sha_area_m2 + d.at_entry_into_force.cha_area_m2)} km² at entry into force, ` +
+      `${km2(d.remaining.sha_area_m2 + d.remaining.cha_area_m2)} km² remaining · the plan ` +
+      (plan.completes_by_until ? "completes by then" : `leaves ${km2(plan.remaining_at_until_m2)} km² then`);
+    $("#ext-msg").textContent = "";
+  } catch (e) {
+    if (e.name !== "AbortError") $("#ext-msg").textContent = "Could not draft: " + e.message;
+  }
+}
+$("#ext-form").addEventListener("submit", loadExtension);
+$("#wp-form").addEventListener("submit", () => $("#ext-until").value && loadExtension());
+
 loadForm();
 loadCharts();
 loadArticle4();

@@ -1,17 +1,21 @@
-// The upload page: pick or drop a GeoJSON file, check it (dry run) and see the report feature by feature on the
-// map, then submit it for review with an Idempotency-Key, so that a retry after a lost connection stores it once.
+// The upload page: pick or drop a field file, check it (dry run) and see the report feature by feature on the
+// map, map the file's fields to ours (mapping.js) and check again, then submit it for review, with the mapping of
+// the last check and an Idempotency-Key, so that a retry after a lost connection stores it once.
 import "leaflet/dist/leaflet.css";
 import "./style.css";
 import L from "leaflet";
 import { $, el, int, tipText, initHeader, can, UPLOADERS, ROLE_LABEL, signinURL, uuid, errorText, session } from "./common.js";
 import { workMap, setStatus, featureLayer, reasonList, firstReason, readJSON, MAX_DRAWN, MAX_LISTED } from "./workmap.js";
+import { mappingPanel, recall, remember } from "./mapping.js";
 
 const { map, fit } = workMap();
 const drawn = L.featureGroup().addTo(map);
 const defects = L.featureGroup().addTo(map);
 
-// One file choice: the file, its parsed features (for drawing), its key and its report.
-const state = { file: null, fc: null, key: null, report: null, layers: new Map(), selected: null, busy: false };
+// One file choice: the file, its parsed features (for drawing), its key and its report; mapping is the mapping
+// document (JSON text) its last check was sent with (null: none), which the submission sends too; user is who is
+// signed in, whose last mapping is remembered.
+const state = { file: null, fc: null, key: null, report: null, mapping: null, submitted: false, layers: new Map(), selected: null, busy: false, user: null };
 
 const ACCEPTED_STYLE = { color: "#2563eb", weight: 1.5, fillColor: "#2563eb", fillOpacity: 0.25, className: "lr-accepted" };
 const REJECTED_STYLE = { color: "#dc2626", weight: 2.5, dashArray: "6 4", fillColor: "#dc2626", fillOpacity: 0.15, className: "lr-rejected" };
@@ -19,6 +23,7 @@ const REJECTED_STYLE = { color: "#dc2626", weight: 2.5, dashArray: "6 4", fillCo
 // ---- Who may upload ----
 
 initHeader().then((s) => {
+  state.user = s && s.user;
   if (can(s, UPLOADERS)) return;
   const gate = $("#gate");
   gate.hidden = false;
@@ -66,13 +71,22 @@ const isGeoJSON = (file) => /\.(geo)?json$/i.test(file.name);
 const withFilename = (url, file) => `${url}${url.includes("?") ? "&" : "?"}filename=${encodeURIComponent(file.name)}`;
 
 // post sends the file with XMLHttpRequest for its upload progress; it resolves to {status, body, replayed} and
-// rejects when the connection is lost.
-async function post(url, file, headers, label) {
+// rejects when the connection is lost. With a mapping (a mapping document's JSON text) the body is
+// multipart/form-data: a mapping part, then the file part with its name.
+async function post(url, file, headers, label, mapping) {
   const s = await session();
   return new Promise((resolve, reject) => {
     const x = new XMLHttpRequest();
-    x.open("POST", withFilename(url, file));
-    x.setRequestHeader("Content-Type", isGeoJSON(file) ? "application/geo+json" : "application/octet-stream");
+    let body = file;
+    if (mapping != null) {
+      body = new FormData();
+      body.append("mapping", mapping);
+      body.append("file", file, file.name);
+      x.open("POST", url);
+    } else {
+      x.open("POST", withFilename(url, file));
+      x.setRequestHeader("Content-Type", isGeoJSON(file) ? "application/geo+json" : "application/octet-stream");
+    }
     x.setRequestHeader("Accept", "application/json");
     if (s && s.csrf_token) x.setRequestHeader("X-CSRF-Token", s.csrf_token);
     for (const [k, v] of Object.entries(headers || {})) x.setRequestHeader(k, v);
@@ -91,7 +105,7 @@ async function post(url, file, headers, label) {
     };
     x.onerror = () => reject(new Error("the connection was lost"));
     x.ontimeout = () => reject(new Error("the server did not answer in time"));
-    x.send(file);
+    x.send(body);
   });
 }
 
@@ -130,28 +144,35 @@ function reset() {
   $("#result").hidden = true;
   $("#pick-msg").textContent = "";
   $("#pick-msg").className = "msg";
+  state.mapping = null;
+  state.submitted = false;
+  panel.hide();
+  panel.say("");
   document.body.dataset.checked = "";
 }
 
+// choose checks a new file: first as it names things, which gives its fields for the mapping panel; then, when
+// the panel maps something in it (the user's last mapping, remembered, or our names in another case), again with
+// the panel's mapping.
 async function choose(file) {
   if (state.busy) return;
   state.busy = true;
+  document.body.dataset.busy = "1"; // until every check of this step has answered
   reset();
   state.file = file;
   state.key = uuid(); // one key per file choice: a retry of this file's submission replays the first outcome
   state.fc = null;
   try {
     if (isGeoJSON(file)) state.fc = readJSON(await readFile(file));
-    progress("Checking…", null);
-    const res = await post("/api/v1/uploads?dry_run=true", file, {}, "Sending for checking");
-    progress(null);
-    if (res.body && res.body.report) {
-      showReport(res.body.report);
-    } else {
-      const msg = $("#pick-msg");
-      msg.className = "msg error";
-      msg.textContent = `${file.name} was not checked: ${errorText(res)}`;
-      document.body.dataset.checked = "error";
+    const rep = await check(null, $("#pick-msg"), false);
+    if (!rep) return;
+    const last = state.user ? recall(state.user) : null;
+    await panel.show(rep.source_fields || fieldsOf(state.fc), last && last.doc, last && last.name);
+    // The report shows what the panel shows: the remembered mapping, or fields of our names in another case.
+    const doc = panel.document();
+    if (doc) {
+      if (last) panel.say(`Your last mapping${last.name ? " (" + last.name + ")" : ""} is applied: check again after a change.`);
+      await check(JSON.stringify(doc), $("#mapping-msg"), !!last);
     }
   } catch (e) {
     progress(null);
@@ -161,8 +182,83 @@ async function choose(file) {
     document.body.dataset.checked = "error";
   } finally {
     state.busy = false;
+    document.body.dataset.busy = "";
   }
 }
+
+// fieldsOf returns the names of the properties the features of a GeoJSON collection carry, sorted, as the server
+// lists a file's fields: it lists a GeoJSON file's only when a mapping is sent.
+function fieldsOf(fc) {
+  const names = new Set();
+  for (const f of (fc && Array.isArray(fc.features) && fc.features) || []) {
+    if (f && f.properties && typeof f.properties === "object" && !Array.isArray(f.properties)) for (const k of Object.keys(f.properties)) names.add(k);
+  }
+  return [...names].sort();
+}
+
+// check sends the chosen file for a dry run with mapping (JSON text; null: none) and shows the report; an error
+// of the whole file (a mapping that is not valid, or names fields the file lacks) is said in msg. With keep, the
+// mapping checked is remembered as the user's last one. It resolves to the report, or null.
+async function check(mapping, msg, keep) {
+  progress("Checking…", null);
+  const res = await post("/api/v1/uploads?dry_run=true", state.file, {}, "Sending for checking", mapping);
+  progress(null);
+  if (res.body && res.body.report) {
+    state.mapping = mapping;
+    if (keep && state.user) remember(state.user, mapping && JSON.parse(mapping), mapping && panel.loadedName());
+    showReport(res.body.report);
+    return res.body.report;
+  }
+  msg.className = "msg error";
+  msg.textContent = `${state.file.name} was not checked: ${errorText(res)}`;
+  $("#submit").disabled = true;
+  document.body.dataset.checked = "error";
+  return null;
+}
+
+// ---- The property mapping ----
+
+const panel = mappingPanel({ onChange: mappingChanged });
+panel.onSaved((name) => {
+  const doc = panel.document();
+  if (state.user && doc) remember(state.user, doc, name);
+});
+
+// mappingChanged holds the submission back while the panel's mapping is not the one the report was made with.
+function mappingChanged() {
+  if (!state.report || state.submitted) return;
+  const doc = panel.document();
+  const same = (doc ? JSON.stringify(doc) : null) === state.mapping;
+  const msg = $("#submit-msg");
+  $("#submit").disabled = !same || !state.report.accepted;
+  if (!same) {
+    msg.className = "msg";
+    msg.textContent = "The mapping has changed since the check: check again before submitting.";
+  } else {
+    submitNote(state.report);
+  }
+}
+
+$("#mapping-check").addEventListener("click", async () => {
+  if (!state.file || state.busy) return;
+  if (state.submitted) {
+    panel.say("This file is submitted already: choose the next file to check it.", true);
+    return;
+  }
+  state.busy = true;
+  document.body.dataset.busy = "1"; // until every check of this step has answered
+  panel.say("");
+  const doc = panel.document();
+  try {
+    if (await check(doc ? JSON.stringify(doc) : null, $("#mapping-msg"), true)) panel.say(doc ? "Checked with this mapping." : "Checked without a mapping.");
+  } catch (e) {
+    progress(null);
+    panel.say(`Not checked: ${e.message}.`, true);
+  } finally {
+    state.busy = false;
+    document.body.dataset.busy = "";
+  }
+});
 
 // ---- The report ----
 
@@ -185,12 +281,19 @@ function showReport(rep) {
     ].filter(Boolean),
   );
   $("#submit").disabled = !rep.accepted;
-  $("#submit-msg").className = "msg";
-  $("#submit-msg").textContent = rep.accepted ? "Every feature passed: submit it for review by a data manager." : "Fix the rejected features in the file and choose it again: an upload is accepted whole or not at all.";
+  submitNote(rep);
   if (features.length > MAX_LISTED && rejected.length) $("#report-filter").value = "rejected";
   draw(features);
   renderList();
   document.body.dataset.checked = rep.accepted ? "accepted" : "rejected";
+}
+
+// submitNote says, under Submit, what the report allows.
+function submitNote(rep) {
+  $("#submit-msg").className = "msg";
+  $("#submit-msg").textContent = rep.accepted
+    ? "Every feature passed: submit it for review by a data manager."
+    : "Fix the rejected features in the file (or the mapping) and check again: an upload is accepted whole or not at all.";
 }
 
 function draw(features) {
@@ -289,7 +392,7 @@ $("#submit").addEventListener("click", async () => {
   msg.textContent = "Submitting…";
   result.hidden = true;
   try {
-    const res = await post("/api/v1/uploads", state.file, { "Idempotency-Key": state.key }, "Submitting");
+    const res = await post("/api/v1/uploads", state.file, { "Idempotency-Key": state.key }, "Submitting", state.mapping);
     progress(null);
     if (res.status === 201 && res.body) {
       const up = res.body;
@@ -305,6 +408,7 @@ $("#submit").addEventListener("click", async () => {
       result.dataset.status = up.status;
       result.scrollIntoView({ block: "nearest" });
       document.body.dataset.submitted = String(up.id);
+      state.submitted = true;
       return; // stays disabled: this file is submitted
     }
     if (res.body && res.body.report) {

@@ -54,15 +54,18 @@ export function featureLayer(f, style) {
   }
 }
 
+// fromField names the field of the uploaded file a mapping read a detail's property from.
+const fromField = (d) => (d.source_field ? el("span", { class: "source-field" }, " (the file's field ", el("code", {}, d.source_field), ")") : null);
+
 // reasonList renders the errors and warnings of a feature's report.
 export function reasonList(fr) {
   const items = [];
   for (const e of fr.errors || []) {
-    items.push(el("li", { class: "err" }, "✕ ", e.field ? el("strong", {}, e.field + ": ") : null, e.reason, e.pointer ? [" ", el("code", {}, e.pointer)] : null,
+    items.push(el("li", { class: "err" }, "✕ ", e.field ? el("strong", {}, e.field + ": ") : null, e.reason, fromField(e), e.pointer ? [" ", el("code", {}, e.pointer)] : null,
       e.location ? el("span", { class: "fmeta" }, ` at ${e.location.map((v) => v.toFixed(6)).join(", ")}`) : null));
   }
   for (const w of fr.warnings || []) {
-    items.push(el("li", { class: "warn" }, "! ", w.field ? el("strong", {}, w.field + ": ") : null, w.reason, w.pointer ? [" ", el("code", {}, w.pointer)] : null));
+    items.push(el("li", { class: "warn" }, "! ", w.field ? el("strong", {}, w.field + ": ") : null, w.reason, fromField(w), w.pointer ? [" ", el("code", {}, w.pointer)] : null));
   }
   return items.length ? el("ul", { class: "reasons" }, items) : null;
 }
