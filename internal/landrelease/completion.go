@@ -58,8 +58,8 @@ type Completion struct {
 	CompletedOn time.Time `json:"completed_on"`
 	DeclaredOn  time.Time `json:"declared_on"`
 	Note        string    `json:"note"`
-	RecordedAt  time.Time `json:"recorded_at,omitempty"`
-	RecordedBy  string    `json:"recorded_by,omitempty"`
+	RecordedAt  time.Time `json:"recorded_at"`
+	RecordedBy  string    `json:"recorded_by"`
 }
 
 // Covers reports whether c's scope holds an area of admin units a1 and a2 (codes, "" when none).

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -333,7 +332,7 @@ func (s *CompletionService) Declare(ctx context.Context, c landrelease.Completio
 		}
 		return audit(ctx, tx, u.Name, "declare", "completion", scope, 0, map[string]any{
 			"completed_on": on.Format(time.DateOnly), "declared_on": declared.Format(time.DateOnly), "note": c.Note,
-			"superseded": fmt.Sprint(old.Valid)})
+			"superseded": old.Valid})
 	})
 }
 
