@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,27 +30,12 @@ func ExtensionRequest(q map[string][]string) (landrelease.ExtensionRequest, erro
 		}
 		req.Until = d
 	}
-	for name, dst := range map[string]*float64{"teams": &req.Teams, "budget": &req.Budget} {
-		if v := get(name); v != "" {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil || !(x > 0) || x > 1e15 {
-				return req, badParam(name, "must be a number above 0, not %q", v)
-			}
-			*dst = x
-		}
-	}
-	if req.Teams == 0 && req.Budget == 0 {
-		return req, badParam("teams", "give teams (teams at work each year) or budget (money each year), or both")
-	}
-	t, err := temporal(q)
-	if err != nil {
+	var err error
+	if req.Teams, req.Budget, err = planCapacity(get); err != nil {
 		return req, err
 	}
-	if t.At != nil {
-		return req, badParam("at", "does not apply to the extension request: give as_of")
-	}
-	req.AsOf = t.AsOf
-	return req, nil
+	req.AsOf, err = recordTimeOnly(q, "the extension request")
+	return req, err
 }
 
 func (s *Server) extensionRequest(c echo.Context) error {

@@ -128,27 +128,41 @@ func WorkPlanRequest(q map[string][]string, now time.Time) (landrelease.WorkPlan
 		}
 		req.Level = l
 	}
-	for name, dst := range map[string]*float64{"teams": &req.Teams, "budget": &req.Budget} {
+	var err error
+	if req.Teams, req.Budget, err = planCapacity(get); err != nil {
+		return req, err
+	}
+	req.AsOf, err = recordTimeOnly(q, "the work plan")
+	return req, err
+}
+
+// planCapacity reads a plan's capacity: teams and budget, numbers per year, at least one above 0.
+func planCapacity(get func(string) string) (teams, budget float64, err error) {
+	for name, dst := range map[string]*float64{"teams": &teams, "budget": &budget} {
 		if v := get(name); v != "" {
 			x, err := strconv.ParseFloat(v, 64)
 			if err != nil || !(x > 0) || x > 1e15 {
-				return req, badParam(name, "must be a number above 0, not %q", v)
+				return 0, 0, badParam(name, "must be a number above 0, not %q", v)
 			}
 			*dst = x
 		}
 	}
-	if req.Teams == 0 && req.Budget == 0 {
-		return req, badParam("teams", "give teams (teams at work each year) or budget (money each year), or both")
+	if teams == 0 && budget == 0 {
+		return 0, 0, badParam("teams", "give teams (teams at work each year) or budget (money each year), or both")
 	}
+	return teams, budget, nil
+}
+
+// recordTimeOnly reads as_of (nil when not given) for a report of what (named in the error) that takes no at.
+func recordTimeOnly(q map[string][]string, what string) (*time.Time, error) {
 	t, err := temporal(q)
 	if err != nil {
-		return req, err
+		return nil, err
 	}
 	if t.At != nil {
-		return req, badParam("at", "does not apply to the work plan: give as_of")
+		return nil, badParam("at", "does not apply to %s: give as_of", what)
 	}
-	req.AsOf = t.AsOf
-	return req, nil
+	return t.AsOf, nil
 }
 
 func (s *Server) workPlan(c echo.Context) error {
