@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
@@ -124,5 +125,61 @@ func TestCompletionAndResidual(t *testing.T) {
 	if !s.Complete || s.CompletionDate == nil || !s.CompletionDate.Equal(date("2023-05-01")) || s.ResidualCount != 2 ||
 		len(s.Areas) != 4 || s.Declared == nil || s.Totals.ItemsTotal != 6 || s.Totals.ClearedM2 < 19000 {
 		t.Errorf("summary after completion: %+v", s)
+	}
+}
+
+// TestResidualAsRecorded reads an area found after a completion date with the declarations as recorded at the
+// read's as_of: not residual as of before the declaration was recorded, residual now and in the history, the
+// same whether the read is a list, an item, or a read at a field date.
+func TestResidualAsRecorded(t *testing.T) {
+	r := newRegistry(t)
+	r.importLaos(t)
+	completion := postgres.NewCompletionService(r.db)
+	const xk = "LAO-3286" // Xiangkhoang
+	b1 := box(103.20, 19.45, 100, 100)
+	for _, h := range []*landrelease.HazardArea{hazard("H1", b1, "2019-01-01"), hazard("H2", box(103.23, 19.45, 100, 100), "2023-06-01")} {
+		if err := r.hazards.CreateHazardArea(r.ctx, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.releases.CreateLandRelease(r.ctx, release("H1-R", "H1", landrelease.MethodCleared, b1, "2023-05-01")); err != nil {
+		t.Fatal(err)
+	}
+	var before time.Time
+	if err := r.db.Pool.QueryRow(r.ctx, `SELECT clock_timestamp()`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	if err := completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01")}); err != nil {
+		t.Fatal(err)
+	}
+	at := date("2024-01-01")
+	for _, c := range []struct {
+		name string
+		t    landrelease.Temporal
+		want bool
+	}{
+		{"now", landrelease.Temporal{}, true},
+		{"at, as recorded now", landrelease.Temporal{At: &at}, true},
+		{"as of before the declaration", landrelease.Temporal{AsOf: &before}, false},
+		{"at, as of before the declaration", landrelease.Temporal{At: &at, AsOf: &before}, false},
+	} {
+		h, err := r.hazards.FindHazardArea(r.ctx, "H2", c.t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := r.hazards.FindHazardAreas(r.ctx, landrelease.HazardAreaFilter{LocalIDs: []string{"H2"}, Temporal: c.t})
+		if err != nil || len(page) != 1 {
+			t.Fatal(page, err)
+		}
+		if h.Residual != c.want || page[0].Residual != c.want {
+			t.Errorf("%s: item residual %v, list residual %v, want %v", c.name, h.Residual, page[0].Residual, c.want)
+		}
+	}
+	hs, err := r.hazards.HazardAreaHistory(r.ctx, "H2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hs[len(hs)-1].Residual {
+		t.Errorf("history: the version known now is not residual")
 	}
 }

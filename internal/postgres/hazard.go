@@ -88,7 +88,7 @@ func findHazards(ctx context.Context, q querier, f landrelease.HazardAreaFilter)
 	return hs, dbError(err, "find hazard areas")
 }
 
-// scanHazard reads hazardColumns followed by the remaining area and polygon.
+// scanHazard reads hazardBaseColumns, a residual column, then the remaining area and polygon.
 func scanHazard(row pgx.CollectableRow) (*landrelease.HazardArea, error) {
 	var (
 		h                  landrelease.HazardArea

@@ -1,22 +1,56 @@
 package postgres
 
-// Columns of a hazard area version v joined to its head h and admin units a1, a2; see scanHazard.
-const hazardColumns = `h.id, h.local_id, v.version, v.valid_from, v.recorded_at, v.recorded_by, v.reason, v.withdrawn,
+// Columns of a hazard area version v joined to its head h and admin units a1, a2, but its residual flag; see
+// scanHazard, which reads them followed by a residual column (residualColumn, residualAsOfColumn or
+// residualKnownColumn: the one the read's record time asks for).
+const hazardBaseColumns = `h.id, h.local_id, v.version, v.valid_from, v.recorded_at, v.recorded_by, v.reason, v.withdrawn,
 	v.kind, v.contamination, v.evidence_type, v.evidence_category, v.devices, v.marking, v.priority, v.land_use,
 	v.identified_on, v.organisation, v.status, v.status_reason, v.releases_since, v.notes,
-	ST_AsBinary(v.geom), v.area_m2, a1.code, a1.name, a2.code, a2.name, ` + residualColumn
+	ST_AsBinary(v.geom), v.area_m2, a1.code, a1.name, a2.code, a2.name, `
 
-// residualColumn is whether version v (joined to admin units a1, a2) is residual contamination: a CMR area
-// identified after the completion date in force (migration 0022) of its admin unit of either level or of the
-// State (an empty admin_code); landrelease.IsResidual is the same rule. It reads the declarations in force now, for
-// every read, temporal ones included. The earliest completion date is read once per statement (an InitPlan;
-// 'infinity' when none is declared), so that only areas identified after it look their units up: without it, the
-// lookup of every area added half to the feed's load of 10^4 areas.
+// hazardColumns are the columns of a read of the current record: hazardBaseColumns and residualColumn.
+const hazardColumns = hazardBaseColumns + residualColumn
+
+// temporalHazardColumns are the columns of a read as recorded at $13 (NULL: now): hazardBaseColumns and
+// residualAsOfColumn.
+const temporalHazardColumns = hazardBaseColumns + residualAsOfColumn
+
+// residualColumn is whether version v (joined to admin units a1, a2) is residual contamination as the record
+// stands now: a CMR area identified after the completion date in force now (migration 0022) of its admin unit of
+// either level or of the State (an empty admin_code); landrelease.IsResidual is the same rule. Reads of the current
+// record take it (lists, items, the feed); a read as recorded at another time takes residualAsOfColumn or
+// residualKnownColumn. The earliest completion date is read once per statement (an InitPlan; 'infinity' when none
+// is declared), so that only areas identified after it look their units up: without it, the lookup of every area
+// added half to the feed's load of 10^4 areas.
 const residualColumn = `(v.contamination <> 'other'
 	AND v.identified_on > coalesce((SELECT min(completed_on) FROM completion WHERE superseded_at IS NULL), 'infinity'::date)
 	AND EXISTS (
 	SELECT 1 FROM completion c
 	WHERE c.superseded_at IS NULL AND v.identified_on > c.completed_on
+	  AND c.admin_code IN ('', a1.code, a2.code)))`
+
+// residualAsOfColumn is residualColumn with the declarations in force as recorded at $13 (NULL: now), the record
+// time of findTemporalHazardsSQL: a read as of a time before a declaration was recorded says false, and the same
+// read gives the same flag later. The earliest completion date is an InitPlan as in residualColumn.
+const residualAsOfColumn = `(v.contamination <> 'other'
+	AND v.identified_on > coalesce((SELECT min(completed_on) FROM completion
+	    WHERE recorded_at <= coalesce($13::timestamptz, now())
+	      AND (superseded_at IS NULL OR superseded_at > coalesce($13::timestamptz, now()))), 'infinity'::date)
+	AND EXISTS (
+	SELECT 1 FROM completion c
+	WHERE c.recorded_at <= coalesce($13::timestamptz, now())
+	  AND (c.superseded_at IS NULL OR c.superseded_at > coalesce($13::timestamptz, now()))
+	  AND v.identified_on > c.completed_on
+	  AND c.admin_code IN ('', a1.code, a2.code)))`
+
+// residualKnownColumn is residualColumn with the declarations in force as recorded at v.known_at, the record
+// time of each version of hazardHistorySQL (now for a version still known; just before its correction for a
+// corrected one), as that version's remaining area is: the history says what the record said.
+const residualKnownColumn = `(v.contamination <> 'other'
+	AND EXISTS (
+	SELECT 1 FROM completion c
+	WHERE c.recorded_at <= v.known_at AND (c.superseded_at IS NULL OR c.superseded_at > v.known_at)
+	  AND v.identified_on > c.completed_on
 	  AND c.admin_code IN ('', a1.code, a2.code)))`
 
 // findCurrentHazardsSQL lists the current versions: the latest field state as known now.
@@ -78,7 +112,7 @@ const temporalHazardsRestSQL = `
 	ORDER BY h.id
 	LIMIT $11
 )
-SELECT ` + hazardColumns + `, ST_Area(rem.g::geography), ST_AsBinary(rem.g)
+SELECT ` + temporalHazardColumns + `, ST_Area(rem.g::geography), ST_AsBinary(rem.g)
 FROM page v
 JOIN hazard_area h ON h.id = v.hazard_id
 LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
@@ -117,7 +151,7 @@ WITH hv AS (
 	JOIN hazard_area h ON h.id = v.hazard_id
 	WHERE h.local_id = $1
 )
-SELECT ` + hazardColumns + `, ST_Area(rem.g::geography), NULL::bytea
+SELECT ` + hazardBaseColumns + residualKnownColumn + `, ST_Area(rem.g::geography), NULL::bytea
 FROM hv v
 JOIN hazard_area h ON h.id = v.hazard_id
 LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
