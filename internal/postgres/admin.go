@@ -65,6 +65,9 @@ func (s *AdminUnitService) ImportAdminUnits(ctx context.Context, level int, unit
 		return landrelease.Invalid(fmt.Sprintf("The admin units are not valid: feature %d: %s %s.", *details[0].Feature, details[0].Field, details[0].Reason), details...)
 	}
 	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := holdDeclarations(ctx, tx); err != nil {
+			return err
+		}
 		batch := &pgx.Batch{}
 		for _, a := range units {
 			props := a.Properties

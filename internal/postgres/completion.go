@@ -104,7 +104,9 @@ ORDER BY 1`
 	// adminCodeExistsSQL is whether an admin unit of code $1 exists, of either level.
 	adminCodeExistsSQL = `SELECT EXISTS (SELECT 1 FROM admin_unit WHERE code = $1)`
 
-	// lockCompletionSQL serialises declarations: one at a time, each checking what the one before wrote.
+	// lockCompletionSQL serialises declarations: one at a time, each checking what the one before wrote; and with
+	// the writes of hazard areas, land releases and admin units (holdDeclarationsSQL), whose ROW EXCLUSIVE it
+	// conflicts with.
 	lockCompletionSQL = `LOCK TABLE completion IN SHARE ROW EXCLUSIVE MODE`
 
 	// supersedeCompletionSQL ends the declaration in force of scope $1 and returns its date (none: no row).
@@ -275,7 +277,9 @@ func (s *CompletionService) Completions(ctx context.Context) ([]landrelease.Comp
 }
 
 // Declare records a completion date; see landrelease.CompletionService. Declarations take a lock on the
-// completion table, one at a time; the summary that allows one is computed in the declaration's transaction.
+// completion table (lockCompletionSQL) that waits for every write of the registry in progress that holds it
+// (holdDeclarations) and holds off those that begin, one declaration at a time; the summary that allows one is
+// then computed in the declaration's transaction, each statement seeing every write committed before the lock.
 func (s *CompletionService) Declare(ctx context.Context, c landrelease.Completion) error {
 	u, err := landrelease.Require(ctx, landrelease.RoleAdministrator, landrelease.RoleDataManager)
 	if err != nil {
@@ -358,4 +362,21 @@ func residualStock(ctx context.Context, tx pgx.Tx, asOf, end time.Time, level in
 		return nil, dbError(err, "report: residual contamination")
 	}
 	return out, nil
+}
+
+// holdDeclarationsSQL is what a write that may leave an open CMR area in a declared scope takes first in its
+// transaction (lockCompletionSQL's counterpart): ROW EXCLUSIVE on completion conflicts with a declaration's SHARE
+// ROW EXCLUSIVE, not with itself, and is a weak lock that PostgreSQL grants on its fast path.
+const holdDeclarationsSQL = `LOCK TABLE completion IN ROW EXCLUSIVE MODE`
+
+// holdDeclarations serialises tx with the declarations of completion; every transaction that creates, reopens or
+// changes a hazard area (identified_on, contamination, status, boundary and so admin units), or a land release
+// (whose withdrawal or correction may reopen one), or reassigns admin units, calls it before any other lock.
+// The contract it keeps: a declaration waits for such writes in progress and then sees them, so that it is
+// refused while one leaves an open CMR area in its scope; such a write begun while a declaration is in progress
+// waits for it and then reads it (the area's residual flag included). Taken first, it cannot deadlock with
+// Declare, which writes the heads of hazard areas only after its own lock.
+func holdDeclarations(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, holdDeclarationsSQL)
+	return dbError(err, "lock against declarations of completion")
 }

@@ -187,6 +187,9 @@ func (s *HazardAreaService) CreateHazardArea(ctx context.Context, h *landrelease
 	// never sees an error for a write that took place.
 	var got *landrelease.HazardArea
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := holdDeclarations(ctx, tx); err != nil {
+			return err
+		}
 		if err := createHazard(ctx, tx, h, u); err != nil {
 			return err
 		}
@@ -287,6 +290,9 @@ func (s *HazardAreaService) UpdateHazardArea(ctx context.Context, localID string
 	}
 	var got *landrelease.HazardArea
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := holdDeclarations(ctx, tx); err != nil {
+			return err
+		}
 		if err := updateHazard(ctx, tx, localID, c, h, today, u); err != nil {
 			return err
 		}
@@ -310,6 +316,9 @@ func (s *HazardAreaService) WithdrawHazardArea(ctx context.Context, localID stri
 	}
 	var withdrawnVersion int
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := holdDeclarations(ctx, tx); err != nil {
+			return err
+		}
 		id, st, err := lockHazard(ctx, tx, localID, ifVersion)
 		if err != nil {
 			return err

@@ -280,6 +280,9 @@ func (s *LandReleaseService) CreateLandRelease(ctx context.Context, r *landrelea
 	// Read back inside the transaction, as HazardAreaService.CreateHazardArea does.
 	var got []*landrelease.LandRelease
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := holdDeclarations(ctx, tx); err != nil {
+			return err
+		}
 		if err := createRelease(ctx, tx, r, u); err != nil {
 			return err
 		}
@@ -336,6 +339,9 @@ func (s *LandReleaseService) UpdateLandRelease(ctx context.Context, localID stri
 	}
 	var got []*landrelease.LandRelease
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := holdDeclarations(ctx, tx); err != nil {
+			return err
+		}
 		if err := updateRelease(ctx, tx, localID, c, r, u); err != nil {
 			return err
 		}
@@ -361,6 +367,9 @@ func (s *LandReleaseService) WithdrawLandRelease(ctx context.Context, localID st
 		reason = "withdrawn"
 	}
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := holdDeclarations(ctx, tx); err != nil {
+			return err
+		}
 		rid, hid, _, _, err := lockRelease(ctx, tx, localID, ifVersion)
 		if err != nil {
 			return err

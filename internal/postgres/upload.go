@@ -269,6 +269,9 @@ func (s *UploadService) Approve(ctx context.Context, id int64, comment string) (
 		}
 	}()
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := holdDeclarations(ctx, tx); err != nil {
+			return err
+		}
 		up, err := lockSubmitted(ctx, tx, id)
 		if err != nil {
 			return err
