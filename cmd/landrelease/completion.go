@@ -48,22 +48,29 @@ func reportCompletion(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	s, err := postgres.NewCompletionService(db).Summary(ctx, req)
+	var s *landrelease.CompletionSummary
+	err = postgres.NewCompletionService(db).StreamSummary(ctx, req, func(sum *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
+		s = sum
+		if !sum.Complete && !*draft {
+			return sum.NotComplete()
+		}
+		if err := writeOut(e, *out, func(w io.Writer) error { return write(w, sum, areas) }); err != nil {
+			return fmt.Errorf("write completion summary: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return describe(err)
-	}
-	if !s.Complete && !*draft {
-		return describe(s.NotComplete())
-	}
-	if err := writeOut(e, *out, func(w io.Writer) error { return write(w, s) }); err != nil {
-		return fmt.Errorf("write completion summary: %w", err)
 	}
 	state := "complete"
 	if !s.Complete {
 		state = "NOT complete (draft)"
 	}
+	if !s.ContaminationRecorded {
+		state += ", no CMR contamination recorded"
+	}
 	fmt.Fprintf(e.stderr, "Completion summary on %s: %s, %d areas, as recorded at %s (pass --as-of %s to reproduce it)\n",
-		s.On.Format(time.DateOnly), state, len(s.Areas), s.AsOf.Format(time.RFC3339Nano), s.AsOf.Format(time.RFC3339Nano))
+		s.On.Format(time.DateOnly), state, s.AreaCount, s.AsOf.Format(time.RFC3339Nano), s.AsOf.Format(time.RFC3339Nano))
 	return nil
 }
 

@@ -14,8 +14,8 @@ import (
 
 // The completion of Article 4.1(c): the summary a declaration attaches, and the completion dates declared.
 
-// MaxCompletionPage is the most areas a completion summary answers as JSON or HTML; a larger one (a whole large
-// State) is answered as CSV, or asked for one admin unit at a time.
+// MaxCompletionPage is the most areas a completion summary answers as HTML, a page gathered in memory; a larger
+// one (a whole large State) is answered as CSV or JSON, streamed, or asked for one admin unit at a time.
 const MaxCompletionPage = 20000
 
 // stateScope is the path segment of PUT /completion/{scope} that stands for the whole State.
@@ -65,23 +65,22 @@ func (s *Server) completionSummary(c echo.Context) error {
 	if !ok {
 		return badParam("format", "must be one of csv, json, html, not %q", format)
 	}
-	sum, err := s.cfg.Completion.Summary(c.Request().Context(), req)
-	if err != nil {
-		return err
-	}
-	if !sum.Complete && !draft {
-		return sum.NotComplete()
-	}
-	if format != "csv" && len(sum.Areas) > MaxCompletionPage {
-		return landrelease.Invalid(fmt.Sprintf("The summary lists %d areas, more than the %d a %s page holds: ask for format=csv, or for one admin unit with admin=.",
-			len(sum.Areas), MaxCompletionPage, format), landrelease.Detail{Field: "format", Reason: "too many areas for this format"})
-	}
-	scope := "state"
-	if sum.Admin != landrelease.StateScope {
-		scope = sum.Admin
-	}
-	name := fmt.Sprintf("completion-%s-%s%s", scope, sum.On.Format(time.DateOnly), ext)
-	return s.sendReport(c, format, ctype, name, sum.AsOf, func(w io.Writer) error { return write(w, sum) })
+	// The figures are read first; the areas stream from the same snapshot as the body is written.
+	return s.cfg.Completion.StreamSummary(c.Request().Context(), req, func(sum *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
+		if !sum.Complete && !draft {
+			return sum.NotComplete()
+		}
+		if format == "html" && sum.AreaCount > MaxCompletionPage {
+			return landrelease.Invalid(fmt.Sprintf("The summary lists %d areas, more than the %d an html page holds: ask for format=csv or format=json, or for one admin unit with admin=.",
+				sum.AreaCount, MaxCompletionPage), landrelease.Detail{Field: "format", Reason: "too many areas for this format"})
+		}
+		scope := "state"
+		if sum.Admin != landrelease.StateScope {
+			scope = sum.Admin
+		}
+		name := fmt.Sprintf("completion-%s-%s%s", scope, sum.On.Format(time.DateOnly), ext)
+		return s.sendReport(c, format, ctype, name, sum.AsOf, func(w io.Writer) error { return write(w, sum, areas) })
+	})
 }
 
 // listCompletions answers the completion dates in force.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -109,8 +110,11 @@ type CompletionSummary struct {
 	// Since is the Convention's entry into force for the State, from which Totals count; nil: every release.
 	Since *time.Time `json:"since"`
 	// Complete is true when no CMR area is open on On but residual contamination found after the completion of
-	// this scope (or of a scope holding it).
+	// this scope (or of a scope holding it); also when no CMR area was ever recorded in it (ContaminationRecorded).
 	Complete bool `json:"complete"`
+	// ContaminationRecorded is false when the scope holds no CMR area identified by On (not withdrawn) as
+	// recorded at AsOf: complete because never known contaminated, with no CompletionDate.
+	ContaminationRecorded bool `json:"contamination_recorded"`
 	// CompletionDate is the latest ClosedOn of the areas not residual of this scope; nil when none was closed.
 	CompletionDate *time.Time `json:"completion_date"`
 	// Open lists, per admin unit, the open CMR areas not residual of this scope: empty when Complete.
@@ -121,39 +125,69 @@ type CompletionSummary struct {
 	ResidualCount  int              `json:"residual_count"`
 	ResidualAreaM2 int64            `json:"residual_area_m2"`
 	Totals         CompletionTotals `json:"totals"`
-	Areas          []CompletionArea `json:"areas"`
+	// AreaCount is the number of the summary's areas: len(Areas) when they are in memory; when they are
+	// streamed (CompletionAreas), how many the stream gives.
+	AreaCount int `json:"-"`
+	// Areas are the summary's areas in local id order; nil when streamed.
+	Areas []CompletionArea `json:"areas"`
+}
+
+// CompletionAreas gives the areas of a streamed summary: it calls yield with each in local id order, each with
+// its releases and Residual set, and returns yield's first error (or its own). yield may keep nothing of the
+// area past its return.
+type CompletionAreas func(yield func(*CompletionArea) error) error
+
+// AreasOf returns the CompletionAreas of the areas of s in memory.
+func AreasOf(s *CompletionSummary) CompletionAreas {
+	return func(yield func(*CompletionArea) error) error {
+		for i := range s.Areas {
+			if err := yield(&s.Areas[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // ComputeCompletion fills s (whose State, Admin, On, AsOf and Since the caller sets) from the areas read, which
-// it takes: s.Areas keeps, ordered by local id, the CMR areas not withdrawn, identified on or before On, within
-// s.Admin (either level; every area for the State). An area is residual when IsResidual finds it so with
-// completions (every declaration recorded); Declared is the completion of s.Admin itself. Complete, Open,
-// CompletionDate and the totals are as their fields say; residual areas count in the totals and the residual
-// figures. An area residual with respect to s.Admin itself (residualWithin: after the completion of s.Admin, of
-// a unit holding it, or of the State) counts neither in Open nor in CompletionDate; one residual only of a smaller
-// unit (a province's, in the State's summary) is open contamination of s.Admin like any other.
+// it takes: s.Areas keeps, ordered by local id, the areas a CompletionAccumulator keeps, and the figures are those
+// it computes from them. It is the accumulator's rule on a list in memory; a summary streamed from a database
+// gives the same figures and areas.
 func ComputeCompletion(s *CompletionSummary, areas []CompletionArea, completions []Completion) {
-	on := Day(s.On)
+	acc := NewCompletionAccumulator(s, completions)
 	s.Areas = s.Areas[:0]
 	for _, a := range areas {
-		if a.Withdrawn || !a.CMR() || Day(a.IdentifiedOn).After(on) {
-			continue
+		if acc.Keep(&a) {
+			s.Areas = append(s.Areas, a)
 		}
-		if s.Admin != StateScope && a.Admin1Code != s.Admin && a.Admin2Code != s.Admin {
-			continue
-		}
-		a.Residual = IsResidual(a.Contamination, a.IdentifiedOn, a.Admin1Code, a.Admin2Code, completions)
-		s.Areas = append(s.Areas, a)
 	}
-	slices.SortFunc(s.Areas, func(a, b CompletionArea) int {
-		if a.LocalID < b.LocalID {
-			return -1
-		}
-		if a.LocalID > b.LocalID {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(s.Areas, func(a, b CompletionArea) int { return strings.Compare(a.LocalID, b.LocalID) })
+	for i := range s.Areas {
+		acc.Add(&s.Areas[i])
+	}
+	acc.Finish()
+}
+
+// CompletionAccumulator computes the figures of a completion summary from its areas given one at a time, in any
+// order, keeping none of them: what lets a summary of a whole State be written with bounded memory (its figures
+// first, from one pass over the areas; then its areas, from another).
+//
+// The rule: the summary's areas are the CMR areas not withdrawn, identified on or before On, within s.Admin
+// (either level; every area for the State). An area is residual when IsResidual finds it so with the completions
+// (every declaration recorded); Declared is the completion of s.Admin itself. Complete, Open, CompletionDate,
+// ContaminationRecorded and the totals are as their fields say; residual areas count in the totals and the
+// residual figures. An area residual with respect to s.Admin itself (residualWithin: after the completion of
+// s.Admin, of a unit holding it, or of the State) counts neither in Open nor in CompletionDate; one residual only
+// of a smaller unit (a province's, in the State's summary) is open contamination of s.Admin like any other.
+type CompletionAccumulator struct {
+	s           *CompletionSummary
+	completions []Completion
+	open        map[string]*OpenStock
+}
+
+// NewCompletionAccumulator starts the figures of s (whose State, Admin, On, AsOf and Since the caller sets) with
+// the completions recorded: it clears them and sets Declared. It leaves s.Areas alone.
+func NewCompletionAccumulator(s *CompletionSummary, completions []Completion) *CompletionAccumulator {
 	s.Declared = nil
 	for i := range completions {
 		if completions[i].Admin == s.Admin {
@@ -161,70 +195,86 @@ func ComputeCompletion(s *CompletionSummary, areas []CompletionArea, completions
 			s.Declared = &c
 		}
 	}
-	open := map[string]*OpenStock{}
-	s.Open, s.CompletionDate, s.ResidualCount, s.ResidualAreaM2 = nil, nil, 0, 0
+	s.Open, s.CompletionDate, s.ResidualCount, s.ResidualAreaM2, s.AreaCount = nil, nil, 0, 0, 0
+	s.Complete, s.ContaminationRecorded = false, false
 	s.Totals = CompletionTotals{ItemsDestroyed: map[string]int{}}
-	for i := range s.Areas {
-		a := &s.Areas[i]
-		if a.Residual {
-			s.ResidualCount++
-			s.ResidualAreaM2 += a.AreaM2
+	return &CompletionAccumulator{s: s, completions: completions, open: map[string]*OpenStock{}}
+}
+
+// Keep reports whether area a is one of the summary's areas, and sets its Residual flag.
+func (acc *CompletionAccumulator) Keep(a *CompletionArea) bool {
+	s := acc.s
+	if a.Withdrawn || !a.CMR() || Day(a.IdentifiedOn).After(Day(s.On)) {
+		return false
+	}
+	if s.Admin != StateScope && a.Admin1Code != s.Admin && a.Admin2Code != s.Admin {
+		return false
+	}
+	a.Residual = IsResidual(a.Contamination, a.IdentifiedOn, a.Admin1Code, a.Admin2Code, acc.completions)
+	return true
+}
+
+// Add counts area a, which Keep kept, and its releases in the figures; it keeps nothing of a.
+func (acc *CompletionAccumulator) Add(a *CompletionArea) {
+	s := acc.s
+	s.AreaCount++
+	if a.Residual {
+		s.ResidualCount++
+		s.ResidualAreaM2 += a.AreaM2
+	}
+	within := a.Residual && residualWithin(s.Admin, a, acc.completions)
+	switch {
+	case a.Status == StatusOpen && !within:
+		unit := a.Admin1Code
+		if s.Admin != StateScope && a.Admin2Code == s.Admin {
+			unit = a.Admin2Code
 		}
-		within := a.Residual && residualWithin(s.Admin, a, completions)
-		switch {
-		case a.Status == StatusOpen && !within:
-			unit := a.Admin1Code
-			if s.Admin != StateScope && a.Admin2Code == s.Admin {
-				unit = a.Admin2Code
-			}
-			o := open[unit]
-			if o == nil {
-				o = &OpenStock{Admin: unit}
-				open[unit] = o
-			}
-			o.Count++
-			o.AreaM2 += a.RemainingAreaM2
-		case a.Status == StatusClosed && !within && a.ClosedOn != nil:
-			if s.CompletionDate == nil || a.ClosedOn.After(*s.CompletionDate) {
-				d := Day(*a.ClosedOn)
-				s.CompletionDate = &d
-			}
+		o := acc.open[unit]
+		if o == nil {
+			o = &OpenStock{Admin: unit}
+			acc.open[unit] = o
 		}
-		for _, r := range a.Releases {
-			if s.Since != nil && r.CompletedOn.Before(Day(*s.Since)) {
-				continue
-			}
-			switch r.Method {
-			case MethodCancelled:
-				s.Totals.CancelledM2 += r.AreaM2
-			case MethodReduced:
-				s.Totals.ReducedM2 += r.AreaM2
-			case MethodCleared:
-				s.Totals.ClearedM2 += r.AreaM2
-			}
-			for d, n := range r.ItemsDestroyed {
-				s.Totals.ItemsDestroyed[d] += n
-				s.Totals.ItemsTotal += n
-			}
-			if r.Beneficiaries != nil {
-				s.Totals.Beneficiaries.Add(*r.Beneficiaries)
-				s.Totals.ReleasesWithBeneficiaries++
-			}
+		o.Count++
+		o.AreaM2 += a.RemainingAreaM2
+	case a.Status == StatusClosed && !within && a.ClosedOn != nil:
+		if s.CompletionDate == nil || a.ClosedOn.After(*s.CompletionDate) {
+			d := Day(*a.ClosedOn)
+			s.CompletionDate = &d
 		}
 	}
-	for _, o := range open {
+	for _, r := range a.Releases {
+		if s.Since != nil && r.CompletedOn.Before(Day(*s.Since)) {
+			continue
+		}
+		switch r.Method {
+		case MethodCancelled:
+			s.Totals.CancelledM2 += r.AreaM2
+		case MethodReduced:
+			s.Totals.ReducedM2 += r.AreaM2
+		case MethodCleared:
+			s.Totals.ClearedM2 += r.AreaM2
+		}
+		for d, n := range r.ItemsDestroyed {
+			s.Totals.ItemsDestroyed[d] += n
+			s.Totals.ItemsTotal += n
+		}
+		if r.Beneficiaries != nil {
+			s.Totals.Beneficiaries.Add(*r.Beneficiaries)
+			s.Totals.ReleasesWithBeneficiaries++
+		}
+	}
+}
+
+// Finish sets Open (ordered by admin unit), Complete and ContaminationRecorded once every area was added.
+func (acc *CompletionAccumulator) Finish() {
+	s := acc.s
+	s.Open = nil
+	for _, o := range acc.open {
 		s.Open = append(s.Open, *o)
 	}
-	slices.SortFunc(s.Open, func(a, b OpenStock) int {
-		if a.Admin < b.Admin {
-			return -1
-		}
-		if a.Admin > b.Admin {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(s.Open, func(a, b OpenStock) int { return strings.Compare(a.Admin, b.Admin) })
 	s.Complete = len(s.Open) == 0
+	s.ContaminationRecorded = s.AreaCount > 0
 }
 
 // residualWithin reports whether area a of a summary of scope is residual with respect to scope itself: identified
@@ -281,10 +331,16 @@ type CompletionRequest struct {
 
 // CompletionService computes completion summaries and keeps the completion dates declared.
 type CompletionService interface {
-	// Summary computes the summary of req. ENOTFOUND for an unknown admin unit.
+	// Summary computes the summary of req, its areas in memory. ENOTFOUND for an unknown admin unit.
 	Summary(ctx context.Context, req CompletionRequest) (*CompletionSummary, error)
+	// StreamSummary computes the summary of req without its areas (Areas nil, AreaCount set), then calls fn with
+	// it and with its areas as a stream, in the same snapshot: what a large scope's summary is written with, in
+	// bounded memory. fn's error is StreamSummary's. ENOTFOUND for an unknown admin unit.
+	StreamSummary(ctx context.Context, req CompletionRequest, fn func(*CompletionSummary, CompletionAreas) error) error
 	// Declare records c (superseding an earlier declaration of its scope) when the summary on c.CompletedOn,
-	// as recorded now, is complete; ECONFLICT (NotComplete) otherwise, writing nothing. EINVALID, ENOTFOUND,
+	// as recorded now, is complete; ECONFLICT (NotComplete) otherwise, writing nothing. A scope in which no CMR
+	// contamination was ever recorded (ContaminationRecorded false) may be declared complete: its audit entry
+	// says contamination_recorded false. EINVALID, ENOTFOUND,
 	// EFORBIDDEN (administrators and data managers only).
 	Declare(ctx context.Context, c Completion) error
 	// Completions lists the declarations in force, ordered by scope.
@@ -319,4 +375,5 @@ func (r *Article7) AddResidual(stock []ResidualStock) {
 }
 
 // CompletionFormat finds how to write a completion summary format: its media type, file extension and writer.
-type CompletionFormat func(name string) (contentType, ext string, write func(io.Writer, *CompletionSummary) error, ok bool)
+// write writes a summary from its figures and its areas (streamed, or AreasOf).
+type CompletionFormat func(name string) (contentType, ext string, write func(io.Writer, *CompletionSummary, CompletionAreas) error, ok bool)

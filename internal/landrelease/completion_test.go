@@ -1,6 +1,7 @@
 package landrelease
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -73,6 +74,9 @@ func TestComputeCompletion(t *testing.T) {
 			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), open("R", KindSHA, ContaminationCMR, "2023-01-01")},
 			completions: []Completion{{Admin: "P9", CompletedOn: d("2022-03-01")}},
 			complete:    false, date: dp("2022-03-01"), openCount: 1, areaCount: 2},
+		{name: "never contaminated: complete without a date", admin: "P1", areas: []CompletionArea{
+			withdrawn, open("O", KindCHA, ContaminationOther, "2020-01-01"), open("L", KindSHA, ContaminationCMR, "2025-01-02")},
+			complete: true},
 		{name: "admin unit scope keeps its own areas", admin: "D1", areas: []CompletionArea{
 			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), open("S", KindSHA, ContaminationCMR, "2020-01-01")},
 			complete: true, date: dp("2022-03-01"), areaCount: 1},
@@ -98,6 +102,22 @@ func TestComputeCompletion(t *testing.T) {
 			}
 			if !tt.complete && s.NotComplete().Code != ECONFLICT {
 				t.Errorf("NotComplete code = %s", s.NotComplete().Code)
+			}
+			if s.ContaminationRecorded != (tt.areaCount > 0) || s.AreaCount != tt.areaCount {
+				t.Errorf("contamination recorded = %v, area count %d, want %v, %d", s.ContaminationRecorded, s.AreaCount, tt.areaCount > 0, tt.areaCount)
+			}
+			// The accumulator, given the areas in reverse order and keeping none, computes the same figures.
+			streamed := &CompletionSummary{Admin: tt.admin, On: s.On}
+			acc := NewCompletionAccumulator(streamed, tt.completions)
+			for i := len(tt.areas) - 1; i >= 0; i-- {
+				if a := tt.areas[i]; acc.Keep(&a) {
+					acc.Add(&a)
+				}
+			}
+			acc.Finish()
+			streamed.Areas = s.Areas
+			if !reflect.DeepEqual(streamed, s) {
+				t.Errorf("accumulated in reverse order:\n%+v\nwant\n%+v", streamed, s)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,11 +27,14 @@ const (
 	// completionNowSQL is the transaction's time: what "now" and "today" are for a summary or a declaration.
 	completionNowSQL = `SELECT now()`
 
-	// completionAreasSQL lists, as recorded at $1, the version in force at the end of field date $2 of every hazard
+	// completionRowsSQL lists, as recorded at $1, the version in force at the end of field date $2 of every hazard
 	// area holding CMR (cmr or mixed), identified by $2, in admin unit $3 (code, of either level; '' every area),
 	// withdrawn ones too (the domain leaves them out), with the date from which releases count against it (NULL:
-	// all). The versions carry only the columns the summary reads (not the polygons).
-	completionAreasSQL = `
+	// all); each on one row per land release completed by $2 as recorded at $1, not withdrawn (a reopened area's
+	// history shows its releases before the reopening), with its items (NULL when none) and beneficiaries (NULL
+	// when not recorded); an area without releases on one row, its release columns NULL. The versions carry only
+	// the columns the summary reads (not the polygons). completionFiguresSQL and completionListSQL order it.
+	completionRowsSQL = `
 WITH v AS (
 	SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.valid_from, v.kind, v.contamination, v.identified_on, v.status,
 	       v.area_m2, v.releases_since, v.withdrawn, v.admin1_id, v.admin2_id
@@ -39,26 +43,29 @@ WITH v AS (
 	ORDER BY v.hazard_id, v.valid_from DESC, v.version DESC
 )
 SELECT v.hazard_id, h.local_id, v.kind, v.contamination, v.identified_on, v.status, v.valid_from,
-       v.area_m2, v.releases_since, v.withdrawn, coalesce(a1.code, ''), coalesce(a2.code, '')
+       v.area_m2, v.releases_since, v.withdrawn, coalesce(a1.code, ''), coalesce(a2.code, ''),
+       l.local_id, r.method, r.completed_on, r.area_m2, r.organisation, nullif(r.items_destroyed, '{}'::jsonb),
+       r.beneficiaries_women, r.beneficiaries_girls, r.beneficiaries_boys, r.beneficiaries_men, r.beneficiaries_with_disabilities
 FROM v
 JOIN hazard_area h ON h.id = v.hazard_id
 LEFT JOIN admin_unit a1 ON a1.id = v.admin1_id
 LEFT JOIN admin_unit a2 ON a2.id = v.admin2_id
+LEFT JOIN land_release_version r ON r.hazard_id = v.hazard_id
+	AND r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1)
+	AND NOT r.withdrawn AND r.completed_on <= $2
+LEFT JOIN land_release l ON l.id = r.release_id
 WHERE v.contamination <> 'other' AND v.identified_on <= $2
-  AND ($3 = '' OR a1.code = $3 OR a2.code = $3)
-ORDER BY h.local_id`
+  AND ($3 = '' OR a1.code = $3 OR a2.code = $3)`
 
-	// completionReleasesSQL lists, as recorded at $1, the releases completed by field date $2 of the hazard areas
-	// $3 (ids), ordered by area and date, with their items (NULL when none) and beneficiaries (NULL when not
-	// recorded). The domain keeps them all: a reopened area's history shows its releases before the reopening.
-	completionReleasesSQL = `
-SELECT r.hazard_id, l.local_id, r.method, r.completed_on, r.area_m2, r.organisation, nullif(r.items_destroyed, '{}'::jsonb),
-       r.beneficiaries_women, r.beneficiaries_girls, r.beneficiaries_boys, r.beneficiaries_men, r.beneficiaries_with_disabilities
-FROM land_release_version r
-JOIN land_release l ON l.id = r.release_id
-WHERE r.hazard_id = ANY($3) AND r.recorded_at <= $1 AND (r.superseded_at IS NULL OR r.superseded_at > $1)
-  AND NOT r.withdrawn AND r.completed_on <= $2
-ORDER BY r.hazard_id, r.completed_on, l.local_id`
+	// completionFiguresSQL is completionRowsSQL by area (its id, the order of the versions' DISTINCT ON), each
+	// area's releases by date and local id: the pass that computes the figures.
+	completionFiguresSQL = completionRowsSQL + `
+ORDER BY v.hazard_id, r.completed_on, l.local_id`
+
+	// completionListSQL is completionRowsSQL by local id in byte order (COLLATE "C", the order of Go's strings),
+	// each area's releases as completionFiguresSQL orders them: the pass that writes the areas.
+	completionListSQL = completionRowsSQL + `
+ORDER BY h.local_id COLLATE "C", r.completed_on, l.local_id`
 
 	// completionsSQL lists the completion dates in force as recorded at $1 (NULL: now), by scope.
 	completionsSQL = `
@@ -129,23 +136,50 @@ WHERE v.hazard_id = h.id AND v.is_current AND v.contamination <> 'other' AND v.i
   AND ($1 = '' OR a1.code = $1 OR a2.code = $1)`
 )
 
-// Summary computes a completion summary; see landrelease.CompletionService. Every figure is read in one
-// read-only snapshot, as recorded at req.AsOf.
+// Summary computes a completion summary, its areas in memory; see landrelease.CompletionService.
 func (s *CompletionService) Summary(ctx context.Context, req landrelease.CompletionRequest) (*landrelease.CompletionSummary, error) {
 	var out *landrelease.CompletionSummary
-	err := pgx.BeginTxFunc(ctx, s.db.reader(ctx), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var err error
-		out, err = summary(ctx, tx, req)
-		return err
+	err := s.StreamSummary(ctx, req, func(sum *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
+		sum.Areas = make([]landrelease.CompletionArea, 0, sum.AreaCount)
+		out = sum
+		return areas(func(a *landrelease.CompletionArea) error {
+			c := *a
+			c.Releases = slices.Clone(a.Releases)
+			sum.Areas = append(sum.Areas, c)
+			return nil
+		})
 	})
 	return out, err
 }
 
-// summary reads and computes the summary of req in tx.
-func summary(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRequest) (*landrelease.CompletionSummary, error) {
+// StreamSummary computes a completion summary and streams its areas; see landrelease.CompletionService. Every
+// figure and area is read in one read-only snapshot, as recorded at req.AsOf, in two passes over the areas and
+// their releases (completionFiguresSQL, then completionListSQL while fn writes them), neither keeping them: the
+// memory does not grow with the scope. The snapshot stays open while fn writes.
+func (s *CompletionService) StreamSummary(ctx context.Context, req landrelease.CompletionRequest,
+	fn func(*landrelease.CompletionSummary, landrelease.CompletionAreas) error) error {
+	return pgx.BeginTxFunc(ctx, s.db.reader(ctx), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		sum, acc, err := summaryFigures(ctx, tx, req)
+		if err != nil {
+			return err
+		}
+		return fn(sum, func(yield func(*landrelease.CompletionArea) error) error {
+			return eachCompletionArea(ctx, tx, completionListSQL, sum, func(a *landrelease.CompletionArea) error {
+				if !acc.Keep(a) {
+					return nil
+				}
+				return yield(a)
+			})
+		})
+	})
+}
+
+// summaryFigures reads, in tx, the summary of req without its areas: its figures from one pass over them
+// (completionFiguresSQL, landrelease.CompletionAccumulator), and the accumulator that keeps its areas.
+func summaryFigures(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRequest) (*landrelease.CompletionSummary, *landrelease.CompletionAccumulator, error) {
 	var now time.Time
 	if err := tx.QueryRow(ctx, completionNowSQL).Scan(&now); err != nil {
-		return nil, dbError(err, "completion: now")
+		return nil, nil, dbError(err, "completion: now")
 	}
 	asOf := now
 	if req.AsOf != nil && req.AsOf.Before(now) {
@@ -158,96 +192,108 @@ func summary(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRequest) 
 	if req.Admin != landrelease.StateScope {
 		var ok bool
 		if err := tx.QueryRow(ctx, adminCodeExistsSQL, req.Admin).Scan(&ok); err != nil {
-			return nil, dbError(err, "completion: admin unit")
+			return nil, nil, dbError(err, "completion: admin unit")
 		}
 		if !ok {
-			return nil, landrelease.Errorf(landrelease.ENOTFOUND, "No admin unit has code %q.", req.Admin)
+			return nil, nil, landrelease.Errorf(landrelease.ENOTFOUND, "No admin unit has code %q.", req.Admin)
 		}
 	}
 	s := &landrelease.CompletionSummary{Admin: req.Admin, On: on, AsOf: asOf.UTC()}
 	if err := tx.QueryRow(ctx, settingSQL, "state_name").Scan(&s.State); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return nil, dbError(err, "completion: state name")
+		return nil, nil, dbError(err, "completion: state name")
 	}
 	var eif string
 	if err := tx.QueryRow(ctx, settingSQL, "entry_into_force").Scan(&eif); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return nil, dbError(err, "completion: entry into force")
+		return nil, nil, dbError(err, "completion: entry into force")
 	}
 	if d, err := time.Parse(time.DateOnly, eif); err == nil {
 		s.Since = &d
 	}
-
-	rows, err := tx.Query(ctx, completionAreasSQL, asOf, on, req.Admin)
+	completions, err := readCompletions(ctx, tx, &asOf)
 	if err != nil {
-		return nil, dbError(err, "completion: areas")
+		return nil, nil, err
+	}
+	acc := landrelease.NewCompletionAccumulator(s, completions)
+	if err := eachCompletionArea(ctx, tx, completionFiguresSQL, s, func(a *landrelease.CompletionArea) error {
+		if acc.Keep(a) {
+			acc.Add(a)
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	acc.Finish()
+	return s, acc, nil
+}
+
+// eachCompletionArea runs sql (completionFiguresSQL or completionListSQL) in tx for the scope, field date and
+// record time of s, and calls fn with each area in the query's order, its releases and remaining area set: an
+// open area's remaining area is its area less the releases counting against it (those since its releases_since,
+// when reopened), never below 0; a closed area's is 0. fn may keep nothing of the area past its return.
+func eachCompletionArea(ctx context.Context, tx pgx.Tx, sql string, s *landrelease.CompletionSummary, fn func(*landrelease.CompletionArea) error) error {
+	rows, err := tx.Query(ctx, sql, s.AsOf, s.On, s.Admin)
+	if err != nil {
+		return dbError(err, "completion: areas")
 	}
 	var (
-		areas            []landrelease.CompletionArea
-		exact            []float64    // each area's exact area, less what counts against it
-		since            []*time.Time // each area's releases_since
-		ids              []int64
-		id               int64
 		a                landrelease.CompletionArea
+		have             bool
+		current, id      int64
+		exact            float64 // the area's exact area, less what counts against it
+		since            *time.Time
+		localID          string
 		kind, cont, stat string
+		identified       time.Time
 		validFrom        time.Time
 		area             float64
 		from             *time.Time
+		withdrawn        bool
+		a1, a2           string
+		rLocal, meth     *string
+		rOrg             *string
+		rDate            *time.Time
+		rArea            *float64
+		items            map[string]int
+		ben              [5]*int
 	)
-	index := map[int64]int{}
-	if _, err := pgx.ForEachRow(rows, []any{&id, &a.LocalID, &kind, &cont, &a.IdentifiedOn, &stat, &validFrom,
-		&area, &from, &a.Withdrawn, &a.Admin1Code, &a.Admin2Code}, func() error {
-		a.Kind, a.Contamination, a.Status = landrelease.Kind(kind), landrelease.Contamination(cont), landrelease.Status(stat)
-		a.AreaM2, a.ClosedOn = landrelease.RoundM2(area), nil
-		if a.Status == landrelease.StatusClosed {
-			d := validFrom
-			a.ClosedOn = &d
+	flush := func() error {
+		if !have {
+			return nil
 		}
-		index[id] = len(areas)
-		ids = append(ids, id)
-		areas = append(areas, a)
-		exact = append(exact, area)
-		since = append(since, from)
-		return nil
-	}); err != nil {
-		return nil, dbError(err, "completion: areas")
+		if a.Status == landrelease.StatusOpen {
+			a.RemainingAreaM2 = max(landrelease.RoundM2(exact), 0)
+		}
+		return fn(&a)
 	}
-
-	rows, err = tx.Query(ctx, completionReleasesSQL, asOf, on, ids)
-	if err != nil {
-		return nil, dbError(err, "completion: releases")
-	}
-	var (
-		r    landrelease.CompletionRelease
-		meth string
-		ben  [5]*int
-	)
-	if _, err := pgx.ForEachRow(rows, []any{&id, &r.LocalID, &meth, &r.CompletedOn, &area, &r.Organisation, &r.ItemsDestroyed,
-		&ben[0], &ben[1], &ben[2], &ben[3], &ben[4]}, func() error {
-		r.Method, r.AreaM2, r.Beneficiaries = landrelease.Method(meth), landrelease.RoundM2(area), scanBeneficiaries(ben)
-		if i, ok := index[id]; ok {
-			areas[i].Releases = append(areas[i].Releases, r)
-			if since[i] == nil || !r.CompletedOn.Before(*since[i]) {
-				exact[i] -= area
+	if _, err := pgx.ForEachRow(rows, []any{&id, &localID, &kind, &cont, &identified, &stat, &validFrom, &area, &from,
+		&withdrawn, &a1, &a2, &rLocal, &meth, &rDate, &rArea, &rOrg, &items, &ben[0], &ben[1], &ben[2], &ben[3], &ben[4]}, func() error {
+		if !have || id != current {
+			if err := flush(); err != nil {
+				return err
+			}
+			a = landrelease.CompletionArea{LocalID: localID, Kind: landrelease.Kind(kind), Contamination: landrelease.Contamination(cont),
+				IdentifiedOn: identified, AreaM2: landrelease.RoundM2(area), Status: landrelease.Status(stat),
+				Admin1Code: a1, Admin2Code: a2, Withdrawn: withdrawn}
+			if a.Status == landrelease.StatusClosed {
+				d := validFrom
+				a.ClosedOn = &d
+			}
+			have, current, exact, since = true, id, area, from
+		}
+		if rLocal != nil {
+			a.Releases = append(a.Releases, landrelease.CompletionRelease{LocalID: *rLocal, Method: landrelease.Method(*meth),
+				CompletedOn: *rDate, AreaM2: landrelease.RoundM2(*rArea), Organisation: *rOrg, ItemsDestroyed: items,
+				Beneficiaries: scanBeneficiaries(ben)})
+			if since == nil || !rDate.Before(*since) {
+				exact -= *rArea
 			}
 		}
-		r = landrelease.CompletionRelease{}
+		items = nil
 		return nil
 	}); err != nil {
-		return nil, dbError(err, "completion: releases")
+		return dbError(err, "completion: areas")
 	}
-	// An open area's remaining area is its area less the releases counting against it (those since its
-	// releases_since, when reopened), never below 0; a closed area's is 0.
-	for i := range areas {
-		if areas[i].Status == landrelease.StatusOpen {
-			areas[i].RemainingAreaM2 = max(landrelease.RoundM2(exact[i]), 0)
-		}
-	}
-
-	completions, err := readCompletions(ctx, tx, &asOf)
-	if err != nil {
-		return nil, err
-	}
-	landrelease.ComputeCompletion(s, areas, completions)
-	return s, nil
+	return flush()
 }
 
 // readCompletions reads the declarations in force as recorded at asOf (nil: now).
@@ -308,7 +354,7 @@ func (s *CompletionService) Declare(ctx context.Context, c landrelease.Completio
 		if _, err := tx.Exec(ctx, lockCompletionSQL); err != nil {
 			return dbError(err, "declare completion: lock")
 		}
-		sum, err := summary(ctx, tx, landrelease.CompletionRequest{Admin: c.Admin, On: on})
+		sum, _, err := summaryFigures(ctx, tx, landrelease.CompletionRequest{Admin: c.Admin, On: on})
 		if err != nil {
 			return err
 		}
@@ -336,7 +382,7 @@ func (s *CompletionService) Declare(ctx context.Context, c landrelease.Completio
 		}
 		return audit(ctx, tx, u.Name, "declare", "completion", scope, 0, map[string]any{
 			"completed_on": on.Format(time.DateOnly), "declared_on": declared.Format(time.DateOnly), "note": c.Note,
-			"superseded": old.Valid})
+			"superseded": old.Valid, "contamination_recorded": sum.ContaminationRecorded})
 	})
 }
 

@@ -1,12 +1,16 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
+	"github.com/landrelease/landrelease/internal/report"
 )
 
 // TestCompletionAndResidual declares the completion of a province after its last CMR area is cleared, is refused
@@ -247,4 +251,88 @@ func TestDeclareSerialisedWithHazardWrite(t *testing.T) {
 		t.Fatalf("the declaration landed while H2 was open and not residual: %+v", s.Open)
 	}
 	wantCode(t, err, landrelease.ECONFLICT)
+}
+
+// TestCompletionStreamed checks the streamed summary against the summary in memory on the same fixture: the
+// figures the accumulator computes in its pass over the database are those ComputeCompletion computes from the
+// areas, and the streamed JSON and CSV are byte for byte those written from memory. A unit without any CMR
+// area is complete without a date, may be declared so, and its audit entry says so.
+func TestCompletionStreamed(t *testing.T) {
+	r := newRegistry(t)
+	r.importLaos(t)
+	completion := postgres.NewCompletionService(r.db)
+	const xk = "LAO-3286" // Xiangkhoang
+	b1, b2 := box(103.20, 19.45, 100, 100), box(103.23, 19.45, 100, 100)
+	west, _ := split(b2, 0.5)
+	for _, h := range []*landrelease.HazardArea{hazard("H1", b1, "2019-01-01"), hazard("H2", b2, "2019-02-01"),
+		hazard("H3", box(106.0, 16.5, 100, 100), "2019-03-01"), hazard("h0", box(103.26, 19.45, 100, 100), "2019-03-01")} {
+		if err := r.hazards.CreateHazardArea(r.ctx, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, rel := range []*landrelease.LandRelease{release("H1-R", "H1", landrelease.MethodCleared, b1, "2022-03-01"),
+		release("H2-R", "H2", landrelease.MethodReduced, west, "2022-04-01")} {
+		if err := r.releases.CreateLandRelease(r.ctx, rel); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, req := range []landrelease.CompletionRequest{{On: date("2024-12-31")}, {Admin: xk, On: date("2022-03-31")}, {Admin: xk}} {
+		mem, err := completion.Summary(r.ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := completion.Completions(r.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := &landrelease.CompletionSummary{State: mem.State, Admin: mem.Admin, On: mem.On, AsOf: mem.AsOf, Since: mem.Since}
+		landrelease.ComputeCompletion(again, mem.Areas, cs)
+		if !reflect.DeepEqual(again, mem) {
+			t.Errorf("%+v: figures in memory\n%+v\nstreamed\n%+v", req, again, mem)
+		}
+		for name, pair := range map[string][2]func(io.Writer, *landrelease.CompletionSummary, landrelease.CompletionAreas) error{
+			"json": {func(w io.Writer, s *landrelease.CompletionSummary, _ landrelease.CompletionAreas) error {
+				return report.CompletionJSON(w, s)
+			}, report.StreamCompletionJSON},
+			"csv": {func(w io.Writer, s *landrelease.CompletionSummary, _ landrelease.CompletionAreas) error {
+				return report.CompletionCSV(w, s)
+			}, report.StreamCompletionCSV},
+		} {
+			var whole, streamed bytes.Buffer
+			if err := pair[0](&whole, again, nil); err != nil {
+				t.Fatal(err)
+			}
+			asOf := mem.AsOf
+			sreq := req
+			sreq.AsOf = &asOf
+			if err := completion.StreamSummary(r.ctx, sreq, func(s *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
+				if s.Areas != nil || s.AreaCount != len(mem.Areas) {
+					t.Errorf("streamed summary holds %d areas, counts %d, want none and %d", len(s.Areas), s.AreaCount, len(mem.Areas))
+				}
+				return pair[1](&streamed, s, areas)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if whole.String() != streamed.String() {
+				t.Errorf("%+v %s: streamed\n%s\nin memory\n%s", req, name, streamed.String(), whole.String())
+			}
+		}
+	}
+
+	const never = "LAO-3291" // no hazard area recorded there
+	s, err := completion.Summary(r.ctx, landrelease.CompletionRequest{Admin: never})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Complete || s.ContaminationRecorded || s.CompletionDate != nil || len(s.Areas) != 0 {
+		t.Fatalf("summary of a unit never contaminated: %+v", s)
+	}
+	if err := completion.Declare(r.ctx, landrelease.Completion{Admin: never, CompletedOn: date("2020-01-01")}); err != nil {
+		t.Fatal(err)
+	}
+	var recorded bool
+	if err := r.db.Pool.QueryRow(r.ctx, `SELECT (detail->>'contamination_recorded')::boolean FROM audit_log
+		WHERE action = 'declare' AND entity = 'completion' AND local_id = $1`, never).Scan(&recorded); err != nil || recorded {
+		t.Errorf("audit of the declaration: contamination_recorded %v, %v", recorded, err)
+	}
 }

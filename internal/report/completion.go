@@ -1,11 +1,14 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"html/template"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,20 +34,22 @@ var completionHeader = []string{"local_id", "kind", "contamination", "identified
 func CompletionHeader() []string { return append([]string(nil), completionHeader...) }
 
 // CompletionFormat finds how to write a completion summary format (csv, json, html): its media type, file
-// extension and writer.
-func CompletionFormat(name string) (contentType, ext string, write func(io.Writer, *landrelease.CompletionSummary) error, ok bool) {
+// extension and writer. The CSV and the JSON are written as the areas stream, in bounded memory; the HTML page
+// gathers them first (a caller bounds how many: api.MaxCompletionPage).
+func CompletionFormat(name string) (contentType, ext string, write func(io.Writer, *landrelease.CompletionSummary, landrelease.CompletionAreas) error, ok bool) {
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case "csv":
-		return "text/csv; charset=utf-8", ".csv", CompletionCSV, true
+		return "text/csv; charset=utf-8", ".csv", StreamCompletionCSV, true
 	case "json":
-		return "application/json", ".json", CompletionJSON, true
+		return "application/json", ".json", StreamCompletionJSON, true
 	case "html":
-		return "text/html; charset=utf-8", ".html", CompletionHTML, true
+		return "text/html; charset=utf-8", ".html", StreamCompletionHTML, true
 	}
 	return "", "", nil, false
 }
 
-// CompletionJSON writes s as indented JSON with the struct's json tags; empty lists as [].
+// CompletionJSON writes s as indented JSON with the struct's json tags; empty lists as []. StreamCompletionJSON
+// writes the same bytes.
 func CompletionJSON(w io.Writer, s *landrelease.CompletionSummary) error {
 	if s == nil {
 		return errNilSummary
@@ -65,6 +70,64 @@ func CompletionJSON(w io.Writer, s *landrelease.CompletionSummary) error {
 	return enc.Encode(v)
 }
 
+// completionJSONAreasTail ends the JSON of a summary without areas: its empty list of areas, the last field.
+const completionJSONAreasTail = "[]\n}\n"
+
+// StreamCompletionJSON writes the JSON of CompletionJSON, byte for byte, from the summary's figures and its areas
+// as they stream: the figures first, then each area encoded on its own.
+func StreamCompletionJSON(w io.Writer, s *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
+	if s == nil {
+		return errNilSummary
+	}
+	head := *s
+	head.Areas = nil
+	var b bytes.Buffer
+	if err := CompletionJSON(&b, &head); err != nil {
+		return err
+	}
+	prefix, ok := bytes.CutSuffix(b.Bytes(), []byte(completionJSONAreasTail))
+	if !ok {
+		return errors.New("report: the summary's JSON does not end with its areas")
+	}
+	bw := bufio.NewWriter(w)
+	if _, err := bw.Write(prefix); err != nil {
+		return err
+	}
+	var ab bytes.Buffer
+	enc := json.NewEncoder(&ab)
+	enc.SetIndent("    ", "  ")
+	enc.SetEscapeHTML(false)
+	n := 0
+	if err := areas(func(a *landrelease.CompletionArea) error {
+		v := *a
+		if v.Releases == nil {
+			v.Releases = []landrelease.CompletionRelease{}
+		}
+		ab.Reset()
+		if n == 0 {
+			ab.WriteString("[\n    ")
+		} else {
+			ab.WriteString(",\n    ")
+		}
+		n++
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := bw.Write(bytes.TrimSuffix(ab.Bytes(), []byte("\n")))
+		return err
+	}); err != nil {
+		return err
+	}
+	tail := "\n  ]\n}\n"
+	if n == 0 {
+		tail = completionJSONAreasTail
+	}
+	if _, err := bw.WriteString(tail); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
 // itemsText writes items destroyed as "DEVICE:n" pairs, by count descending then name, separated by ";".
 func itemsText(items map[string]int) string {
 	ds, _ := devices(items)
@@ -75,10 +138,19 @@ func itemsText(items map[string]int) string {
 	return strings.Join(parts, ";")
 }
 
-// CompletionCSV writes the areas and their releases: CompletionHeader, then one row per release of each area in
-// local id order, an area without releases on one row with the release columns empty. Text is escaped as
-// CSVText says. The summary's other figures are in its JSON and HTML.
+// CompletionCSV writes the areas of s in memory and their releases; see StreamCompletionCSV.
 func CompletionCSV(w io.Writer, s *landrelease.CompletionSummary) error {
+	if s == nil {
+		return errNilSummary
+	}
+	return StreamCompletionCSV(w, s, landrelease.AreasOf(s))
+}
+
+// StreamCompletionCSV writes the areas and their releases as they stream: CompletionHeader, then one row per
+// release of each area in local id order, an area without releases on one row with the release columns empty.
+// Text is escaped as CSVText says. The summary's other figures are in its JSON and HTML; a summary of a scope
+// without CMR contamination (ContaminationRecorded false) is the header alone.
+func StreamCompletionCSV(w io.Writer, s *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
 	if s == nil {
 		return errNilSummary
 	}
@@ -86,8 +158,7 @@ func CompletionCSV(w io.Writer, s *landrelease.CompletionSummary) error {
 	if err := cw.Write(completionHeader); err != nil {
 		return err
 	}
-	for i := range s.Areas {
-		a := &s.Areas[i]
+	if err := areas(func(a *landrelease.CompletionArea) error {
 		head := []string{CSVText(a.LocalID), string(a.Kind), string(a.Contamination), a.IdentifiedOn.Format(isoDate),
 			strconv.FormatInt(a.AreaM2, 10), string(a.Status), "", strconv.FormatInt(a.RemainingAreaM2, 10),
 			CSVText(a.Admin1Code), CSVText(a.Admin2Code), strconv.FormatBool(a.Residual)}
@@ -95,9 +166,7 @@ func CompletionCSV(w io.Writer, s *landrelease.CompletionSummary) error {
 			head[6] = a.ClosedOn.Format(isoDate)
 		}
 		if len(a.Releases) == 0 {
-			if err := cw.Write(append(head, "", "", "", "", "", "")); err != nil {
-				return err
-			}
+			return cw.Write(append(head, "", "", "", "", "", ""))
 		}
 		for _, r := range a.Releases {
 			row := append(head[:len(head):len(head)], CSVText(r.LocalID), string(r.Method), r.CompletedOn.Format(isoDate),
@@ -106,9 +175,30 @@ func CompletionCSV(w io.Writer, s *landrelease.CompletionSummary) error {
 				return err
 			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// StreamCompletionHTML gathers the streamed areas (copies of them) and writes CompletionHTML.
+func StreamCompletionHTML(w io.Writer, s *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
+	if s == nil {
+		return errNilSummary
+	}
+	page := *s
+	page.Areas = make([]landrelease.CompletionArea, 0, s.AreaCount)
+	if err := areas(func(a *landrelease.CompletionArea) error {
+		c := *a
+		c.Releases = slices.Clone(a.Releases)
+		page.Areas = append(page.Areas, c)
+		return nil
+	}); err != nil {
+		return err
+	}
+	return CompletionHTML(w, &page)
 }
 
 type completionHTMLArea struct {
@@ -119,7 +209,7 @@ type completionHTMLArea struct {
 
 type completionHTMLPage struct {
 	Title, State, Scope, On, AsOf, Since, Complete, Date, Declared string
-	NotComplete                                                    bool
+	NotComplete, NoContamination                                   bool
 	Open                                                           [][3]string
 	Totals                                                         [][2]string
 	Items                                                          [][2]string
@@ -146,7 +236,8 @@ var completionTemplate = template.Must(template.New("completion").Parse(`<!DOCTY
 <dt>On</dt><dd>{{.On}}</dd>
 <dt>Recorded as of</dt><dd>{{.AsOf}}</dd>
 <dt>Complete</dt><dd>{{.Complete}}</dd>
-<dt>Completion date (last closure)</dt><dd>{{.Date}}</dd>
+{{if .NoContamination}}<dt>CMR contamination</dt><dd>No CMR contamination recorded in this scope</dd>
+{{end}}<dt>Completion date (last closure)</dt><dd>{{.Date}}</dd>
 <dt>Declared</dt><dd>{{.Declared}}</dd>
 <dt>Residual contamination</dt><dd>{{.Residual}}</dd>
 </dl>
@@ -176,7 +267,7 @@ func CompletionHTML(w io.Writer, s *landrelease.CompletionSummary) error {
 		return errNilSummary
 	}
 	p := completionHTMLPage{Title: CompletionTitle, State: s.State, Scope: "the State", On: longDate(s.On), AsOf: stamp(s.AsOf),
-		Complete: "yes", Date: "none", Declared: "not declared", NotComplete: !s.Complete, Since: "since the first release recorded",
+		Complete: "yes", Date: "none", Declared: "not declared", NotComplete: !s.Complete, NoContamination: !s.ContaminationRecorded, Since: "since the first release recorded",
 		Footnote: CompletionFootnote,
 		Residual: strconv.Itoa(s.ResidualCount) + " area(s), " + group(s.ResidualAreaM2) + " m2"}
 	if s.Admin != landrelease.StateScope {

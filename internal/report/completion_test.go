@@ -47,7 +47,7 @@ func TestCompletionFormats(t *testing.T) {
 				t.Fatalf("format %q not found", name)
 			}
 			var b bytes.Buffer
-			if err := write(&b, s); err != nil {
+			if err := write(&b, s, landrelease.AreasOf(s)); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
 			out := b.String()
@@ -71,6 +71,53 @@ func TestCompletionFormats(t *testing.T) {
 	}
 	if _, _, _, ok := report.CompletionFormat("xlsx"); ok {
 		t.Error("xlsx found")
+	}
+}
+
+// TestStreamCompletionJSON checks that the JSON written as the areas stream is, byte for byte, the JSON of the
+// summary in memory: with areas (one with releases, one without), and without any.
+func TestStreamCompletionJSON(t *testing.T) {
+	empty := &landrelease.CompletionSummary{State: "Lao PDR", Admin: "P9"}
+	landrelease.ComputeCompletion(empty, nil, nil)
+	for name, s := range map[string]*landrelease.CompletionSummary{"complete": sampleSummary(true), "draft": sampleSummary(false), "no areas": empty} {
+		var whole, streamed bytes.Buffer
+		if err := report.CompletionJSON(&whole, s); err != nil {
+			t.Fatal(err)
+		}
+		head := *s
+		head.Areas = nil // the streamed writer reads the areas from the stream only
+		if err := report.StreamCompletionJSON(&streamed, &head, landrelease.AreasOf(s)); err != nil {
+			t.Fatal(err)
+		}
+		if whole.String() != streamed.String() {
+			t.Errorf("%s: streamed JSON\n%s\nwant\n%s", name, streamed.String(), whole.String())
+		}
+	}
+}
+
+// TestCompletionNoContamination: a scope without CMR contamination says so in the JSON and on the page.
+func TestCompletionNoContamination(t *testing.T) {
+	s := &landrelease.CompletionSummary{State: "Lao PDR", Admin: "P9"}
+	landrelease.ComputeCompletion(s, nil, nil)
+	var j, h bytes.Buffer
+	if err := report.CompletionJSON(&j, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.CompletionHTML(&h, s); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(j.String(), `"contamination_recorded": false`) || !strings.Contains(j.String(), `"complete": true`) {
+		t.Errorf("json:\n%s", j.String())
+	}
+	if !strings.Contains(h.String(), "No CMR contamination recorded in this scope") {
+		t.Errorf("html:\n%s", h.String())
+	}
+	h.Reset()
+	if err := report.CompletionHTML(&h, sampleSummary(true)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(h.String(), "No CMR contamination recorded") {
+		t.Error("html of a contaminated scope says no contamination was recorded")
 	}
 }
 
