@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"io"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/landrelease/landrelease/internal/landrelease"
 	"github.com/landrelease/landrelease/internal/postgres"
 	"github.com/landrelease/landrelease/internal/postgres/pgtest"
+	"github.com/landrelease/landrelease/internal/report"
 	"github.com/landrelease/landrelease/internal/spatial"
 )
 
@@ -172,4 +174,61 @@ func BenchmarkCompletionSummary(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCompletionStream writes the State's completion summary on 2025-06-30 of the generated history with about
+// ten releases per area, draft (areas remain open), to io.Discard: streamed (StreamSummary, the figures' pass then
+// the areas' pass) as CSV and as JSON, and, for comparison, read into memory (Summary) then written as CSV.
+// Besides time and allocations it reports the peak of the heap (live and not yet collected objects, sampled every
+// millisecond) above the heap before the run, in MiB: bounded for the streamed summary, growing with the areas
+// for the one in memory.
+func BenchmarkCompletionStream(b *testing.B) {
+	n := pgtest.BenchScale(b)
+	db, _ := pgtest.BenchDB(b, n, 10)
+	ctx := context.Background()
+	s := postgres.NewCompletionService(db)
+	req := landrelease.CompletionRequest{On: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC)}
+	streamed := func(write func(io.Writer, *landrelease.CompletionSummary, landrelease.CompletionAreas) error) func() (int, error) {
+		return func() (int, error) {
+			var count int
+			err := s.StreamSummary(ctx, req, func(sum *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
+				count = sum.AreaCount
+				return write(io.Discard, sum, areas)
+			})
+			return count, err
+		}
+	}
+	for _, c := range []struct {
+		name string
+		run  func() (int, error)
+	}{
+		{"csv", streamed(report.StreamCompletionCSV)},
+		{"json", streamed(report.StreamCompletionJSON)},
+		{"csv-in-memory", func() (int, error) {
+			sum, err := s.Summary(ctx, req)
+			if err != nil {
+				return 0, err
+			}
+			return len(sum.Areas), report.CompletionCSV(io.Discard, sum)
+		}},
+	} {
+		b.Run("n="+strconv.Itoa(n)+"/"+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var most int64
+			for b.Loop() {
+				b.StopTimer()
+				before := heapAlloc()
+				peak := sampleHeap()
+				b.StartTimer()
+				count, err := c.run()
+				if err != nil || count == 0 {
+					b.Fatal(count, err)
+				}
+				b.StopTimer()
+				most = max(most, peak()-before)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(most)/(1<<20), "peak-MiB")
+		})
+	}
 }
