@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -46,6 +47,8 @@ func completionRequest(c echo.Context, now time.Time) (landrelease.CompletionReq
 
 // completionSummary answers the summary. While CMR areas remain open it answers 409 with how many remain, and
 // where, unless draft=true asks for the summary anyway (marked complete: false, and NOT COMPLETE on the page).
+// The figures are read first, so that a 409 or a 422 is answered before the body; the CSV and the JSON are then
+// written as the areas stream from the same snapshot, the HTML page at most MaxCompletionPage areas.
 func (s *Server) completionSummary(c echo.Context) error {
 	req, err := completionRequest(c, s.cfg.Now().UTC())
 	if err != nil {
@@ -57,7 +60,7 @@ func (s *Server) completionSummary(c echo.Context) error {
 			return badParam("draft", "must be true or false, not %q", v)
 		}
 	}
-	format := c.QueryParam("format")
+	format := strings.ToLower(strings.TrimSpace(c.QueryParam("format")))
 	if format == "" {
 		format = "json"
 	}
@@ -65,7 +68,6 @@ func (s *Server) completionSummary(c echo.Context) error {
 	if !ok {
 		return badParam("format", "must be one of csv, json, html, not %q", format)
 	}
-	// The figures are read first; the areas stream from the same snapshot as the body is written.
 	return s.cfg.Completion.StreamSummary(c.Request().Context(), req, func(sum *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
 		if !sum.Complete && !draft {
 			return sum.NotComplete()
