@@ -164,7 +164,7 @@ func (s *CompletionService) StreamSummary(ctx context.Context, req landrelease.C
 			return err
 		}
 		return fn(sum, func(yield func(*landrelease.CompletionArea) error) error {
-			return eachCompletionArea(ctx, tx, completionListSQL, sum, func(a *landrelease.CompletionArea) error {
+			return eachCompletionArea(ctx, tx, completionListSQL, sum, false, func(a *landrelease.CompletionArea) error {
 				if !acc.Keep(a) {
 					return nil
 				}
@@ -214,7 +214,7 @@ func summaryFigures(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRe
 		return nil, nil, err
 	}
 	acc := landrelease.NewCompletionAccumulator(s, completions)
-	if err := eachCompletionArea(ctx, tx, completionFiguresSQL, s, func(a *landrelease.CompletionArea) error {
+	if err := eachCompletionArea(ctx, tx, completionFiguresSQL, s, true, func(a *landrelease.CompletionArea) error {
 		if acc.Keep(a) {
 			acc.Add(a)
 		}
@@ -229,14 +229,20 @@ func summaryFigures(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRe
 // eachCompletionArea runs sql (completionFiguresSQL or completionListSQL) in tx for the scope, field date and
 // record time of s, and calls fn with each area in the query's order, its releases and remaining area set: an
 // open area's remaining area is its area less the releases counting against it (those since its releases_since,
-// when reopened), never below 0; a closed area's is 0. fn may keep nothing of the area past its return.
-func eachCompletionArea(ctx context.Context, tx pgx.Tx, sql string, s *landrelease.CompletionSummary, fn func(*landrelease.CompletionArea) error) error {
+// when reopened), never below 0; a closed area's is 0. fn may keep nothing of the area past its return: the area
+// and its list of releases are reused. With figures, the local ids and organisations, which the figures do not
+// read, are left empty. An area's columns are decoded on its first row only (pgx skips a nil destination), its
+// other rows decoding only their release's: the rows of a State are mostly releases.
+func eachCompletionArea(ctx context.Context, tx pgx.Tx, sql string, s *landrelease.CompletionSummary, figures bool,
+	fn func(*landrelease.CompletionArea) error) error {
 	rows, err := tx.Query(ctx, sql, s.AsOf, s.On, s.Admin)
 	if err != nil {
 		return dbError(err, "completion: areas")
 	}
+	defer rows.Close()
 	var (
 		a                landrelease.CompletionArea
+		releases         []landrelease.CompletionRelease // a.Releases, reused
 		have             bool
 		current, id      int64
 		exact            float64 // the area's exact area, less what counts against it
@@ -249,13 +255,26 @@ func eachCompletionArea(ctx context.Context, tx pgx.Tx, sql string, s *landrelea
 		from             *time.Time
 		withdrawn        bool
 		a1, a2           string
-		rLocal, meth     *string
-		rOrg             *string
-		rDate            *time.Time
-		rArea            *float64
-		items            map[string]int
-		ben              [5]*int
+		// The release's columns, NULL on the row of an area without releases: pgtype values, which pgx scans
+		// into without allocating as it does for pointers.
+		rLocal, meth, rOrg pgtype.Text
+		rDate              pgtype.Date
+		rArea              pgtype.Float8
+		items              map[string]int
+		ben                [5]pgtype.Int4
 	)
+	// The destinations of a row: the area's columns (1 to 11) and the release's (12 to 22); idOnly reads the id.
+	full := []any{&id, &localID, &kind, &cont, &identified, &stat, &validFrom, &area, &from, &withdrawn, &a1, &a2,
+		&rLocal, &meth, &rDate, &rArea, &rOrg, &items, &ben[0], &ben[1], &ben[2], &ben[3], &ben[4]}
+	if figures {
+		full[1], full[12], full[16] = nil, nil, nil
+	}
+	release := slices.Clone(full)
+	idOnly := make([]any, len(full))
+	idOnly[0] = &id
+	for i := 1; i <= 11; i++ {
+		release[i] = nil
+	}
 	flush := func() error {
 		if !have {
 			return nil
@@ -263,34 +282,51 @@ func eachCompletionArea(ctx context.Context, tx pgx.Tx, sql string, s *landrelea
 		if a.Status == landrelease.StatusOpen {
 			a.RemainingAreaM2 = max(landrelease.RoundM2(exact), 0)
 		}
-		return fn(&a)
+		err := fn(&a)
+		releases = a.Releases[:0]
+		return err
 	}
-	if _, err := pgx.ForEachRow(rows, []any{&id, &localID, &kind, &cont, &identified, &stat, &validFrom, &area, &from,
-		&withdrawn, &a1, &a2, &rLocal, &meth, &rDate, &rArea, &rOrg, &items, &ben[0], &ben[1], &ben[2], &ben[3], &ben[4]}, func() error {
-		if !have || id != current {
+	for rows.Next() {
+		if err := rows.Scan(idOnly...); err != nil {
+			return dbError(err, "completion: areas")
+		}
+		first := !have || id != current
+		dest := release
+		if first {
 			if err := flush(); err != nil {
 				return err
 			}
+			dest = full
+		}
+		items = nil // a fresh map for each release: the JSON decoder would add to the last one
+		if err := rows.Scan(dest...); err != nil {
+			return dbError(err, "completion: areas")
+		}
+		if first {
 			a = landrelease.CompletionArea{LocalID: localID, Kind: landrelease.Kind(kind), Contamination: landrelease.Contamination(cont),
 				IdentifiedOn: identified, AreaM2: landrelease.RoundM2(area), Status: landrelease.Status(stat),
-				Admin1Code: a1, Admin2Code: a2, Withdrawn: withdrawn}
+				Admin1Code: a1, Admin2Code: a2, Withdrawn: withdrawn, Releases: releases}
 			if a.Status == landrelease.StatusClosed {
 				d := validFrom
 				a.ClosedOn = &d
 			}
 			have, current, exact, since = true, id, area, from
 		}
-		if rLocal != nil {
-			a.Releases = append(a.Releases, landrelease.CompletionRelease{LocalID: *rLocal, Method: landrelease.Method(*meth),
-				CompletedOn: *rDate, AreaM2: landrelease.RoundM2(*rArea), Organisation: *rOrg, ItemsDestroyed: items,
-				Beneficiaries: scanBeneficiaries(ben)})
-			if since == nil || !rDate.Before(*since) {
-				exact -= *rArea
+		if meth.Valid {
+			r := landrelease.CompletionRelease{LocalID: rLocal.String, Method: landrelease.Method(meth.String),
+				CompletedOn: rDate.Time, AreaM2: landrelease.RoundM2(rArea.Float64), Organisation: rOrg.String,
+				ItemsDestroyed: items}
+			if ben[0].Valid {
+				v := func(i int) int { return int(ben[i].Int32) }
+				r.Beneficiaries = &landrelease.Beneficiaries{Women: v(0), Girls: v(1), Boys: v(2), Men: v(3), WithDisabilities: v(4)}
+			}
+			a.Releases = append(a.Releases, r)
+			if since == nil || !rDate.Time.Before(*since) {
+				exact -= rArea.Float64
 			}
 		}
-		items = nil
-		return nil
-	}); err != nil {
+	}
+	if err := rows.Err(); err != nil {
 		return dbError(err, "completion: areas")
 	}
 	return flush()
