@@ -188,69 +188,84 @@ func TestResidualAsRecorded(t *testing.T) {
 	}
 }
 
-// TestDeclareSerialisedWithHazardWrite holds the creation of an open CMR area in a province, identified before
-// the completion date, in its transaction (its audit row waits on a lock the test holds) while the province's
-// completion is declared: the declaration must wait for it and be refused, never land beside an open area that
-// is not residual.
+// TestDeclareSerialisedWithHazardWrite holds a write that leaves an open CMR area in a province, identified
+// before the completion date, in its transaction (its audit row waits on a lock the test holds) while the
+// province's completion is declared: the declaration must wait for it and be refused, never land beside an open
+// area that is not residual. The writes: the creation of an area, and the withdrawal of the release that had
+// closed one (which reopens it).
 func TestDeclareSerialisedWithHazardWrite(t *testing.T) {
-	r := newRegistry(t)
-	r.importLaos(t)
-	completion := postgres.NewCompletionService(r.db)
 	const xk = "LAO-3286" // Xiangkhoang
 	b1 := box(103.20, 19.45, 100, 100)
-	if err := r.hazards.CreateHazardArea(r.ctx, hazard("H1", b1, "2019-01-01")); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.releases.CreateLandRelease(r.ctx, release("H1-R", "H1", landrelease.MethodCleared, b1, "2023-05-01")); err != nil {
-		t.Fatal(err)
-	}
-
-	hold, err := r.db.Pool.Begin(r.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback(r.ctx) //nolint:errcheck // committed below; a rollback after it does nothing
-	if _, err := hold.Exec(r.ctx, `LOCK TABLE audit_log IN EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
-	waiting := func(n int) {
-		t.Helper()
-		for range 500 {
-			var got int
-			if err := r.db.Pool.QueryRow(r.ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&got); err != nil {
+	for _, c := range []struct {
+		name  string
+		write func(r *registry) error
+	}{
+		{"creation of an open area", func(r *registry) error {
+			return r.hazards.CreateHazardArea(r.ctx, hazard("H2", box(103.23, 19.45, 100, 100), "2022-01-01"))
+		}},
+		{"withdrawal of the release that closed an area", func(r *registry) error {
+			_, err := r.releases.WithdrawLandRelease(r.ctx, "H1-R", 1, "recorded on the wrong area")
+			return err
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRegistry(t)
+			r.importLaos(t)
+			completion := postgres.NewCompletionService(r.db)
+			if err := r.hazards.CreateHazardArea(r.ctx, hazard("H1", b1, "2019-01-01")); err != nil {
 				t.Fatal(err)
 			}
-			if got >= n {
-				return
+			if err := r.releases.CreateLandRelease(r.ctx, release("H1-R", "H1", landrelease.MethodCleared, b1, "2023-05-01")); err != nil {
+				t.Fatal(err)
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		t.Fatalf("fewer than %d transactions wait on a lock", n)
+
+			hold, err := r.db.Pool.Begin(r.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer hold.Rollback(r.ctx) //nolint:errcheck // committed below; a rollback after it does nothing
+			if _, err := hold.Exec(r.ctx, `LOCK TABLE audit_log IN EXCLUSIVE MODE`); err != nil {
+				t.Fatal(err)
+			}
+			waiting := func(n int) {
+				t.Helper()
+				for range 500 {
+					var got int
+					if err := r.db.Pool.QueryRow(r.ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted
+						AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&got); err != nil {
+						t.Fatal(err)
+					}
+					if got >= n {
+						return
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				t.Fatalf("fewer than %d transactions wait on a lock", n)
+			}
+			written, declared := make(chan error, 1), make(chan error, 1)
+			go func() { written <- c.write(r) }()
+			waiting(1) // the write waits at its audit row, the area written
+			go func() {
+				declared <- completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01")})
+			}()
+			waiting(2) // the declaration waits: for the write (or, were it not serialised, at its own audit row)
+			if err := hold.Commit(r.ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-written; err != nil {
+				t.Fatal(err)
+			}
+			err = <-declared
+			s, serr := completion.Summary(r.ctx, landrelease.CompletionRequest{Admin: xk, On: date("2023-05-01")})
+			if serr != nil {
+				t.Fatal(serr)
+			}
+			if err == nil && !s.Complete {
+				t.Fatalf("the declaration landed while an area was open and not residual: %+v", s.Open)
+			}
+			wantCode(t, err, landrelease.ECONFLICT)
+		})
 	}
-	created, declared := make(chan error, 1), make(chan error, 1)
-	go func() {
-		created <- r.hazards.CreateHazardArea(r.ctx, hazard("H2", box(103.23, 19.45, 100, 100), "2022-01-01"))
-	}()
-	waiting(1) // the creation waits at its audit row, its area written
-	go func() {
-		declared <- completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01")})
-	}()
-	waiting(2) // the declaration waits: for the creation (or, were it not serialised, at its own audit row)
-	if err := hold.Commit(r.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-created; err != nil {
-		t.Fatal(err)
-	}
-	err = <-declared
-	s, serr := completion.Summary(r.ctx, landrelease.CompletionRequest{Admin: xk, On: date("2023-05-01")})
-	if serr != nil {
-		t.Fatal(serr)
-	}
-	if err == nil && !s.Complete {
-		t.Fatalf("the declaration landed while H2 was open and not residual: %+v", s.Open)
-	}
-	wantCode(t, err, landrelease.ECONFLICT)
 }
 
 // TestCompletionStreamed checks the streamed summary against the summary in memory on the same fixture: the
