@@ -182,8 +182,10 @@ func ChooseMix(measured map[Kind]MixMeasure, overrides map[Kind]MixOverride) []K
 	return out
 }
 
-// PlanArea is an open CMR hazard area as the plan reads it: its area remaining (whole m2, as Form F counts it) and
-// what orders it.
+// PlanArea is an open CMR hazard area as the plan reads it: its area remaining (whole m2, as Form F counts it),
+// what orders it, and whether it is residual contamination (IsResidual with the completions in force as recorded
+// at the plan's AsOf): work for the national residual capacity (Lausanne Action Plan Action 25) rather than
+// Article 4 clearance. The plan addresses residual areas like any other and counts them apart.
 type PlanArea struct {
 	LocalID      string       `json:"local_id"`
 	Kind         Kind         `json:"kind"`
@@ -193,6 +195,7 @@ type PlanArea struct {
 	AdminCode    string       `json:"admin_code"`
 	AdminName    string       `json:"admin_name"`
 	RemainingM2  int64        `json:"remaining_m2"`
+	Residual     bool         `json:"residual"`
 }
 
 // PlanOrder compares areas in the order the plan addresses them: priority (high, medium, low, then none), then
@@ -344,6 +347,7 @@ type PlanAreaYear struct {
 	Priority  string `json:"priority"`
 	MethodM2
 	Completes bool `json:"completes"`
+	Residual  bool `json:"residual"` // the area is residual contamination (PlanArea.Residual)
 }
 
 // PlanUnitYear is a year of the plan in one admin unit.
@@ -355,6 +359,9 @@ type PlanUnitYear struct {
 	Cost      float64 `json:"cost"`
 	Areas     int     `json:"areas"`           // areas worked on
 	Completed int     `json:"areas_completed"` // of which finished this year
+	// ResidualAreas and ResidualM2 are the residual areas worked on and the part of the year's area that is theirs.
+	ResidualAreas int   `json:"residual_areas"`
+	ResidualM2    int64 `json:"residual_m2"`
 	// ExpectedBeneficiaries are the people the year's release may benefit: its area times the unit's measured
 	// people per m2 (the national figure where the unit's is measured on less than MinBeneficiaryAreaM2).
 	ExpectedBeneficiaries int64 `json:"expected_beneficiaries"`
@@ -368,6 +375,8 @@ type PlanYear struct {
 	TeamYears        float64 `json:"team_years"`
 	Cost             float64 `json:"cost"`
 	RemainingAfterM2 int64   `json:"remaining_after_m2"`
+	// ResidualM2 is the part of the year's area in residual areas (the units' sum).
+	ResidualM2 int64 `json:"residual_m2"`
 	// ExpectedBeneficiaries sums the units'.
 	ExpectedBeneficiaries int64          `json:"expected_beneficiaries"`
 	Units                 []PlanUnitYear `json:"units"`
@@ -402,10 +411,14 @@ type WorkPlan struct {
 	Productivity []Productivity `json:"productivity"`
 	Areas        int            `json:"areas"`
 	RemainingM2  int64          `json:"remaining_m2"`
-	Total        MethodM2       `json:"total"`
-	TeamYears    float64        `json:"team_years"`
-	Cost         float64        `json:"cost"`
-	Years        []PlanYear     `json:"years"`
+	// ResidualAreas and ResidualM2 are the residual areas planned and their area remaining, part of Areas and
+	// RemainingM2: what falls to the national residual capacity rather than to Article 4 clearance.
+	ResidualAreas int        `json:"residual_areas"`
+	ResidualM2    int64      `json:"residual_m2"`
+	Total         MethodM2   `json:"total"`
+	TeamYears     float64    `json:"team_years"`
+	Cost          float64    `json:"cost"`
+	Years         []PlanYear `json:"years"`
 	// Completion is the day the last area is finished, the year's capacity being spent evenly over the year; nil
 	// when nothing remains.
 	Completion *time.Time       `json:"completion"`
@@ -426,6 +439,8 @@ type WorkPlan struct {
 //     left of the year gets the part that fits (the same fraction of each method, rounded down) and carries the
 //     rest into the next year.
 //   - Completion is the last year's 1 January plus the share of its capacity used times its days.
+//   - Residual areas (PlanArea.Residual) are planned in the same order; the plan, each year and each unit-year
+//     count their part (ResidualAreas, ResidualM2) within their figures, and each area-year carries the flag.
 //
 // It returns EINVALID, naming what to set, when the request has no capacity, when a kind to plan has no mix,
 // when a method to plan has no productivity in a year (or no cost while only a budget limits), and when the plan
@@ -462,6 +477,10 @@ func PlanWork(f WorkPlanFacts) (*WorkPlan, error) {
 		}
 		order = append(order, keyed{priorityRank(a.Priority)*4 + kindRank(a.Kind)*2 + evidenceRank(a.Evidence), a.IdentifiedOn.Unix(), a})
 		p.RemainingM2 += a.RemainingM2
+		if a.Residual {
+			p.ResidualAreas++
+			p.ResidualM2 += a.RemainingM2
+		}
 	}
 	slices.SortFunc(order, func(x, y keyed) int {
 		if c := x.rank - y.rank; c != 0 {
@@ -730,8 +749,13 @@ func (pl *planner) record(y *PlanYear, rank int, a *PlanArea, w MethodM2, ty, co
 	if completes {
 		u.Completed++
 	}
+	if a.Residual {
+		u.ResidualAreas++
+		u.ResidualM2 += w.TotalM2()
+		y.ResidualM2 += w.TotalM2()
+	}
 	y.Areas = append(y.Areas, PlanAreaYear{Rank: rank, LocalID: a.LocalID, AdminCode: code, Kind: a.Kind,
-		Priority: string(a.Priority), MethodM2: w, Completes: completes})
+		Priority: string(a.Priority), MethodM2: w, Completes: completes, Residual: a.Residual})
 }
 
 // outcome is what the plan achieves by the deadline d: the years before d's year in full, and of d's year the
