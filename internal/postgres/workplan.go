@@ -91,8 +91,8 @@ GROUP BY c.first_kind`
 
 	// planDeclaredSQL is the completion dates in force as recorded at $1 (migration 0022), each with the id of its
 	// admin unit (by code, of either level; NULL for the State's, admin_code ''): a CTE of planAreasSQL, which
-	// tells residual areas by id rather than joining every area to its admin units. It reads the completion table
-	// as residualStockSQL (completion.go) does.
+	// tells residual areas by id rather than joining every area to its admin units; materialized, its few rows are
+	// read once, not once per area. It reads the completion table as residualStockSQL (completion.go) does.
 	planDeclaredSQL = `
 	SELECT d.completed_on, d.admin_code, u.id AS unit_id
 	FROM completion d
@@ -115,7 +115,7 @@ WITH c AS (
 ), released AS (
 	SELECT r.hazard_id, sum(r.area_m2) AS m2 FROM land_release_version r WHERE ` + releaseVersionSQL + `
 	GROUP BY r.hazard_id
-), declared AS (` + planDeclaredSQL + `
+), declared AS MATERIALIZED (` + planDeclaredSQL + `
 )
 SELECT h.local_id, c.kind, w.priority, w.evidence_type, w.identified_on, c.admin_id,
        round(c.area_m2)::bigint - round(CASE WHEN c.releases_since IS NULL THEN coalesce(rel.m2, 0) ELSE coalesce((
