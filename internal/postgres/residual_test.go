@@ -50,7 +50,7 @@ func TestResidualInPlanExtensionProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	create(hazard("H3", box(106.0, 16.5, 100, 100), "2019-03-01")) // another province, open
-	create(hazard("H4", b4, "2022-09-01"))                          // after Xiangkhoang's completion date: residual
+	create(hazard("H4", b4, "2022-09-01"))                         // after Xiangkhoang's completion date: residual
 	if err := r.releases.CreateLandRelease(r.ctx, release("H4-R", "H4", landrelease.MethodCleared, strip(b4, 0, 0.25), "2024-06-01")); err != nil {
 		t.Fatal(err)
 	}

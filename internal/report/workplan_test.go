@@ -82,10 +82,10 @@ func TestWorkPlanFormats(t *testing.T) {
 				Residual bool   `json:"residual"`
 			} `json:"areas"`
 		} `json:"years"`
-		ResidualAreas int   `json:"residual_areas"`
-		ResidualM2    int64 `json:"residual_m2"`
-		Completion string `json:"completion"`
-		Deadline   struct {
+		ResidualAreas int    `json:"residual_areas"`
+		ResidualM2    int64  `json:"residual_m2"`
+		Completion    string `json:"completion"`
+		Deadline      struct {
 			Meets bool `json:"meets_deadline"`
 		} `json:"deadline"`
 	}
