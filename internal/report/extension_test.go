@@ -50,7 +50,7 @@ func TestExtensionHTML(t *testing.T) {
 	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;\nfloods", "&lt;b&gt;Xiengkhouang&lt;/b&gt;",
 		"=HYPERLINK(&#34;http://x&#34;)", "@page { size: A4 landscape", "Extension requested until</dt><dd>31 December 2028",
 		"Text entered by officer on 28 November 2025 08:00 UTC.", "Of which residual contamination</dt><dd>1 area, 250 m2</dd>",
-		"<td class=\"n\">600</td><td class=\"n\">1</td><td class=\"n\">250</td><td class=\"n\">0</td></tr>", // LA14
+		"<td class=\"n\">600</td><td class=\"n\">1</td><td class=\"n\">250</td><td class=\"n\">0</td></tr>",   // LA14
 		"<td class=\"n\">600</td><td class=\"n\">1</td><td class=\"n\">250</td><td class=\"n\">900</td></tr>", // Total
 		"<td>2027</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n\">200</td><td class=\"n\">200</td><td class=\"n\">200</td>",
 		"200 m2 (of which 200 m2 residual)", "national residual capacity"} {
