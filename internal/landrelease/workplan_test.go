@@ -64,6 +64,7 @@ func TestPlanWork(t *testing.T) {
 		cost       float64
 		completion string
 		errPart    string
+		on         string // the plan's figures' date; none: long before the plan
 	}{
 		{name: "an area larger than a year's capacity spans years", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
 			areas: one, mix: mixOf(nil, allCleared), prod: cleared400,
@@ -83,6 +84,17 @@ func TestPlanWork(t *testing.T) {
 		{name: "the deadline is met", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
 			areas: one, mix: mixOf(nil, allCleared), prod: cleared400, deadline: "2030-08-01",
 			years: "2026:0/0/400 2027:0/0/400 2028:0/0/200", teamYears: 2.5, cost: 2000, completion: "2028-07-01"},
+		{name: "in On's year the plan has the days after On", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1}, on: "2026-07-01",
+			areas: []landrelease.PlanArea{area("A", landrelease.KindCHA, "", 300)}, mix: mixOf(nil, allCleared), prod: cleared400,
+			years: "2026:0/0/200 2027:0/0/100", teamYears: 0.75, cost: 600, completion: "2027-04-02"},
+		{name: "finished within On's year, counted from the day after On", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1}, on: "2026-07-01",
+			areas: []landrelease.PlanArea{area("A", landrelease.KindCHA, "", 100)}, mix: mixOf(nil, allCleared), prod: cleared400,
+			years: "2026:0/0/100", teamYears: 0.25, cost: 200, completion: "2026-10-01"},
+		{name: "a plan from the year after On has whole years", req: landrelease.WorkPlanRequest{FromYear: 2027, Teams: 1}, on: "2026-07-01",
+			areas: one, mix: mixOf(nil, allCleared), prod: cleared400,
+			years: "2027:0/0/400 2028:0/0/400 2029:0/0/200", teamYears: 2.5, cost: 2000, completion: "2029-07-02"},
+		{name: "a first year before On's year", req: landrelease.WorkPlanRequest{FromYear: 2025, Teams: 1}, on: "2026-07-01",
+			areas: one, mix: mixOf(nil, allCleared), prod: cleared400, errPart: "before the year of its figures"},
 		{name: "nothing remains", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
 			areas: []landrelease.PlanArea{area("A", landrelease.KindCHA, "", 0)}, mix: mixOf(nil, nil), prod: nil},
 		{name: "zero capacity", req: landrelease.WorkPlanRequest{FromYear: 2026}, areas: one, mix: mixOf(nil, allCleared),
@@ -102,6 +114,9 @@ func TestPlanWork(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.req.Level = 1
 			f := landrelease.WorkPlanFacts{Request: tc.req, Areas: tc.areas, Mix: tc.mix, Productivity: tc.prod}
+			if tc.on != "" {
+				f.On = day4(tc.on)
+			}
 			if tc.deadline != "" {
 				f.Deadline = &landrelease.Deadline{Deadline: day4(tc.deadline)}
 			}
