@@ -214,6 +214,13 @@ func TestBrowserMarkupIsText(t *testing.T) {
 		if got := eval[string](b, "Form F", `document.querySelector("#formf tbody").textContent`); !strings.Contains(got, province) {
 			t.Errorf("Form F %q, want the province's name as text", got)
 		}
+		// The completion card names the province in its choice of scope and in the summary or the open areas.
+		b.waitFor("the completion card's scopes", `document.body.dataset.scopes === "1"`)
+		b.do("check the province's completion", chromedp.Evaluate[chromedp.Void](`document.querySelector("#cp-admin").value = "LA-XS"`), chromedp.Click(chromedp.CSS("#cp-form button")))
+		b.waitFor("the completion verdict", `["true", "false"].includes(document.querySelector("#completion").dataset.complete)`)
+		if got := eval[string](b, "completion", `document.querySelector("#cp-admin").textContent + "|" + document.querySelector("#cp-verdict").textContent`); strings.Count(got, province) != 2 {
+			t.Errorf("completion card %q, want the province's name as text in the scopes and the verdict", got)
+		}
 		b.noInjection("reports")
 	})
 

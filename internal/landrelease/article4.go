@@ -82,7 +82,8 @@ func (u UnitFigures) ReleasedM2() int64 { return u.CancelledM2 + u.ReducedM2 + u
 // ProjectArticle4 computes the Article 4 progress from the facts read. It needs no database and changes nothing
 // of f. The rules:
 //
-//   - State, AsOf and RemainingM2 (the closing area) come from Current; On is f.On's day.
+//   - State, AsOf, RemainingM2 (the closing area) and its residual part (ResidualCount, ResidualAreaM2: the
+//     closing total's residual figures) come from Current; On is f.On's day.
 //   - Deadlines are listed by date; the deadline in force (Deadline) is the latest, nil when none is recorded.
 //   - The rate, MeanReleaseM2PerYear, is the area released (UnitFigures.ReleasedM2) in the Article4RateYears
 //     full years before On's year (RateYears), summed and divided by Article4RateYears, rounded toward zero.
@@ -101,7 +102,8 @@ func ProjectArticle4(f Article4Facts) (*Article4Progress, error) {
 	}
 	on := Day(f.On)
 	now := on.Year()
-	p := &Article4Progress{State: f.Current.State, On: on, AsOf: f.Current.AsOf, RemainingM2: f.Current.Total.Closing.AreaM2()}
+	p := &Article4Progress{State: f.Current.State, On: on, AsOf: f.Current.AsOf, RemainingM2: f.Current.Total.Closing.AreaM2(),
+		ResidualCount: f.Current.Total.ResidualCount, ResidualAreaM2: f.Current.Total.ResidualAreaM2}
 
 	p.Deadlines = slices.Clone(f.Deadlines)
 	slices.SortStableFunc(p.Deadlines, func(a, b Deadline) int { return a.Deadline.Compare(b.Deadline) })

@@ -177,6 +177,12 @@ func TestProjectArticle4(t *testing.T) {
 				f.EntryIntoForce, f.SinceEntryIntoForce = ptr4(day4("2025-07-01")), form4(1, 2, 3)
 			},
 			want: func(p *landrelease.Article4Progress) {}},
+		{name: "residual contamination on the day is part of what remains; a past year's is not read",
+			edit: func(f *landrelease.Article4Facts) {
+				f.Current.Total.ResidualCount, f.Current.Total.ResidualAreaM2 = 2, 1500
+				f.Years[2024].Total.ResidualCount, f.Years[2024].Total.ResidualAreaM2 = 9, 9999
+			},
+			want: func(p *landrelease.Article4Progress) { p.ResidualCount, p.ResidualAreaM2 = 2, 1500 }},
 		{name: "no entry into force: no baseline, the report is ignored",
 			edit: func(f *landrelease.Article4Facts) { f.SinceEntryIntoForce = form4(1, 2, 3) },
 			want: func(p *landrelease.Article4Progress) {}},

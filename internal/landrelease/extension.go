@@ -102,12 +102,17 @@ type ExtensionYear struct {
 	ReleasesWithBeneficiaries int           `json:"releases_with_beneficiaries"`
 }
 
-// ExtensionUnit is the contamination of an admin unit of level 1 at the entry into force and on the draft's date.
+// ExtensionUnit is the contamination of an admin unit of level 1 at the entry into force and on the draft's date,
+// with the residual part of what remains: the open CMR areas identified after a completion date (Form F's
+// UnitFigures.ResidualCount and ResidualAreaM2), which fall to the national residual capacity rather than to the
+// Article 4 clearance the extension is requested for.
 type ExtensionUnit struct {
 	Code             string `json:"admin_code"`
 	Name             string `json:"admin_name"`
 	AtEntryIntoForce Stock  `json:"at_entry_into_force"`
 	Remaining        Stock  `json:"remaining"`
+	ResidualCount    int    `json:"residual_count"`
+	ResidualAreaM2   int64  `json:"residual_area_m2"` // part of Remaining
 }
 
 // ExtensionPlan is the part of the work plan in the period requested: the plan's years from the deadline's year
@@ -120,8 +125,10 @@ type ExtensionPlan struct {
 	AtDeadline *DeadlineOutcome `json:"at_deadline"`
 	Years      []PlanYear       `json:"years"` // each with its units, without its areas
 	Total      MethodM2         `json:"total"`
-	TeamYears  float64          `json:"team_years"`
-	Cost       float64          `json:"cost"`
+	// ResidualM2 is the part of Total in residual areas (the years' PlanYear.ResidualM2).
+	ResidualM2 int64   `json:"residual_m2"`
+	TeamYears  float64 `json:"team_years"`
+	Cost       float64 `json:"cost"`
 	// RemainingAtUntilM2 is what the plan leaves on Until; CompletesByUntil is whether it is 0.
 	RemainingAtUntilM2 int64      `json:"remaining_at_until_m2"`
 	CompletesByUntil   bool       `json:"completes_by_until"`
@@ -139,11 +146,14 @@ type ExtensionDraft struct {
 	// DurationMonths is the extension requested in whole months from the deadline to Until (rounded up).
 	DurationMonths int `json:"duration_months"`
 
-	AtEntryIntoForce Stock           `json:"at_entry_into_force"`
-	Remaining        Stock           `json:"remaining"`
-	Since            Baseline        `json:"since_entry_into_force"` // the Article 4 report's baseline
-	Years            []ExtensionYear `json:"progress_by_year"`
-	Units            []ExtensionUnit `json:"remaining_by_unit"` // by code, UNASSIGNED for areas without a unit
+	AtEntryIntoForce Stock `json:"at_entry_into_force"`
+	Remaining        Stock `json:"remaining"`
+	// ResidualCount and ResidualAreaM2 are the residual part of Remaining (Since's total residual figures).
+	ResidualCount  int             `json:"residual_count"`
+	ResidualAreaM2 int64           `json:"residual_area_m2"`
+	Since          Baseline        `json:"since_entry_into_force"` // the Article 4 report's baseline
+	Years          []ExtensionYear `json:"progress_by_year"`
+	Units          []ExtensionUnit `json:"remaining_by_unit"` // by code, UNASSIGNED for areas without a unit
 
 	Beneficiaries             Beneficiaries `json:"beneficiaries"`
 	ReleasesWithBeneficiaries int           `json:"releases_with_beneficiaries"`
@@ -172,8 +182,9 @@ func ExtensionUntil(req ExtensionRequest, t ExtensionText) (time.Time, error) {
 // AssembleExtension puts the draft together. The rules (docs/REPORTS.md, "Extension request"):
 //
 //   - The figures since the entry into force are the Article 4 progress's Baseline; the stock at the entry into
-//     force and now, by kind and by unit, are the opening and closing of Since; the years are Years' flows, and
-//     the beneficiaries Since's.
+//     force and now, by kind and by unit, are the opening and closing of Since, and the residual part of what
+//     remains, by unit and in total, Since's residual figures; the years are Years' flows, and the beneficiaries
+//     Since's.
 //   - The period requested runs from the deadline in force to Until (ExtensionUntil); the plan's years from the
 //     deadline's year to Until's year are shown with their totals, and RemainingAtUntilM2 is what the whole plan
 //     leaves on Until (its work spread over the part of a year it uses, as DeadlineOutcome does).
@@ -211,7 +222,8 @@ func AssembleExtension(f ExtensionFacts) (*ExtensionDraft, error) {
 	}
 	d := &ExtensionDraft{State: p.State, On: p.On, AsOf: p.AsOf, EntryIntoForce: p.Baseline.EntryIntoForce,
 		Deadline: *p.Deadline, Until: until, DurationMonths: monthsBetween(p.Deadline.Deadline, until),
-		AtEntryIntoForce: f.Since.Total.Opening, Remaining: f.Since.Total.Closing, Since: *p.Baseline,
+		AtEntryIntoForce: f.Since.Total.Opening, Remaining: f.Since.Total.Closing, ResidualCount: f.Since.Total.ResidualCount,
+		ResidualAreaM2: f.Since.Total.ResidualAreaM2, Since: *p.Baseline,
 		Years: make([]ExtensionYear, 0, len(reqs)), Units: make([]ExtensionUnit, 0, len(f.Since.Units)),
 		Beneficiaries: f.Since.Total.Beneficiaries, ReleasesWithBeneficiaries: f.Since.Total.ReleasesWithBeneficiaries,
 		MeanReleaseM2PerYear: p.MeanReleaseM2PerYear, RateYears: p.RateYears, ProjectedCompletion: p.ProjectedCompletion,
@@ -228,7 +240,8 @@ func AssembleExtension(f ExtensionFacts) (*ExtensionDraft, error) {
 			Beneficiaries: t.Beneficiaries, ReleasesWithBeneficiaries: t.ReleasesWithBeneficiaries})
 	}
 	for _, u := range f.Since.Units {
-		d.Units = append(d.Units, ExtensionUnit{Code: u.Code, Name: u.Name, AtEntryIntoForce: u.Opening, Remaining: u.Closing})
+		d.Units = append(d.Units, ExtensionUnit{Code: u.Code, Name: u.Name, AtEntryIntoForce: u.Opening, Remaining: u.Closing,
+			ResidualCount: u.ResidualCount, ResidualAreaM2: u.ResidualAreaM2})
 	}
 	slices.SortFunc(d.Units, func(a, b ExtensionUnit) int { return compareCodes(a.Code, b.Code) })
 	d.Plan = extensionPlan(f.Plan, p.Deadline.Deadline, until)
@@ -275,6 +288,7 @@ func extensionPlan(plan *WorkPlan, deadline, until time.Time) ExtensionPlan {
 		y.Areas = []PlanAreaYear{}
 		e.Years = append(e.Years, y)
 		e.Total.add(y.MethodM2)
+		e.ResidualM2 += y.ResidualM2
 		e.TeamYears += y.TeamYears
 		e.Cost += y.Cost
 	}

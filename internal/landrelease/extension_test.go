@@ -198,3 +198,59 @@ func TestExtensionTextValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestAssembleExtensionResidual checks that the draft states the residual part of what remains, by unit and in
+// total, as Form F since the entry into force gives it, and the plan's residual area in the period requested.
+func TestAssembleExtensionResidual(t *testing.T) {
+	tests := []struct {
+		name     string
+		residual bool // the area and Form F's figures are residual
+		units    string
+		total    string
+		plan     int64
+	}{
+		{name: "no residual contamination", units: "LA01:0/0 UNASSIGNED:0/0", total: "0/0", plan: 0},
+		{name: "a residual area in LA01", residual: true, units: "LA01:1/25000 UNASSIGNED:0/0", total: "1/25000", plan: 15000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := extFacts(t, "", []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 10000, 2, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.residual {
+				a := area("CHA-1", landrelease.KindCHA, landrelease.PriorityHigh, 25000)
+				a.Residual = true
+				plan := *f.Plan
+				facts := landrelease.WorkPlanFacts{Request: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1, Level: 1},
+					On: plan.On, AsOf: plan.AsOf, Areas: []landrelease.PlanArea{a}, Mix: plan.Mix, Productivity: plan.Productivity}
+				if f.Plan, err = landrelease.PlanWork(facts); err != nil {
+					t.Fatal(err)
+				}
+				f.Since.Units[1].ResidualCount, f.Since.Units[1].ResidualAreaM2 = 1, 25000
+				f.Since.Total.ResidualCount, f.Since.Total.ResidualAreaM2 = 1, 25000
+			}
+			d, err := landrelease.AssembleExtension(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var units []string
+			for _, u := range d.Units {
+				units = append(units, u.Code+":"+itoa(u.ResidualCount)+"/"+itoa64(u.ResidualAreaM2))
+			}
+			if got := strings.Join(units, " "); got != tc.units {
+				t.Errorf("units' residual %q, want %q", got, tc.units)
+			}
+			if got := itoa(d.ResidualCount) + "/" + itoa64(d.ResidualAreaM2); got != tc.total {
+				t.Errorf("residual %s, want %s", got, tc.total)
+			}
+			var years int64
+			for _, y := range d.Plan.Years {
+				years += y.ResidualM2
+			}
+			if d.Plan.ResidualM2 != tc.plan || years != tc.plan {
+				t.Errorf("plan's residual in the period %d m2 (years %d), want %d", d.Plan.ResidualM2, years, tc.plan)
+			}
+		})
+	}
+}

@@ -167,8 +167,14 @@ type Article4Progress struct {
 	Baseline  *Baseline  `json:"baseline"` // nil until entry_into_force is set
 	Deadlines []Deadline `json:"deadlines"`
 	// Deadline is the latest deadline in force, nil when none is recorded.
-	Deadline    *Deadline `json:"deadline"`
-	RemainingM2 int64     `json:"remaining_m2"`
+	Deadline *Deadline `json:"deadline"`
+	// RemainingM2 is the open CMR contamination on On, residual contamination included: ResidualCount and
+	// ResidualAreaM2 are its residual part (open CMR areas identified after a completion date, as recorded at
+	// AsOf), which falls to the national residual capacity (Lausanne Action Plan Action 25) rather than to Article
+	// 4 clearance. The projection is of the whole RemainingM2.
+	RemainingM2    int64 `json:"remaining_m2"`
+	ResidualCount  int   `json:"residual_count"`
+	ResidualAreaM2 int64 `json:"residual_area_m2"`
 	// MeanReleaseM2PerYear is the mean area released (cancelled, reduced, cleared) in the last three full years.
 	MeanReleaseM2PerYear int64 `json:"mean_release_m2_per_year"`
 	RateYears            []int `json:"rate_years"`

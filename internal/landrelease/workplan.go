@@ -182,8 +182,10 @@ func ChooseMix(measured map[Kind]MixMeasure, overrides map[Kind]MixOverride) []K
 	return out
 }
 
-// PlanArea is an open CMR hazard area as the plan reads it: its area remaining (whole m2, as Form F counts it) and
-// what orders it.
+// PlanArea is an open CMR hazard area as the plan reads it: its area remaining (whole m2, as Form F counts it),
+// what orders it, and whether it is residual contamination (IsResidual with the completions in force as recorded
+// at the plan's AsOf): work for the national residual capacity (Lausanne Action Plan Action 25) rather than
+// Article 4 clearance. The plan addresses residual areas like any other and counts them apart.
 type PlanArea struct {
 	LocalID      string       `json:"local_id"`
 	Kind         Kind         `json:"kind"`
@@ -193,6 +195,7 @@ type PlanArea struct {
 	AdminCode    string       `json:"admin_code"`
 	AdminName    string       `json:"admin_name"`
 	RemainingM2  int64        `json:"remaining_m2"`
+	Residual     bool         `json:"residual"`
 }
 
 // PlanOrder compares areas in the order the plan addresses them: priority (high, medium, low, then none), then
@@ -344,6 +347,7 @@ type PlanAreaYear struct {
 	Priority  string `json:"priority"`
 	MethodM2
 	Completes bool `json:"completes"`
+	Residual  bool `json:"residual"` // the area is residual contamination (PlanArea.Residual)
 }
 
 // PlanUnitYear is a year of the plan in one admin unit.
@@ -355,6 +359,9 @@ type PlanUnitYear struct {
 	Cost      float64 `json:"cost"`
 	Areas     int     `json:"areas"`           // areas worked on
 	Completed int     `json:"areas_completed"` // of which finished this year
+	// ResidualAreas and ResidualM2 are the residual areas worked on and the part of the year's area that is theirs.
+	ResidualAreas int   `json:"residual_areas"`
+	ResidualM2    int64 `json:"residual_m2"`
 	// ExpectedBeneficiaries are the people the year's release may benefit: its area times the unit's measured
 	// people per m2 (the national figure where the unit's is measured on less than MinBeneficiaryAreaM2).
 	ExpectedBeneficiaries int64 `json:"expected_beneficiaries"`
@@ -368,11 +375,16 @@ type PlanYear struct {
 	TeamYears        float64 `json:"team_years"`
 	Cost             float64 `json:"cost"`
 	RemainingAfterM2 int64   `json:"remaining_after_m2"`
+	// ResidualM2 is the part of the year's area in residual areas (the units' sum).
+	ResidualM2 int64 `json:"residual_m2"`
 	// ExpectedBeneficiaries sums the units'.
 	ExpectedBeneficiaries int64          `json:"expected_beneficiaries"`
 	Units                 []PlanUnitYear `json:"units"`
 	Areas                 []PlanAreaYear `json:"areas"`
-	// used is the share of the year's capacity the plan takes (1 for every year but the last).
+	// CapacityShare is the share of a year's teams and budget the plan has in this year: 1, but in the year of
+	// the plan's figures (On's year) the days after On over the year's days.
+	CapacityShare float64 `json:"capacity_share"`
+	// used is the share of the year's capacity (CapacityShare of it) the plan takes (1 for every year but the last).
 	used float64
 }
 
@@ -402,10 +414,14 @@ type WorkPlan struct {
 	Productivity []Productivity `json:"productivity"`
 	Areas        int            `json:"areas"`
 	RemainingM2  int64          `json:"remaining_m2"`
-	Total        MethodM2       `json:"total"`
-	TeamYears    float64        `json:"team_years"`
-	Cost         float64        `json:"cost"`
-	Years        []PlanYear     `json:"years"`
+	// ResidualAreas and ResidualM2 are the residual areas planned and their area remaining, part of Areas and
+	// RemainingM2: what falls to the national residual capacity rather than to Article 4 clearance.
+	ResidualAreas int        `json:"residual_areas"`
+	ResidualM2    int64      `json:"residual_m2"`
+	Total         MethodM2   `json:"total"`
+	TeamYears     float64    `json:"team_years"`
+	Cost          float64    `json:"cost"`
+	Years         []PlanYear `json:"years"`
 	// Completion is the day the last area is finished, the year's capacity being spent evenly over the year; nil
 	// when nothing remains.
 	Completion *time.Time       `json:"completion"`
@@ -425,7 +441,12 @@ type WorkPlan struct {
 //     has Teams team-years and Budget money (0: no limit of that kind); an area that does not fit in what is
 //     left of the year gets the part that fits (the same fraction of each method, rounded down) and carries the
 //     rest into the next year.
-//   - Completion is the last year's 1 January plus the share of its capacity used times its days.
+//   - The plan works from the day after On: the first year, when it is On's year, has the share of a year's
+//     capacity its days after On make (CapacityShare); a first year before On's year is refused.
+//   - Completion is the last year's first day of work (1 January, or the day after On) plus the share of its
+//     capacity used times its days of work.
+//   - Residual areas (PlanArea.Residual) are planned in the same order; the plan, each year and each unit-year
+//     count their part (ResidualAreas, ResidualM2) within their figures, and each area-year carries the flag.
 //
 // It returns EINVALID, naming what to set, when the request has no capacity, when a kind to plan has no mix,
 // when a method to plan has no productivity in a year (or no cost while only a budget limits), and when the plan
@@ -434,6 +455,10 @@ func PlanWork(f WorkPlanFacts) (*WorkPlan, error) {
 	req := f.Request
 	if err := req.Validate(); err != nil {
 		return nil, err
+	}
+	if on := Day(f.On); req.FromYear < on.Year() {
+		return nil, Invalid(fmt.Sprintf("The plan's first year, %d, is before the year of its figures (%s): a plan starts in %d or later.",
+			req.FromYear, on.Format(time.DateOnly), on.Year()), Detail{Field: "from", Reason: "is before the year of the plan's figures"})
 	}
 	p := &WorkPlan{State: f.State, On: Day(f.On), AsOf: f.AsOf, FromYear: req.FromYear, Level: req.Level,
 		Teams: req.Teams, Budget: req.Budget, Organisation: req.Organisation, Mix: f.Mix, Productivity: f.Productivity,
@@ -462,6 +487,10 @@ func PlanWork(f WorkPlanFacts) (*WorkPlan, error) {
 		}
 		order = append(order, keyed{priorityRank(a.Priority)*4 + kindRank(a.Kind)*2 + evidenceRank(a.Evidence), a.IdentifiedOn.Unix(), a})
 		p.RemainingM2 += a.RemainingM2
+		if a.Residual {
+			p.ResidualAreas++
+			p.ResidualM2 += a.RemainingM2
+		}
 	}
 	slices.SortFunc(order, func(x, y keyed) int {
 		if c := x.rank - y.rank; c != 0 {
@@ -483,8 +512,7 @@ func PlanWork(f WorkPlanFacts) (*WorkPlan, error) {
 	}
 	if n := len(p.Years); n > 0 {
 		last := &p.Years[n-1]
-		start := time.Date(last.Year, 1, 1, 0, 0, 0, 0, time.UTC)
-		days := daysIn(last.Year)
+		start, days := p.workDays(last.Year)
 		d := min(days-1, int(math.Ceil(last.used*float64(days)))-1)
 		done := start.AddDate(0, 0, max(0, d))
 		p.Completion = &done
@@ -550,6 +578,22 @@ func (p *WorkPlan) expectBeneficiaries(bs []UnitBeneficiaries) {
 // daysIn is the number of days of year y.
 func daysIn(y int) int {
 	return time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC).YearDay()
+}
+
+// workDays is the first day and the number of days the plan works in year y: the whole year, but in On's year
+// from the day after On (0 days when On is 31 December).
+func (p *WorkPlan) workDays(y int) (start time.Time, days int) {
+	start, days = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), daysIn(y)
+	if y == p.On.Year() {
+		start, days = p.On.AddDate(0, 0, 1), days-p.On.YearDay()
+	}
+	return start, days
+}
+
+// capacityShare is the share of a year's capacity the plan has in year y (PlanYear.CapacityShare).
+func (p *WorkPlan) capacityShare(y int) float64 {
+	_, days := p.workDays(y)
+	return float64(days) / float64(daysIn(y))
 }
 
 // split divides m2 by the shares into whole m2 by the largest remainders (ties to the earlier method).
@@ -623,14 +667,15 @@ func (pl *planner) next() error {
 		return Invalid(fmt.Sprintf("The plan would take more than %d years at this capacity: raise the teams or the budget.",
 			MaxPlanYears), Detail{Field: "teams", Reason: "too little capacity"})
 	}
-	p.Years = append(p.Years, PlanYear{Year: y, Units: []PlanUnitYear{}, Areas: []PlanAreaYear{}})
+	share := p.capacityShare(y)
+	p.Years = append(p.Years, PlanYear{Year: y, Units: []PlanUnitYear{}, Areas: []PlanAreaYear{}, CapacityShare: share})
 	pl.cur = len(p.Years) - 1
 	pl.teamsLeft, pl.budgetLeft = math.Inf(1), math.Inf(1)
 	if p.Teams > 0 {
-		pl.teamsLeft = p.Teams
+		pl.teamsLeft = p.Teams * share
 	}
 	if p.Budget > 0 {
-		pl.budgetLeft = p.Budget
+		pl.budgetLeft = p.Budget * share
 	}
 	pl.units = map[string]int{}
 	return nil
@@ -697,12 +742,15 @@ func (pl *planner) address(rank int, a *PlanArea, left MethodM2) error {
 		}
 	}
 	y := &p.Years[pl.cur]
-	y.used = 0
-	if p.Teams > 0 {
-		y.used = 1 - pl.teamsLeft/p.Teams
-	}
-	if p.Budget > 0 {
-		y.used = max(y.used, 1-pl.budgetLeft/p.Budget)
+	y.used = 1
+	if y.CapacityShare > 0 {
+		y.used = 0
+		if p.Teams > 0 {
+			y.used = 1 - pl.teamsLeft/(p.Teams*y.CapacityShare)
+		}
+		if p.Budget > 0 {
+			y.used = max(y.used, 1-pl.budgetLeft/(p.Budget*y.CapacityShare))
+		}
 	}
 	return nil
 }
@@ -730,8 +778,13 @@ func (pl *planner) record(y *PlanYear, rank int, a *PlanArea, w MethodM2, ty, co
 	if completes {
 		u.Completed++
 	}
+	if a.Residual {
+		u.ResidualAreas++
+		u.ResidualM2 += w.TotalM2()
+		y.ResidualM2 += w.TotalM2()
+	}
 	y.Areas = append(y.Areas, PlanAreaYear{Rank: rank, LocalID: a.LocalID, AdminCode: code, Kind: a.Kind,
-		Priority: string(a.Priority), MethodM2: w, Completes: completes})
+		Priority: string(a.Priority), MethodM2: w, Completes: completes, Residual: a.Residual})
 }
 
 // outcome is what the plan achieves by the deadline d: the years before d's year in full, and of d's year the
@@ -743,7 +796,11 @@ func (p *WorkPlan) outcome(d time.Time) *DeadlineOutcome {
 		case y.Year < d.Year():
 			o.AddressedM2 += y.TotalM2()
 		case y.Year == d.Year():
-			share := float64(d.YearDay()) / float64(daysIn(y.Year))
+			start, days := p.workDays(y.Year)
+			share := 0.0
+			if days > 0 {
+				share = max(0, float64(d.Sub(start)/(24*time.Hour)+1)/float64(days))
+			}
 			if y.used > 0 && share < y.used {
 				o.AddressedM2 += int64(math.Floor(float64(y.TotalM2()) * share / y.used))
 			} else {
@@ -753,7 +810,7 @@ func (p *WorkPlan) outcome(d time.Time) *DeadlineOutcome {
 	}
 	o.RemainingM2 = p.RemainingM2 - o.AddressedM2
 	o.Meets = p.Completion == nil || !p.Completion.After(d)
-	start := time.Date(p.FromYear, 1, 1, 0, 0, 0, 0, time.UTC)
+	start, _ := p.workDays(p.FromYear)
 	if span := float64(d.Sub(start)/(24*time.Hour)+1) / daysPerYear; span > 0 {
 		o.TeamsPerYear = p.TeamYears / span
 		o.BudgetPerYear = p.Cost / span

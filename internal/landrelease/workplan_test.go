@@ -64,6 +64,7 @@ func TestPlanWork(t *testing.T) {
 		cost       float64
 		completion string
 		errPart    string
+		on         string // the plan's figures' date; none: long before the plan
 	}{
 		{name: "an area larger than a year's capacity spans years", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
 			areas: one, mix: mixOf(nil, allCleared), prod: cleared400,
@@ -83,6 +84,17 @@ func TestPlanWork(t *testing.T) {
 		{name: "the deadline is met", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
 			areas: one, mix: mixOf(nil, allCleared), prod: cleared400, deadline: "2030-08-01",
 			years: "2026:0/0/400 2027:0/0/400 2028:0/0/200", teamYears: 2.5, cost: 2000, completion: "2028-07-01"},
+		{name: "in On's year the plan has the days after On", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1}, on: "2026-07-01",
+			areas: []landrelease.PlanArea{area("A", landrelease.KindCHA, "", 300)}, mix: mixOf(nil, allCleared), prod: cleared400,
+			years: "2026:0/0/200 2027:0/0/100", teamYears: 0.75, cost: 600, completion: "2027-04-02"},
+		{name: "finished within On's year, counted from the day after On", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1}, on: "2026-07-01",
+			areas: []landrelease.PlanArea{area("A", landrelease.KindCHA, "", 100)}, mix: mixOf(nil, allCleared), prod: cleared400,
+			years: "2026:0/0/100", teamYears: 0.25, cost: 200, completion: "2026-10-01"},
+		{name: "a plan from the year after On has whole years", req: landrelease.WorkPlanRequest{FromYear: 2027, Teams: 1}, on: "2026-07-01",
+			areas: one, mix: mixOf(nil, allCleared), prod: cleared400,
+			years: "2027:0/0/400 2028:0/0/400 2029:0/0/200", teamYears: 2.5, cost: 2000, completion: "2029-07-02"},
+		{name: "a first year before On's year", req: landrelease.WorkPlanRequest{FromYear: 2025, Teams: 1}, on: "2026-07-01",
+			areas: one, mix: mixOf(nil, allCleared), prod: cleared400, errPart: "before the year of its figures"},
 		{name: "nothing remains", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
 			areas: []landrelease.PlanArea{area("A", landrelease.KindCHA, "", 0)}, mix: mixOf(nil, nil), prod: nil},
 		{name: "zero capacity", req: landrelease.WorkPlanRequest{FromYear: 2026}, areas: one, mix: mixOf(nil, allCleared),
@@ -102,6 +114,9 @@ func TestPlanWork(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.req.Level = 1
 			f := landrelease.WorkPlanFacts{Request: tc.req, Areas: tc.areas, Mix: tc.mix, Productivity: tc.prod}
+			if tc.on != "" {
+				f.On = day4(tc.on)
+			}
 			if tc.deadline != "" {
 				f.Deadline = &landrelease.Deadline{Deadline: day4(tc.deadline)}
 			}
@@ -215,6 +230,7 @@ func TestPlanWorkSums(t *testing.T) {
 		}
 		a := area(fmt.Sprintf("A%04d", i), k, []landrelease.Priority{"high", "medium", "low", ""}[i%4], int64(1+(i*7919)%50000))
 		a.AdminCode = fmt.Sprintf("LA%02d", i%7)
+		a.Residual = i%5 == 0
 		areas = append(areas, a)
 	}
 	ps := []landrelease.Productivity{prod(landrelease.MethodCancelled, 0, 900000, 0.01, 5000),
@@ -227,21 +243,40 @@ func TestPlanWorkSums(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sum landrelease.MethodM2
+	var residual int64
 	for _, y := range p.Years {
 		var units, named landrelease.MethodM2
+		var unitsResidual, namedResidual int64
 		for _, u := range y.Units {
 			units.CancelledM2, units.ReducedM2, units.ClearedM2 = units.CancelledM2+u.CancelledM2, units.ReducedM2+u.ReducedM2, units.ClearedM2+u.ClearedM2
+			unitsResidual += u.ResidualM2
 		}
 		for _, a := range y.Areas {
 			named.CancelledM2, named.ReducedM2, named.ClearedM2 = named.CancelledM2+a.CancelledM2, named.ReducedM2+a.ReducedM2, named.ClearedM2+a.ClearedM2
+			if a.Residual {
+				namedResidual += a.TotalM2()
+			}
 		}
 		if units != y.MethodM2 || named != y.MethodM2 {
 			t.Errorf("%d: year %+v, units %+v, areas %+v", y.Year, y.MethodM2, units, named)
 		}
+		if unitsResidual != y.ResidualM2 || namedResidual != y.ResidualM2 || y.ResidualM2 > y.TotalM2() {
+			t.Errorf("%d: residual %d m2 of %d, units' %d, areas' %d", y.Year, y.ResidualM2, y.TotalM2(), unitsResidual, namedResidual)
+		}
+		residual += y.ResidualM2
 		if y.TeamYears > 12+1e-9 {
 			t.Errorf("%d takes %v team-years of 12", y.Year, y.TeamYears)
 		}
 		sum.CancelledM2, sum.ReducedM2, sum.ClearedM2 = sum.CancelledM2+y.CancelledM2, sum.ReducedM2+y.ReducedM2, sum.ClearedM2+y.ClearedM2
+	}
+	var want int64
+	for _, a := range areas {
+		if a.Residual {
+			want += a.RemainingM2
+		}
+	}
+	if residual != p.ResidualM2 || p.ResidualM2 != want || p.ResidualAreas != 100 {
+		t.Errorf("residual: years %d m2, plan %d m2 in %d areas; want %d m2 in 100", residual, p.ResidualM2, p.ResidualAreas, want)
 	}
 	if sum != p.Total || sum.TotalM2() != p.RemainingM2 {
 		t.Errorf("years sum to %+v (%d), total %+v, remaining %d", sum, sum.TotalM2(), p.Total, p.RemainingM2)
@@ -435,6 +470,69 @@ func TestPlanWorkBeneficiaries(t *testing.T) {
 			}
 			if fmt.Sprint(years) != fmt.Sprint(tt.years) || strings.Join(units, " | ") != tt.units || p.ExpectedBeneficiaries != sum || len(p.BeneficiaryRates) != tt.rates {
 				t.Errorf("years %v (%s), plan %d, rates %+v; want %v (%s)", years, strings.Join(units, " | "), p.ExpectedBeneficiaries, p.BeneficiaryRates, tt.years, tt.units)
+			}
+		})
+	}
+}
+
+// residualOf prints each year's residual part as "YEAR:r<m2>" followed by each unit's "CODE:<areas>/<m2>" and the
+// residual areas named in the year.
+func residualOf(p *landrelease.WorkPlan) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plan %d/%d;", p.ResidualAreas, p.ResidualM2)
+	for _, y := range p.Years {
+		fmt.Fprintf(&b, " %d:r%d", y.Year, y.ResidualM2)
+		for _, u := range y.Units {
+			fmt.Fprintf(&b, " %s:%d/%d", u.AdminCode, u.ResidualAreas, u.ResidualM2)
+		}
+		for _, a := range y.Areas {
+			if a.Residual {
+				fmt.Fprintf(&b, " *%s", a.LocalID)
+			}
+		}
+		b.WriteString(";")
+	}
+	return b.String()
+}
+
+// TestPlanWorkResidual checks that residual areas are planned like any other and counted apart: by the plan, each
+// year, each unit-year and each area-year.
+func TestPlanWorkResidual(t *testing.T) {
+	residual := func(a landrelease.PlanArea, code string) landrelease.PlanArea {
+		a.Residual, a.AdminCode = true, code
+		return a
+	}
+	in := func(a landrelease.PlanArea, code string) landrelease.PlanArea {
+		a.AdminCode = code
+		return a
+	}
+	tests := []struct {
+		name  string
+		areas []landrelease.PlanArea
+		want  string
+	}{
+		{"no residual area", []landrelease.PlanArea{area("A", landrelease.KindCHA, landrelease.PriorityHigh, 300)},
+			"plan 0/0; 2026:r0 LA01:0/0;"},
+		{"a residual area spanning two years beside one that is not",
+			[]landrelease.PlanArea{in(area("A", landrelease.KindCHA, landrelease.PriorityHigh, 300), "LA01"),
+				residual(area("R", landrelease.KindCHA, landrelease.PriorityLow, 500), "LA02")},
+			"plan 1/500; 2026:r100 LA01:0/0 LA02:1/100 *R; 2027:r400 LA02:1/400 *R;"},
+		{"residual areas in two units, one of nothing remaining",
+			[]landrelease.PlanArea{residual(area("R1", landrelease.KindCHA, landrelease.PriorityHigh, 200), "LA01"),
+				residual(area("R0", landrelease.KindCHA, landrelease.PriorityHigh, 0), "LA01"),
+				residual(area("R2", landrelease.KindCHA, landrelease.PriorityMedium, 100), "")},
+			"plan 2/300; 2026:r300 LA01:1/200 UNASSIGNED:1/100 *R1 *R2;"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := landrelease.PlanWork(landrelease.WorkPlanFacts{
+				Request: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1, Level: 1}, Areas: tc.areas,
+				Mix: mixOf(nil, allCleared), Productivity: []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 400, 0, 0)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := residualOf(p); got != tc.want {
+				t.Errorf("residual = %q, want %q", got, tc.want)
 			}
 		})
 	}

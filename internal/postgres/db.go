@@ -102,78 +102,119 @@ func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
 
 func (db *DB) today() time.Time { return landrelease.Day(db.Now()) }
 
-const migrateLockID = 7_402_918_335 // pg_advisory_lock key serialising migrations
+const migrateLockID = 7_402_918_335 // pg_advisory_xact_lock key serialising migrations
 
 const (
+	// migrationsTableSQL is whether schema_migrations exists.
+	migrationsTableSQL  = `SELECT to_regclass('schema_migrations') IS NOT NULL`
 	createMigrationsSQL = `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`
 	appliedMigrationsSQL = `SELECT name FROM schema_migrations`
-	recordMigrationSQL   = `INSERT INTO schema_migrations (name) VALUES ($1)`
+	// migrationAppliedSQL is whether migration $1 is recorded.
+	migrationAppliedSQL = `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE name = $1)`
+	recordMigrationSQL  = `INSERT INTO schema_migrations (name) VALUES ($1)`
+	// migrateLockSQL waits for the migration lock $1 until the end of the transaction.
+	migrateLockSQL = `SELECT pg_advisory_xact_lock($1)`
+	// noStatementTimeoutSQL lifts the statement timeout (Options.StatementTimeout) until the end of the
+	// transaction: a migration (an index built on a large table), and the wait for another instance's, may outlast it.
+	noStatementTimeoutSQL = `SET LOCAL statement_timeout = 0`
 )
 
-// Migrate applies the embedded migrations not yet applied, in name order, each in its own transaction.
-// It returns the names applied. Concurrent callers wait for each other.
+// Migrate applies the embedded migrations not yet applied, in name order, each in its own transaction, and
+// returns the names applied. Concurrent callers (instances starting together) wait for each other and apply each
+// migration once. Everything Migrate does lives in one transaction at a time: the lock that serialises callers is
+// a transaction-level advisory lock and the statement timeout is lifted with SET LOCAL, so that it also runs
+// through a transaction-mode connection pooler (PgBouncer) and leaves nothing behind on a connection. An
+// up-to-date schema is checked with one read and no lock.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
-	conn, err := db.Pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migrate: acquire: %w", err)
-	}
-	defer conn.Release()
-	// Migrations (an index built on a large table) and the wait for another instance's may outlast a
-	// statement timeout (Options.StatementTimeout); RESET returns the connection to the pool's setting.
-	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
-		return nil, fmt.Errorf("migrate: statement timeout: %w", err)
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), `RESET statement_timeout`) //nolint:errcheck
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrateLockID)); err != nil {
-		return nil, fmt.Errorf("migrate: lock: %w", err)
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrateLockID)) //nolint:errcheck
-	// CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the table exists: the service's role
-	// (landrelease grant), which has none, checks an up-to-date schema without it.
-	var have bool
-	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&have); err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	if !have {
-		if _, err := conn.Exec(ctx, createMigrationsSQL); err != nil {
-			return nil, fmt.Errorf("migrate: %w", err)
-		}
-	}
-	rows, _ := conn.Query(ctx, appliedMigrationsSQL)
-	done, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("migrate: read applied: %w", err)
-	}
 	names, err := fs.Glob(migrations.FS, "*.sql")
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	slices.Sort(names)
+	done, err := appliedMigrations(ctx, db.Pool)
+	if err != nil {
+		return nil, err
+	}
 	var applied []string
 	for _, name := range names {
 		if slices.Contains(done, name) {
 			continue
 		}
-		body, err := fs.ReadFile(migrations.FS, name)
-		if err != nil {
-			return applied, fmt.Errorf("migrate: %w", err)
-		}
-		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, recordMigrationSQL, name)
-			return err
-		})
+		ok, err := db.applyMigration(ctx, name)
 		if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == "42501" {
 			return applied, fmt.Errorf("migrate %s: %w (run `landrelease migrate` as the registry's owner, then `landrelease grant`)", name, err)
 		} else if err != nil {
 			return applied, fmt.Errorf("migrate %s: %w", name, err)
 		}
-		applied = append(applied, name)
+		if ok {
+			applied = append(applied, name)
+		}
 	}
 	return applied, nil
+}
+
+// appliedMigrations lists the migrations recorded; none when schema_migrations does not exist yet. It reads
+// without the migration lock: a migration committing meanwhile is seen by applyMigration.
+func appliedMigrations(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+	QueryRow(context.Context, string, ...any) pgx.Row
+}) ([]string, error) {
+	// CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the table exists: the service's role
+	// (landrelease grant), which has none, checks an up-to-date schema without it.
+	var have bool
+	if err := q.QueryRow(ctx, migrationsTableSQL).Scan(&have); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if !have {
+		return nil, nil
+	}
+	rows, _ := q.Query(ctx, appliedMigrationsSQL)
+	done, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("migrate: read applied: %w", err)
+	}
+	return done, nil
+}
+
+// applyMigration applies the embedded migration name in one transaction, under the migration lock, unless
+// another caller recorded it meanwhile (ok false).
+func (db *DB) applyMigration(ctx context.Context, name string) (ok bool, err error) {
+	body, err := fs.ReadFile(migrations.FS, name)
+	if err != nil {
+		return false, err
+	}
+	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, noStatementTimeoutSQL); err != nil {
+			return fmt.Errorf("statement timeout: %w", err)
+		}
+		if _, err := tx.Exec(ctx, migrateLockSQL, int64(migrateLockID)); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+		var have, done bool
+		if err := tx.QueryRow(ctx, migrationsTableSQL).Scan(&have); err != nil {
+			return err
+		}
+		if !have {
+			if _, err := tx.Exec(ctx, createMigrationsSQL); err != nil {
+				return err
+			}
+		} else if err := tx.QueryRow(ctx, migrationAppliedSQL, name).Scan(&done); err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, string(body)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, recordMigrationSQL, name); err != nil {
+			return err
+		}
+		ok = true
+		return nil
+	})
+	return ok, err
 }
 
 // spareConnWait bounds tryAcquire's wait for a connection the pool has room to open: the connection is being

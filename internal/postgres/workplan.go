@@ -89,13 +89,25 @@ JOIN land_release_version r ON r.hazard_id = c.hazard_id AND ` + releaseVersionS
   AND r.completed_on <= c.closed_on AND (c.releases_since IS NULL OR r.completed_on >= c.releases_since)
 GROUP BY c.first_kind`
 
+	// planDeclaredSQL is the completion dates in force as recorded at $1 (migration 0022), each with the id of its
+	// admin unit (by code, of either level; NULL for the State's, admin_code ''): a CTE of planAreasSQL, which
+	// tells residual areas by id rather than joining every area to its admin units; materialized, its few rows are
+	// read once, not once per area. It reads the completion table as residualStockSQL (completion.go) does.
+	planDeclaredSQL = `
+	SELECT d.completed_on, d.admin_code, u.id AS unit_id
+	FROM completion d
+	LEFT JOIN admin_unit u ON u.code = d.admin_code
+	WHERE d.recorded_at <= $1 AND (d.superseded_at IS NULL OR d.superseded_at > $1)`
+
 	// planAreasSQL returns the open CMR areas at field date $2 as recorded at $1 with the id of their admin unit of
-	// level $3 (NULL: none) and their area remaining in whole m2 as Form F counts it (the area rounded less its
-	// releases rounded). The releases are summed per area before the join (land_release_version_report_idx); only
-	// an area reopened (releases_since set: rare) sums its own since then. What the report's covering index lacks
-	// (priority, evidence, identified_on) comes from hazard_area_version_plan_idx (migration 0019), without the
-	// versions' polygons. The admin units are read apart (planUnitsSQL): joined here, the planner, which expects
-	// few open areas, scanned them once per area.
+	// level $3 (NULL: none), their area remaining in whole m2 as Form F counts it (the area rounded less its
+	// releases rounded) and whether they are residual contamination: identified after a completion date in force
+	// at $1 of their admin unit of either level or of the State (landrelease.IsResidual's rule; planDeclaredSQL).
+	// The releases are summed per area before the join (land_release_version_report_idx); only an area reopened
+	// (releases_since set: rare) sums its own since then. What the report's covering index lacks (priority,
+	// evidence, identified_on) comes from hazard_area_version_plan_idx (migration 0019), without the versions'
+	// polygons. The admin units are read apart (planUnitsSQL): joined here, the planner, which expects few open
+	// areas, scanned them once per area.
 	planAreasSQL = `
 WITH c AS (
 	SELECT c.*, CASE WHEN $3 = 1 THEN c.admin1_id ELSE c.admin2_id END AS admin_id FROM (` + currentVersionSQL + `) c
@@ -103,11 +115,14 @@ WITH c AS (
 ), released AS (
 	SELECT r.hazard_id, sum(r.area_m2) AS m2 FROM land_release_version r WHERE ` + releaseVersionSQL + `
 	GROUP BY r.hazard_id
+), declared AS MATERIALIZED (` + planDeclaredSQL + `
 )
 SELECT h.local_id, c.kind, w.priority, w.evidence_type, w.identified_on, c.admin_id,
        round(c.area_m2)::bigint - round(CASE WHEN c.releases_since IS NULL THEN coalesce(rel.m2, 0) ELSE coalesce((
            SELECT sum(r.area_m2) FROM land_release_version r
-           WHERE r.hazard_id = c.hazard_id AND ` + releaseVersionSQL + ` AND r.completed_on >= c.releases_since), 0) END)::bigint
+           WHERE r.hazard_id = c.hazard_id AND ` + releaseVersionSQL + ` AND r.completed_on >= c.releases_since), 0) END)::bigint,
+       EXISTS (SELECT 1 FROM declared d WHERE w.identified_on > d.completed_on
+               AND (d.admin_code = '' OR d.unit_id IN (c.admin1_id, c.admin2_id)))
 FROM c
 JOIN hazard_area_version w ON w.hazard_id = c.hazard_id AND w.version = c.version
 JOIN hazard_area h ON h.id = c.hazard_id
@@ -363,7 +378,7 @@ func readPlanBeneficiaries(ctx context.Context, q querier, on, asOf time.Time, l
 	return out, nil
 }
 
-// readPlanAreas reads the open areas (planAreasSQL) and the admin units of the level, by id.
+// readPlanAreas reads the open areas (planAreasSQL), residual ones flagged, and the admin units of the level, by id.
 func readPlanAreas(ctx context.Context, q querier, on, asOf time.Time, level int) ([]landrelease.PlanArea, map[int64]landrelease.AdminRef, error) {
 	rows, err := q.Query(ctx, planUnitsSQL, level)
 	if err != nil {
@@ -385,7 +400,7 @@ func readPlanAreas(ctx context.Context, q querier, on, asOf time.Time, level int
 	var a landrelease.PlanArea
 	var unit *int64
 	if _, err := pgx.ForEachRow(rows, []any{&a.LocalID, &a.Kind, &a.Priority, &a.Evidence, &a.IdentifiedOn, &unit,
-		&a.RemainingM2}, func() error {
+		&a.RemainingM2, &a.Residual}, func() error {
 		a.AdminCode, a.AdminName = "", ""
 		if unit != nil {
 			a.AdminCode, a.AdminName = units[*unit].Code, units[*unit].Name

@@ -23,8 +23,11 @@ const ExtensionTitle = "Draft request for an extension of the Article 4 deadline
 const ExtensionFootnote = "Areas in m2 on the WGS 84 ellipsoid; CMR contamination only (cmr and mixed). The figures since " +
 	"the entry into force are Form F's over that period; each year's are Form F's over the year (the first from the " +
 	"entry into force, the last to the field date). The work plan is the costed plan from the year after the field " +
-	"date; its years from the deadline's year to the year requested are shown. The reasons and implications are the " +
-	"text entered by the reporting officer."
+	"date; its years from the deadline's year to the year requested are shown. Residual contamination, the open CMR " +
+	"areas identified after the completion date declared (as recorded then) for their admin unit or the State, is part " +
+	"of what remains and of the plan, and shown apart: it falls to the national residual capacity (Lausanne Action " +
+	"Plan Action 25) rather than to the Article 4 clearance the extension is requested for. The reasons and " +
+	"implications are the text entered by the reporting officer."
 
 var errNilDraft = errors.New("report: nil ExtensionDraft")
 
@@ -101,6 +104,7 @@ func extensionSummary(d *landrelease.ExtensionDraft) [][2]string {
 		{"Duration requested", strconv.Itoa(d.DurationMonths) + " months"},
 		{"Contamination at entry into force", stockText(d.AtEntryIntoForce)},
 		{"Contamination remaining", stockText(d.Remaining)},
+		{"Of which residual contamination", residualStockText(d.ResidualCount, d.ResidualAreaM2)},
 		{"Identified since entry into force", fmt.Sprintf("%d areas, %s m2", d.Since.IdentifiedCount, group(d.Since.IdentifiedSinceM2))},
 		{"Released since entry into force", fmt.Sprintf("%s m2: cancelled %s, reduced %s, cleared %s",
 			group(d.Since.CancelledSinceM2+d.Since.ReducedSinceM2+d.Since.ClearedSinceM2), group(d.Since.CancelledSinceM2),
@@ -115,11 +119,19 @@ func extensionSummary(d *landrelease.ExtensionDraft) [][2]string {
 		rows = append(rows, [2]string{"Plan by the deadline", fmt.Sprintf("%s m2 addressed, %s m2 remaining", group(a.AddressedM2), group(a.RemainingM2))})
 	}
 	return append(rows,
-		[2]string{"Plan in the period requested", fmt.Sprintf("%s m2, %s team-years, cost %s", group(d.Plan.Total.TotalM2()),
-			decimals2(d.Plan.TeamYears), money(d.Plan.Cost))},
+		[2]string{"Plan in the period requested", fmt.Sprintf("%s m2 (of which %s m2 residual), %s team-years, cost %s",
+			group(d.Plan.Total.TotalM2()), group(d.Plan.ResidualM2), decimals2(d.Plan.TeamYears), money(d.Plan.Cost))},
 		[2]string{"Remaining on the date requested", group(d.Plan.RemainingAtUntilM2) + " m2"},
 		[2]string{"Plan completes by the date requested", yesNo(d.Plan.CompletesByUntil) + "; completion " + completion},
 	)
+}
+
+// residualStockText describes the residual part of a stock: its areas and remaining area.
+func residualStockText(count int, m2 int64) string {
+	if count == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%s, %s m2", areaCount(count), group(m2))
 }
 
 // yearList writes years as "2022, 2023, 2024".

@@ -12,7 +12,8 @@ import (
 	"github.com/landrelease/landrelease/internal/report"
 )
 
-// sampleDraft is a draft over samplePlan, with text that a page or a spreadsheet would run if written as is.
+// sampleDraft is a draft over samplePlan, with text that a page or a spreadsheet would run if written as is; one of
+// LA14's two areas is residual.
 func sampleDraft(t *testing.T) *landrelease.ExtensionDraft {
 	t.Helper()
 	dl := landrelease.Deadline{Deadline: day(2027, 8, 1), Kind: "extension"}
@@ -23,8 +24,10 @@ func sampleDraft(t *testing.T) *landrelease.ExtensionDraft {
 		Progress: &landrelease.Article4Progress{State: "Lao PDR", On: on, AsOf: time.Date(2025, 11, 29, 9, 0, 0, 0, time.UTC),
 			Baseline: &landrelease.Baseline{EntryIntoForce: day(2025, 1, 1), AreaAtBaselineM2: 900, ClearedSinceM2: 300, RemainingM2: 600},
 			Deadline: &dl, Deadlines: []landrelease.Deadline{dl}},
-		Since: &landrelease.Article7{Units: []landrelease.UnitFigures{{Code: "LA14", Name: "<b>Xiengkhouang</b>", Closing: stock}},
-			Total: landrelease.UnitFigures{Opening: landrelease.Stock{CHACount: 3, CHAAreaM2: 900}, Closing: stock, ClearedM2: 300}},
+		Since: &landrelease.Article7{Units: []landrelease.UnitFigures{{Code: "LA14", Name: "<b>Xiengkhouang</b>", Closing: stock,
+			ResidualCount: 1, ResidualAreaM2: 250}},
+			Total: landrelease.UnitFigures{Opening: landrelease.Stock{CHACount: 3, CHAAreaM2: 900}, Closing: stock, ClearedM2: 300,
+				ResidualCount: 1, ResidualAreaM2: 250}},
 		Years: []*landrelease.Article7{{Total: landrelease.UnitFigures{ClearedM2: 300, Closing: stock}}},
 		Plan:  samplePlan(t),
 		Text: landrelease.ExtensionText{Reasons: "<script>alert(1)</script>\nfloods", Implications: "=HYPERLINK(\"http://x\")",
@@ -46,7 +49,11 @@ func TestExtensionHTML(t *testing.T) {
 	page := b.String()
 	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;\nfloods", "&lt;b&gt;Xiengkhouang&lt;/b&gt;",
 		"=HYPERLINK(&#34;http://x&#34;)", "@page { size: A4 landscape", "Extension requested until</dt><dd>31 December 2028",
-		"Text entered by officer on 28 November 2025 08:00 UTC."} {
+		"Text entered by officer on 28 November 2025 08:00 UTC.", "Of which residual contamination</dt><dd>1 area, 250 m2</dd>",
+		"<td class=\"n\">600</td><td class=\"n\">1</td><td class=\"n\">250</td><td class=\"n\">0</td></tr>",   // LA14
+		"<td class=\"n\">600</td><td class=\"n\">1</td><td class=\"n\">250</td><td class=\"n\">900</td></tr>", // Total
+		"<td>2027</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n\">200</td><td class=\"n\">200</td><td class=\"n\">200</td>",
+		"200 m2 (of which 200 m2 residual)", "national residual capacity"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
@@ -102,5 +109,20 @@ func TestExtensionXLSX(t *testing.T) {
 	}
 	if got := strings.Join(years, " "); got != "2027:200 Period:200" {
 		t.Errorf("plan rows %q: %v", got, plan)
+	}
+	var residual []string
+	for _, r := range plan {
+		residual = append(residual, r[1]+":"+r[10])
+	}
+	if got := strings.Join(residual, " "); got != "Code:Of which residual (m2) LA15:200 TOTAL:200 TOTAL:200" {
+		t.Errorf("plan's residual column %q", got)
+	}
+	remaining, _ := f.GetRows(report.SheetExtRemaining)
+	residual = residual[:0]
+	for _, r := range remaining {
+		residual = append(residual, r[0]+":"+r[8]+"/"+r[9])
+	}
+	if got := strings.Join(residual, " "); got != "Code:Residual areas/Residual area (m2) LA14:1/250 TOTAL:1/250" {
+		t.Errorf("remaining's residual columns %q", got)
 	}
 }

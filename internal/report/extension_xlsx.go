@@ -19,8 +19,8 @@ const (
 
 // ExtensionXLSX writes the draft's workbook: sheet "Summary" (the summary, the reasons and the implications as
 // text), "Progress by year" (Form F's flows of each year since the entry into force, with a total row), "Remaining
-// by province" (SHA and CHA counts and areas, and the area at the entry into force) and "Work plan" (the plan's
-// years in the period requested, then by province). Areas and counts are numeric, team-years and costs numeric
+// by province" (SHA and CHA counts and areas, the area at the entry into force, then the residual part: areas and
+// area) and "Work plan" (the plan's years in the period requested, then by province; the residual part last). Areas and counts are numeric, team-years and costs numeric
 // with two decimals shown; text entered is a text cell, never a formula. The document's dates are the draft's
 // AsOf, so that the same draft gives the same bytes.
 func ExtensionXLSX(w io.Writer, d *landrelease.ExtensionDraft) error {
@@ -123,29 +123,30 @@ func extProgressSheet(s *sheetWriter, d *landrelease.ExtensionDraft, st xlsxStyl
 func extRemainingSheet(s *sheetWriter, d *landrelease.ExtensionDraft, st xlsxStyles, _ int) {
 	s.sheet = SheetExtRemaining
 	s.header(1, []string{"Code", levelName(1), "SHA", "SHA area (m2)", "CHA", "CHA area (m2)", "Total area (m2)",
-		"At entry into force (m2)"}, st.header)
+		"At entry into force (m2)", "Residual areas", "Residual area (m2)"}, st.header)
 	row := 1
-	put := func(code, name string, now, then landrelease.Stock, text, count int) {
+	put := func(code, name string, now, then landrelease.Stock, residual int, residualM2 int64, text, count int) {
 		row++
 		s.set(1, row, code, text)
 		s.set(2, row, name, text)
-		for i, v := range []int64{int64(now.SHACount), now.SHAAreaM2, int64(now.CHACount), now.CHAAreaM2, now.AreaM2(), then.AreaM2()} {
+		for i, v := range []int64{int64(now.SHACount), now.SHAAreaM2, int64(now.CHACount), now.CHAAreaM2, now.AreaM2(), then.AreaM2(),
+			int64(residual), residualM2} {
 			s.set(3+i, row, v, count)
 		}
 	}
 	for _, u := range d.Units {
-		put(u.Code, u.Name, u.Remaining, u.AtEntryIntoForce, st.text, st.count)
+		put(u.Code, u.Name, u.Remaining, u.AtEntryIntoForce, u.ResidualCount, u.ResidualAreaM2, st.text, st.count)
 	}
-	put("TOTAL", "Total", d.Remaining, d.AtEntryIntoForce, st.totalText, st.totalCount)
-	s.width("A", "H", 16)
+	put("TOTAL", "Total", d.Remaining, d.AtEntryIntoForce, d.ResidualCount, d.ResidualAreaM2, st.totalText, st.totalCount)
+	s.width("A", "J", 16)
 }
 
 func extPlanSheet(s *sheetWriter, d *landrelease.ExtensionDraft, st xlsxStyles, num2 int) {
 	s.sheet = SheetExtPlan
 	s.header(1, []string{"Year", "Code", levelName(1), "Cancelled (m2)", "Reduced (m2)", "Cleared (m2)", "Total (m2)",
-		"Team-years", "Cost", "Remaining after (m2)"}, st.header)
+		"Team-years", "Cost", "Remaining after (m2)", "Of which residual (m2)"}, st.header)
 	row := 1
-	put := func(year any, code, name string, a landrelease.MethodM2, ty, cost float64, after any, text, count int) {
+	put := func(year any, code, name string, a landrelease.MethodM2, residual int64, ty, cost float64, after any, text, count int) {
 		row++
 		s.set(1, row, year, text)
 		s.set(2, row, code, text)
@@ -156,14 +157,15 @@ func extPlanSheet(s *sheetWriter, d *landrelease.ExtensionDraft, st xlsxStyles, 
 		s.set(8, row, ty, num2)
 		s.set(9, row, cost, num2)
 		s.set(10, row, after, count)
+		s.set(11, row, residual, count)
 	}
 	for _, y := range d.Plan.Years {
 		for _, u := range y.Units {
-			put(int64(y.Year), u.AdminCode, u.AdminName, u.MethodM2, u.TeamYears, u.Cost, "", st.text, st.count)
+			put(int64(y.Year), u.AdminCode, u.AdminName, u.MethodM2, u.ResidualM2, u.TeamYears, u.Cost, "", st.text, st.count)
 		}
-		put(int64(y.Year), "TOTAL", "Total", y.MethodM2, y.TeamYears, y.Cost, y.RemainingAfterM2, st.totalText, st.totalCount)
+		put(int64(y.Year), "TOTAL", "Total", y.MethodM2, y.ResidualM2, y.TeamYears, y.Cost, y.RemainingAfterM2, st.totalText, st.totalCount)
 	}
 	// The period's total; what remains on the date requested is the summary's (the last year may run past it).
-	put("Period", "TOTAL", "Total", d.Plan.Total, d.Plan.TeamYears, d.Plan.Cost, "", st.totalText, st.totalCount)
-	s.width("A", "J", 14)
+	put("Period", "TOTAL", "Total", d.Plan.Total, d.Plan.ResidualM2, d.Plan.TeamYears, d.Plan.Cost, "", st.totalText, st.totalCount)
+	s.width("A", "K", 14)
 }

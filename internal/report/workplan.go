@@ -20,7 +20,7 @@ const WorkPlanTitle = "Costed annual work plan to completion of Article 4 (Lausa
 
 // workPlanHeader is the header of the CSV milestone table; read only.
 var workPlanHeader = []string{"year", "admin_code", "admin_name", "cancelled_m2", "reduced_m2", "cleared_m2", "total_m2",
-	"team_years", "cost", "areas", "areas_completed", "remaining_after_m2", "expected_beneficiaries"}
+	"team_years", "cost", "areas", "areas_completed", "remaining_after_m2", "expected_beneficiaries", "residual_areas", "residual_m2"}
 
 // WorkPlanHeader returns the header of the CSV milestone table, in a slice of the caller's own.
 func WorkPlanHeader() []string { return append([]string(nil), workPlanHeader...) }
@@ -47,7 +47,8 @@ func WorkPlanFormat(name string) (contentType, ext string, write func(io.Writer,
 func decimals2(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
 
 // WorkPlanCSV writes the milestone table: for each year, a row per admin unit (in code order) then a TOTAL row,
-// the only one with remaining_after_m2. Team-years and cost have two decimals; text is escaped as CSVText says.
+// the only one with remaining_after_m2. residual_areas and residual_m2 are the residual areas worked on and their
+// part of total_m2. Team-years and cost have two decimals; text is escaped as CSVText says.
 func WorkPlanCSV(w io.Writer, p *landrelease.WorkPlan) error {
 	if p == nil {
 		return errNilPlan
@@ -56,25 +57,54 @@ func WorkPlanCSV(w io.Writer, p *landrelease.WorkPlan) error {
 	if err := cw.Write(workPlanHeader); err != nil {
 		return err
 	}
-	row := func(y int, code, name string, a landrelease.MethodM2, ty, cost float64, areas, done int, after string, people int64) error {
-		return cw.Write([]string{strconv.Itoa(y), CSVText(code), CSVText(name), strconv.FormatInt(a.CancelledM2, 10),
-			strconv.FormatInt(a.ReducedM2, 10), strconv.FormatInt(a.ClearedM2, 10), strconv.FormatInt(a.TotalM2(), 10),
-			decimals2(ty), decimals2(cost), strconv.Itoa(areas), strconv.Itoa(done), after, strconv.FormatInt(people, 10)})
+	row := func(y int, code, name string, u landrelease.PlanUnitYear, after string) error {
+		return cw.Write([]string{strconv.Itoa(y), CSVText(code), CSVText(name), strconv.FormatInt(u.CancelledM2, 10),
+			strconv.FormatInt(u.ReducedM2, 10), strconv.FormatInt(u.ClearedM2, 10), strconv.FormatInt(u.TotalM2(), 10),
+			decimals2(u.TeamYears), decimals2(u.Cost), strconv.Itoa(u.Areas), strconv.Itoa(u.Completed), after,
+			strconv.FormatInt(u.ExpectedBeneficiaries, 10), strconv.Itoa(u.ResidualAreas), strconv.FormatInt(u.ResidualM2, 10)})
 	}
 	for _, y := range p.Years {
-		areas, done := 0, 0
+		total := yearTotal(y)
 		for _, u := range y.Units {
-			areas, done = areas+u.Areas, done+u.Completed
-			if err := row(y.Year, u.AdminCode, u.AdminName, u.MethodM2, u.TeamYears, u.Cost, u.Areas, u.Completed, "", u.ExpectedBeneficiaries); err != nil {
+			if err := row(y.Year, u.AdminCode, u.AdminName, u, ""); err != nil {
 				return err
 			}
 		}
-		if err := row(y.Year, "TOTAL", "Total", y.MethodM2, y.TeamYears, y.Cost, areas, done, strconv.FormatInt(y.RemainingAfterM2, 10), y.ExpectedBeneficiaries); err != nil {
+		if err := row(y.Year, "TOTAL", "Total", total, strconv.FormatInt(y.RemainingAfterM2, 10)); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// yearTotal is a year of the plan as the sum of its units: its figures, and the areas worked on, finished and
+// residual that only the units count.
+func yearTotal(y landrelease.PlanYear) landrelease.PlanUnitYear {
+	t := landrelease.PlanUnitYear{MethodM2: y.MethodM2, TeamYears: y.TeamYears, Cost: y.Cost,
+		ExpectedBeneficiaries: y.ExpectedBeneficiaries, ResidualM2: y.ResidualM2}
+	for _, u := range y.Units {
+		t.Areas += u.Areas
+		t.Completed += u.Completed
+		t.ResidualAreas += u.ResidualAreas
+	}
+	return t
+}
+
+// residualText says how much of the plan is residual contamination.
+func residualText(p *landrelease.WorkPlan) string {
+	if p.ResidualAreas == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%s, %s m2 of the %s m2 to address", areaCount(p.ResidualAreas), group(p.ResidualM2), group(p.RemainingM2))
+}
+
+// areaCount writes n areas, "1 area" for one.
+func areaCount(n int) string {
+	if n == 1 {
+		return "1 area"
+	}
+	return strconv.Itoa(n) + " areas"
 }
 
 // WorkPlanJSON writes the plan as indented JSON with the struct's json tags; dates are RFC 3339.

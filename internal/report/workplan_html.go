@@ -10,10 +10,13 @@ import (
 )
 
 type planHTMLRow struct {
-	Year, Code, Name, Cancelled, Reduced, Cleared, Total, TeamYears, Cost, Areas, Remaining, People string
+	Year, Code, Name, Cancelled, Reduced, Cleared, Total, TeamYears, Cost, Areas, Remaining, People, Residual string
 }
 
-type planHTMLArea struct{ Year, Rank, LocalID, Unit, Kind, Priority, Cancelled, Reduced, Cleared, Completes string }
+type planHTMLArea struct {
+	Year, Rank, LocalID, Unit, Kind, Priority, Cancelled, Reduced, Cleared, Completes string
+	Residual                                                                          bool
+}
 
 type planHTMLBar struct {
 	X, W, Label                   int
@@ -22,22 +25,26 @@ type planHTMLBar struct {
 }
 
 type planHTMLPage struct {
-	Title, State, On, AsOf, Capacity, Completion, Total, TeamYears, Cost, Level string
-	Mix                                                                         [][3]string
-	Productivity                                                                [][6]string
-	Years, Units                                                                []planHTMLRow
-	Areas                                                                       []planHTMLArea
-	Deadline                                                                    [][2]string
-	Bars                                                                        []planHTMLBar
-	ChartW, ChartH, Axis                                                        int
-	Footnote                                                                    string
+	Title, State, On, AsOf, Capacity, Completion, Total, TeamYears, Cost, Level, Residual string
+	Mix                                                                                   [][3]string
+	Productivity                                                                          [][6]string
+	Years, Units                                                                          []planHTMLRow
+	Areas                                                                                 []planHTMLArea
+	Deadline                                                                              [][2]string
+	Bars                                                                                  []planHTMLBar
+	ChartW, ChartH, Axis                                                                  int
+	Footnote                                                                              string
 }
 
 // WorkPlanFootnote closes the HTML page and the workbook's first sheet.
 const WorkPlanFootnote = "Areas in m2 on the WGS 84 ellipsoid; only open CMR contamination (cmr and mixed) is planned. " +
 	"Each area's remaining area is split by the method mix of its kind; a method's m2 take 1/(m2 per team-year) " +
 	"team-years and cost the cost per m2 plus the cost per team-year for those team-years. Areas are addressed in " +
-	"order of priority, then evidence (CHA before SHA, direct before indirect), then date identified, then local ID."
+	"order of priority, then evidence (CHA before SHA, direct before indirect), then date identified, then local ID. " +
+	"An area identified after the completion date declared (as recorded then) for its admin unit or the State is " +
+	"residual contamination: it is planned like any other, marked residual, and the residual figures, part of the " +
+	"totals, are what falls to the national residual capacity (Lausanne Action Plan Action 25) rather than to " +
+	"Article 4 clearance."
 
 var planTemplate = template.Must(template.New("workplan").Parse(`<!DOCTYPE html>
 <html lang="en">
@@ -56,6 +63,7 @@ var planTemplate = template.Must(template.New("workplan").Parse(`<!DOCTYPE html>
 <dt>Recorded as of</dt><dd>{{.AsOf}}</dd>
 <dt>Capacity</dt><dd>{{.Capacity}}</dd>
 <dt>Area to address</dt><dd>{{.Total}} m2</dd>
+<dt>Residual contamination</dt><dd>{{.Residual}}</dd>
 <dt>Team-years, cost</dt><dd>{{.TeamYears}} team-years, {{.Cost}}</dd>
 <dt>Completion</dt><dd>{{.Completion}}</dd>
 </dl>
@@ -72,17 +80,17 @@ var planTemplate = template.Must(template.New("workplan").Parse(`<!DOCTYPE html>
 
 <h2>Table 1. Annual milestones</h2>
 <table>
-<thead><tr><th>Year</th><th>Cancelled (m2)</th><th>Reduced (m2)</th><th>Cleared (m2)</th><th>Total (m2)</th><th>Team-years</th><th>Cost</th><th>Areas</th><th>Remaining after (m2)</th></tr></thead>
+<thead><tr><th>Year</th><th>Cancelled (m2)</th><th>Reduced (m2)</th><th>Cleared (m2)</th><th>Total (m2)</th><th>Of which residual (m2)</th><th>Team-years</th><th>Cost</th><th>Areas</th><th>Remaining after (m2)</th></tr></thead>
 <tbody>
-{{range .Years}}<tr><td>{{.Year}}</td><td class="n">{{.Cancelled}}</td><td class="n">{{.Reduced}}</td><td class="n">{{.Cleared}}</td><td class="n">{{.Total}}</td><td class="n">{{.TeamYears}}</td><td class="n">{{.Cost}}</td><td class="n">{{.Areas}}</td><td class="n">{{.Remaining}}</td></tr>
+{{range .Years}}<tr><td>{{.Year}}</td><td class="n">{{.Cancelled}}</td><td class="n">{{.Reduced}}</td><td class="n">{{.Cleared}}</td><td class="n">{{.Total}}</td><td class="n">{{.Residual}}</td><td class="n">{{.TeamYears}}</td><td class="n">{{.Cost}}</td><td class="n">{{.Areas}}</td><td class="n">{{.Remaining}}</td></tr>
 {{end}}</tbody>
 </table>
 
 <h2>Table 2. By {{.Level}}</h2>
 <table>
-<thead><tr><th>Year</th><th>{{.Level}}</th><th>Code</th><th>Cancelled (m2)</th><th>Reduced (m2)</th><th>Cleared (m2)</th><th>Total (m2)</th><th>Team-years</th><th>Cost</th><th>Areas (finished)</th><th>Expected beneficiaries</th></tr></thead>
+<thead><tr><th>Year</th><th>{{.Level}}</th><th>Code</th><th>Cancelled (m2)</th><th>Reduced (m2)</th><th>Cleared (m2)</th><th>Total (m2)</th><th>Of which residual (m2)</th><th>Team-years</th><th>Cost</th><th>Areas (finished)</th><th>Expected beneficiaries</th></tr></thead>
 <tbody>
-{{range .Units}}<tr><td>{{.Year}}</td><td>{{.Name}}</td><td>{{.Code}}</td><td class="n">{{.Cancelled}}</td><td class="n">{{.Reduced}}</td><td class="n">{{.Cleared}}</td><td class="n">{{.Total}}</td><td class="n">{{.TeamYears}}</td><td class="n">{{.Cost}}</td><td class="n">{{.Areas}}</td><td class="n">{{.People}}</td></tr>
+{{range .Units}}<tr><td>{{.Year}}</td><td>{{.Name}}</td><td>{{.Code}}</td><td class="n">{{.Cancelled}}</td><td class="n">{{.Reduced}}</td><td class="n">{{.Cleared}}</td><td class="n">{{.Total}}</td><td class="n">{{.Residual}}</td><td class="n">{{.TeamYears}}</td><td class="n">{{.Cost}}</td><td class="n">{{.Areas}}</td><td class="n">{{.People}}</td></tr>
 {{end}}</tbody>
 </table>
 
@@ -104,9 +112,9 @@ var planTemplate = template.Must(template.New("workplan").Parse(`<!DOCTYPE html>
 
 <h2>Table 5. Areas in the order addressed</h2>
 <table>
-<thead><tr><th>Year</th><th>Rank</th><th>Local ID</th><th>Unit</th><th>Kind</th><th>Priority</th><th>Cancelled (m2)</th><th>Reduced (m2)</th><th>Cleared (m2)</th><th>Finished</th></tr></thead>
+<thead><tr><th>Year</th><th>Rank</th><th>Local ID</th><th>Unit</th><th>Kind</th><th>Priority</th><th>Cancelled (m2)</th><th>Reduced (m2)</th><th>Cleared (m2)</th><th>Finished</th><th>Residual</th></tr></thead>
 <tbody>
-{{range .Areas}}<tr><td>{{.Year}}</td><td class="n">{{.Rank}}</td><td>{{.LocalID}}</td><td>{{.Unit}}</td><td>{{.Kind}}</td><td>{{.Priority}}</td><td class="n">{{.Cancelled}}</td><td class="n">{{.Reduced}}</td><td class="n">{{.Cleared}}</td><td>{{.Completes}}</td></tr>
+{{range .Areas}}<tr><td>{{.Year}}</td><td class="n">{{.Rank}}</td><td>{{.LocalID}}</td><td>{{.Unit}}</td><td>{{.Kind}}</td><td>{{.Priority}}</td><td class="n">{{.Cancelled}}</td><td class="n">{{.Reduced}}</td><td class="n">{{.Cleared}}</td><td>{{.Completes}}</td><td>{{if .Residual}}residual{{end}}</td></tr>
 {{end}}</tbody>
 </table>
 <p class="note">{{.Footnote}}</p>
@@ -127,7 +135,7 @@ func WorkPlanHTML(w io.Writer, p *landrelease.WorkPlan) error {
 	g := func(n int64) string { return group(n) }
 	pg := planHTMLPage{Title: WorkPlanTitle, State: p.State, On: longDate(p.On), AsOf: stamp(p.AsOf), Capacity: capacity(p),
 		Completion: completionText(p), Total: g(p.RemainingM2), TeamYears: decimals2(p.TeamYears), Cost: money(p.Cost),
-		Level: levelName(p.Level), Footnote: WorkPlanFootnote}
+		Level: levelName(p.Level), Footnote: WorkPlanFootnote, Residual: residualText(p)}
 	for _, m := range p.Mix {
 		pg.Mix = append(pg.Mix, [3]string{string(m.Kind), fmt.Sprintf("%s, %s, %s", percent(m.Shares.Cancelled),
 			percent(m.Shares.Reduced), percent(m.Shares.Cleared)), mixSource(m)})
@@ -159,12 +167,12 @@ func WorkPlanHTML(w io.Writer, p *landrelease.WorkPlan) error {
 		}
 		pg.Years = append(pg.Years, planHTMLRow{Year: name, Cancelled: g(y.CancelledM2), Reduced: g(y.ReducedM2),
 			Cleared: g(y.ClearedM2), Total: g(y.TotalM2()), TeamYears: decimals2(y.TeamYears), Cost: money(y.Cost),
-			Areas: strconv.Itoa(areas), Remaining: g(y.RemainingAfterM2)})
+			Areas: strconv.Itoa(areas), Remaining: g(y.RemainingAfterM2), Residual: g(y.ResidualM2)})
 		for _, u := range y.Units {
 			pg.Units = append(pg.Units, planHTMLRow{Year: name, Code: u.AdminCode, Name: u.AdminName,
 				Cancelled: g(u.CancelledM2), Reduced: g(u.ReducedM2), Cleared: g(u.ClearedM2), Total: g(u.TotalM2()),
 				TeamYears: decimals2(u.TeamYears), Cost: money(u.Cost), Areas: fmt.Sprintf("%d (%d)", u.Areas, u.Completed),
-				People: g(u.ExpectedBeneficiaries)})
+				People: g(u.ExpectedBeneficiaries), Residual: g(u.ResidualM2)})
 		}
 		for _, a := range y.Areas {
 			done := ""
@@ -173,7 +181,7 @@ func WorkPlanHTML(w io.Writer, p *landrelease.WorkPlan) error {
 			}
 			pg.Areas = append(pg.Areas, planHTMLArea{Year: name, Rank: strconv.Itoa(a.Rank), LocalID: a.LocalID,
 				Unit: a.AdminCode, Kind: string(a.Kind), Priority: a.Priority, Cancelled: g(a.CancelledM2),
-				Reduced: g(a.ReducedM2), Cleared: g(a.ClearedM2), Completes: done})
+				Reduced: g(a.ReducedM2), Cleared: g(a.ClearedM2), Completes: done, Residual: a.Residual})
 		}
 		h := func(m2 int64) int {
 			if peak == 0 {

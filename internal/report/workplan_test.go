@@ -13,7 +13,7 @@ import (
 	"github.com/landrelease/landrelease/internal/report"
 )
 
-// samplePlan is a plan of two areas over two years: 1 team clearing 400 m2 a year at 2 a m2.
+// samplePlan is a plan of two areas over two years: 1 team clearing 400 m2 a year at 2 a m2; B is residual.
 func samplePlan(t *testing.T) *landrelease.WorkPlan {
 	t.Helper()
 	p, err := landrelease.PlanWork(landrelease.WorkPlanFacts{
@@ -21,7 +21,7 @@ func samplePlan(t *testing.T) *landrelease.WorkPlan {
 		State:   "Lao PDR", On: day(2025, 11, 29), AsOf: time.Date(2025, 11, 29, 9, 0, 0, 0, time.UTC),
 		Areas: []landrelease.PlanArea{
 			{LocalID: "=A1", Kind: landrelease.KindCHA, Priority: landrelease.PriorityHigh, AdminCode: "LA14", AdminName: "Xiengkhouang", RemainingM2: 300},
-			{LocalID: "B", Kind: landrelease.KindCHA, Priority: landrelease.PriorityLow, AdminCode: "LA15", AdminName: "+Sekong", RemainingM2: 300},
+			{LocalID: "B", Kind: landrelease.KindCHA, Priority: landrelease.PriorityLow, AdminCode: "LA15", AdminName: "+Sekong", RemainingM2: 300, Residual: true},
 		},
 		Mix: landrelease.ChooseMix(nil, map[landrelease.Kind]landrelease.MixOverride{
 			landrelease.KindCHA: {Shares: landrelease.MethodShares{Cleared: 1}, RecordedBy: "dm", RecordedAt: day(2025, 1, 1)}}),
@@ -43,11 +43,11 @@ func TestWorkPlanCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := strings.Join(report.WorkPlanHeader(), ",") + "\n" +
-		"2026,LA14,Xiengkhouang,0,0,300,300,0.75,600.00,1,1,,300\n" +
-		"2026,LA15,'+Sekong,0,0,100,100,0.25,200.00,1,0,,99\n" +
-		"2026,TOTAL,Total,0,0,400,400,1.00,800.00,2,1,200,399\n" +
-		"2027,LA15,'+Sekong,0,0,200,200,0.50,400.00,1,1,,198\n" +
-		"2027,TOTAL,Total,0,0,200,200,0.50,400.00,1,1,0,198\n"
+		"2026,LA14,Xiengkhouang,0,0,300,300,0.75,600.00,1,1,,300,0,0\n" +
+		"2026,LA15,'+Sekong,0,0,100,100,0.25,200.00,1,0,,99,1,100\n" +
+		"2026,TOTAL,Total,0,0,400,400,1.00,800.00,2,1,200,399,1,100\n" +
+		"2027,LA15,'+Sekong,0,0,200,200,0.50,400.00,1,1,,198,1,200\n" +
+		"2027,TOTAL,Total,0,0,200,200,0.50,400.00,1,1,0,198,1,200\n"
 	if b.String() != want {
 		t.Errorf("CSV:\n%s\nwant\n%s", b.String(), want)
 	}
@@ -70,11 +70,22 @@ func TestWorkPlanFormats(t *testing.T) {
 	}
 	var back struct {
 		Years []struct {
-			Year      int   `json:"year"`
-			ClearedM2 int64 `json:"cleared_m2"`
+			Year       int   `json:"year"`
+			ClearedM2  int64 `json:"cleared_m2"`
+			ResidualM2 int64 `json:"residual_m2"`
+			Units      []struct {
+				ResidualAreas int   `json:"residual_areas"`
+				ResidualM2    int64 `json:"residual_m2"`
+			} `json:"units"`
+			Areas []struct {
+				LocalID  string `json:"local_id"`
+				Residual bool   `json:"residual"`
+			} `json:"areas"`
 		} `json:"years"`
-		Completion string `json:"completion"`
-		Deadline   struct {
+		ResidualAreas int    `json:"residual_areas"`
+		ResidualM2    int64  `json:"residual_m2"`
+		Completion    string `json:"completion"`
+		Deadline      struct {
 			Meets bool `json:"meets_deadline"`
 		} `json:"deadline"`
 	}
@@ -84,13 +95,21 @@ func TestWorkPlanFormats(t *testing.T) {
 	if len(back.Years) != 2 || back.Years[1].ClearedM2 != 200 || back.Completion != "2027-07-02T00:00:00Z" || !back.Deadline.Meets {
 		t.Errorf("JSON: %s", j.String())
 	}
+	if y := back.Years; back.ResidualAreas != 1 || back.ResidualM2 != 300 || y[0].ResidualM2 != 100 || y[1].ResidualM2 != 200 ||
+		len(y[0].Units) != 2 || y[0].Units[1].ResidualAreas != 1 || y[0].Units[1].ResidualM2 != 100 ||
+		len(y[0].Areas) != 2 || y[0].Areas[0].Residual || !y[0].Areas[1].Residual || !y[1].Areas[0].Residual {
+		t.Errorf("JSON residual: %s", j.String())
+	}
 
 	var h bytes.Buffer
 	if err := report.WorkPlanHTML(&h, p); err != nil {
 		t.Fatal(err)
 	}
 	page := h.String()
-	for _, want := range []string{"Table 1. Annual milestones", "<svg", "=A1", "&#43;Sekong", "2 July 2027", "set by dm"} {
+	for _, want := range []string{"Table 1. Annual milestones", "<svg", "=A1", "&#43;Sekong", "2 July 2027", "set by dm", "<dt>Residual contamination</dt><dd>1 area, 300 m2 of the 600 m2 to address</dd>",
+		"<td>B</td><td>LA15</td><td>CHA</td><td>low</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n\">100</td><td></td><td>residual</td>",
+		"<td>=A1</td><td>LA14</td><td>CHA</td><td>high</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n\">300</td><td>yes</td><td></td>",
+		"<td class=\"n\">200</td><td class=\"n\">200</td><td class=\"n\">0.50</td>", "national residual capacity"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
@@ -119,6 +138,32 @@ func TestWorkPlanFormats(t *testing.T) {
 	}
 	if len(rows) != 4 || rows[1][2] != "=A1" || rows[3][0] != "2027" || rows[3][8] != "200" {
 		t.Errorf("Areas sheet: %v", rows)
+	}
+	if rows[0][10] != "Residual" || len(rows[1]) > 10 || rows[2][10] != "residual" || rows[3][10] != "residual" {
+		t.Errorf("Areas sheet's residual column: %v", rows)
+	}
+	units, err := f.GetRows(report.SheetPlanUnits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(units) != 4 || units[0][13] != "Of which residual (m2)" || units[1][13] != "0" || units[2][12] != "1" || units[2][13] != "100" || units[3][13] != "200" {
+		t.Errorf("By unit sheet: %v", units)
+	}
+	milestones, err := f.GetRows(report.SheetMilestones)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var residual []string
+	for _, r := range milestones {
+		if len(r) > 8 && r[8] != "" {
+			residual = append(residual, r[0]+":"+r[8])
+		}
+		if len(r) > 1 && r[0] == "Residual contamination" && r[1] != "1 area, 300 m2 of the 600 m2 to address" {
+			t.Errorf("Milestones: %v", r)
+		}
+	}
+	if got := strings.Join(residual, " "); got != "Year:Of which residual (m2) 2026:100 2027:200 Total:300" {
+		t.Errorf("Milestones' residual column: %q", got)
 	}
 	if formula, _ := f.GetCellFormula(report.SheetPlanAreas, "C2"); formula != "" {
 		t.Errorf("C2 is a formula: %q", formula)

@@ -22,7 +22,8 @@ const FormatMoney = "#,##0.00"
 
 // WorkPlanXLSX writes the workbook an extension request attaches: sheet "Milestones" (the plan's inputs, the
 // annual milestone table with a total row, the outcome by the deadline), "By unit" (each year by admin unit) and
-// "Areas" (the areas in the order addressed, year by year). Areas are numeric m2, team-years and costs numeric
+// "Areas" (the areas in the order addressed, year by year). The residual part of each figure is in a last column
+// ("Of which residual (m2)", and "Residual areas" by unit), each area's flag in the last column of "Areas". Areas are numeric m2, team-years and costs numeric
 // with two decimals shown. The document's dates are the plan's AsOf, so that the same plan gives the same bytes.
 func WorkPlanXLSX(w io.Writer, p *landrelease.WorkPlan) error {
 	if p == nil {
@@ -77,7 +78,7 @@ func milestoneSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2
 	s.sheet = SheetMilestones
 	s.set(1, 1, WorkPlanTitle, st.title)
 	meta := [][2]string{{"State", p.State}, {"Open areas on", longDate(p.On)}, {"Recorded as of", stamp(p.AsOf)},
-		{"Capacity", capacity(p)}, {"Completion", completionText(p)}}
+		{"Capacity", capacity(p)}, {"Completion", completionText(p)}, {"Residual contamination", residualText(p)}}
 	for _, m := range p.Mix {
 		meta = append(meta, [2]string{"Mix " + string(m.Kind), fmt.Sprintf("cancelled %s, reduced %s, cleared %s (%s)",
 			percent(m.Shares.Cancelled), percent(m.Shares.Reduced), percent(m.Shares.Cleared), mixSource(m))})
@@ -97,7 +98,7 @@ func milestoneSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2
 		row++
 	}
 	row++
-	s.header(row, []string{"Year", "Cancelled (m2)", "Reduced (m2)", "Cleared (m2)", "Total (m2)", "Team-years", "Cost", "Remaining after (m2)"}, st.header)
+	s.header(row, []string{"Year", "Cancelled (m2)", "Reduced (m2)", "Cleared (m2)", "Total (m2)", "Team-years", "Cost", "Remaining after (m2)", "Of which residual (m2)"}, st.header)
 	for _, y := range p.Years {
 		row++
 		s.set(1, row, int64(y.Year), st.text)
@@ -107,6 +108,7 @@ func milestoneSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2
 		s.set(6, row, y.TeamYears, num2)
 		s.set(7, row, y.Cost, num2)
 		s.set(8, row, y.RemainingAfterM2, st.count)
+		s.set(9, row, y.ResidualM2, st.count)
 	}
 	row++
 	s.set(1, row, "Total", st.totalText)
@@ -115,6 +117,7 @@ func milestoneSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2
 	}
 	s.set(6, row, p.TeamYears, num2)
 	s.set(7, row, p.Cost, num2)
+	s.set(9, row, p.ResidualM2, st.totalCount)
 	row += 2
 	s.header(row, []string{"Method", "Organisation", "Year", "m2 per team-year", "Cost per m2", "Cost per team-year"}, st.header)
 	for _, r := range p.Productivity {
@@ -128,12 +131,12 @@ func milestoneSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2
 	}
 	s.set(1, row+2, WorkPlanFootnote, 0)
 	s.width("A", "A", 16)
-	s.width("B", "H", 16)
+	s.width("B", "I", 16)
 }
 
 func planUnitSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2 int) {
 	s.sheet = SheetPlanUnits
-	s.header(1, []string{"Year", "Code", levelName(p.Level), "Cancelled (m2)", "Reduced (m2)", "Cleared (m2)", "Total (m2)", "Team-years", "Cost", "Areas", "Areas finished", "Expected beneficiaries"}, st.header)
+	s.header(1, []string{"Year", "Code", levelName(p.Level), "Cancelled (m2)", "Reduced (m2)", "Cleared (m2)", "Total (m2)", "Team-years", "Cost", "Areas", "Areas finished", "Expected beneficiaries", "Residual areas", "Of which residual (m2)"}, st.header)
 	row := 1
 	for _, y := range p.Years {
 		for _, u := range y.Units {
@@ -149,14 +152,16 @@ func planUnitSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, num2 
 			s.set(10, row, int64(u.Areas), st.count)
 			s.set(11, row, int64(u.Completed), st.count)
 			s.set(12, row, u.ExpectedBeneficiaries, st.count)
+			s.set(13, row, int64(u.ResidualAreas), st.count)
+			s.set(14, row, u.ResidualM2, st.count)
 		}
 	}
-	s.width("A", "L", 14)
+	s.width("A", "N", 14)
 }
 
 func planAreaSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, _ int) {
 	s.sheet = SheetPlanAreas
-	s.header(1, []string{"Year", "Rank", "Local ID", "Unit", "Kind", "Priority", "Cancelled (m2)", "Reduced (m2)", "Cleared (m2)", "Finished"}, st.header)
+	s.header(1, []string{"Year", "Rank", "Local ID", "Unit", "Kind", "Priority", "Cancelled (m2)", "Reduced (m2)", "Cleared (m2)", "Finished", "Residual"}, st.header)
 	row := 1
 	for _, y := range p.Years {
 		for _, a := range y.Areas {
@@ -175,6 +180,9 @@ func planAreaSheet(s *sheetWriter, p *landrelease.WorkPlan, st xlsxStyles, _ int
 			s.set(8, row, a.ReducedM2, 0)
 			s.set(9, row, a.ClearedM2, 0)
 			s.set(10, row, done, 0)
+			if a.Residual {
+				s.set(11, row, "residual", 0)
+			}
 		}
 	}
 	s.width("C", "D", 20)

@@ -13,6 +13,7 @@ export async function getJSON(url, signal) {
   if (!res.ok) {
     const err = new Error(body && body.error ? body.error.message : `${res.status} ${res.statusText}`);
     err.status = res.status;
+    err.body = body; // the API's error body ({error: {code, message, details}}), null when not JSON
     if (res.status === 401 && !location.pathname.endsWith("/signin.html")) {
       // The registry's reads need signing in (public_read is off): sign in, then come back here.
       location.assign(signinURL());
@@ -52,6 +53,16 @@ export const COLOURS = {
 };
 export const METHOD_LABEL = { cancelled: "Cancelled (NTS)", reduced: "Reduced (TS)", cleared: "Cleared" };
 
+// RESIDUAL_TIP explains the read-only property residual of a hazard area (docs/REGISTRY.md).
+export const RESIDUAL_TIP = "Residual contamination: a CMR area identified after the completion date of its admin unit or the State";
+
+// statusBadges are the nodes of an area's status badge and, when residual, of a "residual" badge that says why on
+// hovering: a flat array, to spread into replaceChildren or to pass to el.
+export const statusBadges = (p) => [
+  el("span", { class: `badge st-${p.status}` }, p.status),
+  ...(p.residual ? [" ", el("span", { class: "badge residual", title: RESIDUAL_TIP }, "residual")] : []),
+];
+
 // tipText is the content of a Leaflet tooltip or popup as text. Leaflet puts a string into innerHTML, so text that
 // may come from users (local ids, records, actions, reasons quoting uploaded values, admin unit names) must never be
 // passed as a string: tipText builds an element of text nodes (and the given elements, copied) each time the tooltip
@@ -72,6 +83,8 @@ export const ROLE_LABEL = {
 };
 export const UPLOADERS = ["field_team", "data_manager", "administrator"];
 export const REVIEWERS = ["data_manager", "administrator"];
+// DECLARERS may declare a completion date (PUT /api/v1/completion/{scope}).
+export const DECLARERS = ["data_manager", "administrator"];
 export const can = (s, roles) => !!s && roles.includes(s.role);
 
 let sessionPromise = null;

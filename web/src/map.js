@@ -8,7 +8,7 @@
 import "leaflet/dist/leaflet.css";
 import "./style.css";
 import L from "leaflet";
-import { $, getJSON, el, int, tipText, km2, ha, COLOURS, METHOD_LABEL, initHeader, exportControl } from "./common.js";
+import { $, getJSON, el, int, tipText, km2, ha, COLOURS, METHOD_LABEL, initHeader, exportControl, statusBadges } from "./common.js";
 
 initHeader();
 
@@ -276,7 +276,7 @@ async function openPanel(id, feature) {
       getJSON(`/api/v1/hazard-areas/${enc}/releases${atq}`, panelAbort.signal),
     ]);
     const p = f.properties;
-    $("#panel-sub").replaceChildren(el("span", { class: `badge ${p.kind}` }, p.kind), " ", el("span", { class: `badge st-${p.status}` }, p.status), " ", p.admin1_name || "");
+    $("#panel-sub").replaceChildren(el("span", { class: `badge ${p.kind}` }, p.kind), " ", ...statusBadges(p), " ", p.admin1_name || "");
     $("#panel-props tbody").replaceChildren(...PROPS.filter(([k]) => k in p).map(([k, label]) => el("tr", {}, el("th", {}, label), el("td", {}, propText(k, p[k])))));
     $("#panel-releases tbody").replaceChildren(
       ...(rel.features.length

@@ -1,9 +1,10 @@
 // The reports page: Article 7 Form F for a year and level, its downloads, two charts over the years (drawn as
-// inline SVG, no chart library) and the Article 4 deadline beside the projected completion.
+// inline SVG, no chart library), the Article 4 deadline beside the projected completion, the work plan, the
+// extension request draft, and the completion of Article 4.1(c) with the declarations of completion.
 import "./style.css";
-import { $, getJSON, el, int, km2, COLOURS, METHOD_LABEL, initHeader } from "./common.js";
+import { $, getJSON, send, errorText, el, int, km2, ha, can, COLOURS, METHOD_LABEL, DECLARERS, RESIDUAL_TIP, initHeader } from "./common.js";
 
-initHeader();
+const sessionReady = initHeader();
 
 const FIRST_YEAR = 2018;
 const thisYear = new Date().getFullYear();
@@ -242,6 +243,189 @@ async function loadExtension(ev) {
 }
 $("#ext-form").addEventListener("submit", loadExtension);
 $("#wp-form").addEventListener("submit", () => $("#ext-until").value && loadExtension());
+
+// ---- Completion of Article 4.1(c): the summary of the State or an admin unit on a date, the declarations in force,
+// and (data managers and administrators) a declaration of the scope chosen ----
+
+// utcToday is the server's today: it refuses an on or completed_on after it.
+const utcToday = () => new Date().toISOString().slice(0, 10);
+const isoDay = (s) => (s ? String(s).slice(0, 10) : "");
+const unitNames = new Map(); // admin unit code -> name
+const scopeLabel = (code) => (!code ? "the State" : unitNames.has(code) ? `${unitNames.get(code)} (${code})` : code);
+const m2ha = (m2) => `${int(m2)} m² (${ha(m2)} ha)`;
+
+$("#cp-on").value = utcToday();
+$("#cp-on").max = utcToday();
+$("#cp-declared").max = utcToday();
+
+const completionURL = (format, draft = false) => {
+  const q = new URLSearchParams();
+  if ($("#cp-admin").value) q.set("admin", $("#cp-admin").value);
+  q.set("on", $("#cp-on").value || utcToday());
+  if ($("#cp-asof").value) q.set("as_of", $("#cp-asof").value);
+  if (draft) q.set("draft", "true");
+  q.set("format", format);
+  return `/api/v1/reports/completion?${q}`;
+};
+
+function verdict(complete, text, why) {
+  const v = $("#cp-verdict");
+  v.hidden = false;
+  v.className = `verdict ${complete ? "good" : "bad"}`;
+  v.replaceChildren(text, why ? el("span", { class: "why" }, why) : null);
+  $("#completion").dataset.complete = complete ? "true" : "false";
+}
+
+const kpi = (label, value, note, id) =>
+  el("div", { class: "kpi", id }, el("span", { class: "kpi-label" }, label), el("span", { class: "kpi-value" }, value), el("span", { class: "kpi-note" }, note || ""));
+
+// showComplete shows a complete summary: its completion date, the releases since entry into force, the residual
+// contamination and the declaration on record.
+function showComplete(s) {
+  const scope = scopeLabel(s.admin_code);
+  verdict(true, `Complete: no CMR area open in ${scope} on ${fmtDate(s.on)}`, `as recorded ${String(s.as_of).slice(0, 16).replace("T", " ")} UTC · ${int(s.areas.length)} CMR area(s) in the summary`);
+  const t = s.totals;
+  const released = t.cancelled_area_m2 + t.reduced_area_m2 + t.cleared_area_m2;
+  const d = s.declared;
+  $("#cp-result").replaceChildren(
+    el("div", { class: "kpis" },
+      kpi("Completion date", s.completion_date ? fmtDate(s.completion_date) : "—", s.completion_date ? "the last CMR area closed" : "no CMR area was closed here", "cp-date"),
+      kpi("Released", `${km2(released)} km²`, `${s.since ? `since entry into force, ${fmtDate(s.since)}` : "every release"}: cancelled ${km2(t.cancelled_area_m2)}, reduced ${km2(t.reduced_area_m2)}, cleared ${km2(t.cleared_area_m2)} km² · ${int(t.items_destroyed_total)} items destroyed`, "cp-released"),
+      kpi("Residual", int(s.residual_count), `${m2ha(s.residual_area_m2)}: CMR areas found after a completion date`, "cp-residual"),
+      kpi("Declared", d ? fmtDate(d.completed_on) : "not declared", d ? `on ${fmtDate(d.declared_on)} by ${d.recorded_by}${d.note ? ` · ${d.note}` : ""}` : `no completion date on record for ${scope}`, "cp-declared-kpi"),
+    ),
+  );
+  $("#cp-residual").title = RESIDUAL_TIP;
+  if (!$("#cp-completed").value && s.completion_date) $("#cp-completed").value = isoDay(s.completion_date);
+}
+
+// OPEN_REASON reads a detail of the 409 answer: "3 open CMR area(s), 12000 m2 remaining".
+const OPEN_REASON = /^(\d+) open CMR area\(s\), (\d+) m2 remaining$/;
+
+// showOpen shows the 409 answer of a summary not complete: its message and, per admin unit of its details, the
+// open CMR areas and their remaining area.
+function showOpen(error) {
+  verdict(false, `Not complete: CMR areas remain open in ${scopeLabel($("#cp-admin").value)}`, error.message);
+  const rows = (error.details || []).map((d) => {
+    const unit = d.field === "UNASSIGNED" ? "no admin unit" : unitNames.get(d.field) || d.field;
+    const code = d.field === "UNASSIGNED" ? null : el("span", { class: "code" }, d.field);
+    const m = OPEN_REASON.exec(d.reason || "");
+    return el("tr", { "data-unit": d.field }, el("td", {}, unit, code),
+      ...(m ? [el("td", { class: "num" }, int(Number(m[1]))), el("td", { class: "num" }, int(Number(m[2]))), el("td", { class: "num" }, ha(Number(m[2])))]
+        : [el("td", { colspan: 3 }, d.reason || "")]));
+  });
+  $("#cp-result").replaceChildren(
+    el("h3", {}, "Open CMR areas by admin unit"),
+    el("div", { class: "table-scroll" }, el("table", { id: "cp-open", class: "grid report" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Admin unit"), el("th", { class: "num" }, "Open areas"), el("th", { class: "num" }, "Remaining (m²)"), el("th", { class: "num" }, "Remaining (ha)"))),
+      el("tbody", {}, rows))),
+  );
+}
+
+let completionAbort = null;
+async function checkCompletion(ev) {
+  ev?.preventDefault();
+  completionAbort?.abort();
+  completionAbort = new AbortController();
+  for (const id of ["#cp-html", "#cp-csv", "#cp-draft"]) $(id).hidden = true;
+  $("#cp-html").href = completionURL("html");
+  $("#cp-csv").href = completionURL("csv");
+  $("#cp-draft").href = completionURL("html", true);
+  $("#cp-msg").className = "msg";
+  $("#cp-msg").textContent = "Checking…";
+  $("#completion").dataset.complete = "";
+  try {
+    const s = await getJSON(completionURL("json"), completionAbort.signal);
+    showComplete(s);
+    $("#cp-html").hidden = $("#cp-csv").hidden = false;
+    $("#cp-msg").textContent = "";
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    $("#cp-result").replaceChildren();
+    if (e.status === 409 && e.body && e.body.error) {
+      showOpen(e.body.error);
+      $("#cp-draft").hidden = false;
+      $("#cp-msg").textContent = "The draft holds the summary all the same, headed NOT COMPLETE.";
+    } else {
+      $("#cp-verdict").hidden = true;
+      $("#cp-msg").className = "msg error";
+      $("#cp-msg").textContent = "Could not check: " + e.message + (e.status === 422 ? " (download the CSV instead)" : "");
+      if (e.status === 422) $("#cp-csv").hidden = false;
+    }
+  }
+}
+$("#cp-form").addEventListener("submit", checkCompletion);
+$("#cp-admin").addEventListener("change", () => {
+  $("#cp-declare-scope").textContent = scopeLabel($("#cp-admin").value);
+  $("#cp-completed").value = "";
+});
+
+async function loadCompletions() {
+  try {
+    const r = await getJSON("/api/v1/completion");
+    showCompletions(r.completions || []);
+  } catch (e) {
+    $("#cp-list tbody").replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "empty" }, "Could not list the declarations: " + e.message)));
+  }
+}
+
+function showCompletions(list) {
+  $("#cp-list tbody").replaceChildren(
+    ...(list.length
+      ? list.map((c) => el("tr", { "data-scope": c.admin_code || "state" },
+          el("td", {}, c.admin_code ? [unitNames.get(c.admin_code) || c.admin_code, el("span", { class: "code" }, c.admin_code)] : "The State"),
+          el("td", {}, isoDay(c.completed_on)), el("td", {}, isoDay(c.declared_on)), el("td", {}, c.note || ""),
+          el("td", {}, c.recorded_by || ""), el("td", {}, String(c.recorded_at || "").slice(0, 16).replace("T", " "))))
+      : [el("tr", {}, el("td", { colspan: 6, class: "empty" }, "No completion date declared."))]),
+  );
+}
+
+// declare PUTs the declaration of the scope chosen; a refusal (409 while CMR areas are open, 422, 403) shows the
+// API's message. On success the list (the PUT's answer) and the summary are shown again.
+async function declare(ev) {
+  ev.preventDefault();
+  const code = $("#cp-admin").value;
+  const msg = $("#cp-declare-msg");
+  const body = { completed_on: $("#cp-completed").value, note: $("#cp-note").value };
+  if ($("#cp-declared").value) body.declared_on = $("#cp-declared").value;
+  msg.className = "msg";
+  msg.textContent = "Declaring…";
+  $("#cp-declare-submit").disabled = true;
+  try {
+    const r = await send("PUT", `/api/v1/completion/${code ? encodeURIComponent(code) : "state"}`, body);
+    if (!r.ok) {
+      msg.className = "msg error";
+      msg.textContent = `Not declared (${r.status}): ${errorText(r)}`;
+      return;
+    }
+    msg.className = "msg ok";
+    msg.textContent = `Declared: ${scopeLabel(code)} complete on ${fmtDate(body.completed_on)}.`;
+    showCompletions((r.body && r.body.completions) || []);
+    $("#cp-note").value = "";
+    checkCompletion();
+  } catch (e) {
+    msg.className = "msg error";
+    msg.textContent = "Could not declare: " + e.message;
+  } finally {
+    $("#cp-declare-submit").disabled = false;
+  }
+}
+$("#cp-declare").addEventListener("submit", declare);
+sessionReady.then((s) => {
+  $("#cp-declare").hidden = !can(s, DECLARERS);
+});
+
+// The scopes: the State, then the admin units of level 1 and 2 by name (a registry may have no level 2).
+async function loadScopes() {
+  const levels = await Promise.all([1, 2].map((l) => getJSON(`/api/v1/admin-units?level=${l}&geometry=false`).catch(() => ({ features: [] }))));
+  [["Provinces", levels[0]], ["Districts", levels[1]]].forEach(([label, fc]) => {
+    const units = fc.features.map((f) => f.properties).sort((a, b) => a.name.localeCompare(b.name));
+    for (const u of units) unitNames.set(u.code, u.name);
+    if (units.length) $("#cp-admin").append(el("optgroup", { label }, units.map((u) => el("option", { value: u.code }, `${u.name} (${u.code})`))));
+  });
+  document.body.dataset.scopes = String(unitNames.size);
+}
+loadScopes().then(loadCompletions);
 
 loadForm();
 loadCharts();
