@@ -106,6 +106,25 @@ func TestCompletionEndToEnd(t *testing.T) {
 			t.Fatalf("residual from the index: %v, want %v", got, wantOpen)
 		}
 	}
+	// residual= keeps the areas of that flag, with a bbox too (the database answers it), and on the OGC items.
+	for q, want := range map[string]map[string]any{
+		"status=all&residual=true&admin=" + xk:  {"C-3": true, "C-4": true},
+		"status=all&residual=false&admin=" + xk: {"C-1": false, "C-2": false},
+		"residual=true&" + bbox:                 {"C-3": true, "C-4": true},
+		"residual=false&" + bbox:                {},
+	} {
+		if got := residual(q); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: %v, want %v", q, got, want)
+		}
+	}
+	if res := a.do("GET", "/api/v1/collections/hazard-areas/items?residual=true&admin="+xk, ro, nil, nil); res.status != http.StatusOK ||
+		len(res.body["features"].([]any)) != 2 {
+		t.Errorf("OGC items residual=true: %d %v", res.status, res.body)
+	}
+	if res := a.do("GET", "/api/v1/hazard-areas?residual=yes", ro, nil, nil); res.status != http.StatusBadRequest ||
+		!strings.Contains(fmt.Sprint(res.body), "residual") {
+		t.Errorf("residual=yes: %d %v, want 400 naming residual", res.status, res.body)
+	}
 	if res := a.do("GET", "/api/v1/hazard-areas/C-3", ro, nil, nil); res.status != http.StatusOK ||
 		res.body["properties"].(map[string]any)["residual"] != true {
 		t.Errorf("single item: %d %v", res.status, res.body)

@@ -30,6 +30,12 @@ func hazardFilter(q url.Values) (landrelease.HazardAreaFilter, error) {
 	}
 	f.Contamination = landrelease.Contamination(s)
 	f.Admin = q.Get("admin")
+	if s, err = oneOf(q, "residual", "true", "false"); err != nil {
+		return f, err
+	} else if s != "" {
+		r := s == "true"
+		f.Residual = &r
+	}
 	if f.BBox, err = bbox(q); err != nil {
 		return f, err
 	}

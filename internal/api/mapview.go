@@ -109,6 +109,9 @@ func (s *Server) mapHazardAreas(c echo.Context) error {
 	if q.Has("limit") || q.Has("after") {
 		return badParam("limit", "is not a parameter of the map: a view holds at most %d areas, the largest", mapLimit)
 	}
+	if f.Residual != nil {
+		return badParam("residual", "is not a filter of the map: its features say which areas are residual")
+	}
 	f.Limit, f.After = 0, 0
 	if f.Temporal.IsZero() {
 		if s.cfg.Spatial == nil || !s.cfg.Spatial.Ready() {

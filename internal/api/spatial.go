@@ -61,10 +61,12 @@ func (s *Server) spatialList(c echo.Context, f landrelease.HazardAreaFilter, rem
 		return true, badParam("within_m", "needs near=LON,LAT")
 	}
 	spatial := f.Point != nil || near != nil || f.BBox != nil
-	if !spatial || src == "database" || f.Where != nil {
+	if !spatial || src == "database" || f.Where != nil || f.Residual != nil {
 		switch {
 		case near != nil && f.Where != nil:
 			return true, badParam("filter", "cannot be combined with near, which the index answers")
+		case near != nil && f.Residual != nil:
+			return true, badParam("residual", "cannot be combined with near, which the index answers")
 		case near != nil:
 			return true, badParam("source", "database does not answer near queries")
 		}
@@ -150,6 +152,9 @@ func (s *Server) intersecting(c echo.Context) error {
 	}
 	if !f.Temporal.IsZero() || f.BBox != nil {
 		return badParam("at", "intersecting answers the current state, without bbox, at or as_of")
+	}
+	if f.Residual != nil {
+		return badParam("residual", "is not a filter of intersecting, which the index answers: each area says whether it is residual")
 	}
 	rem, err := withRemaining(q)
 	if err != nil {

@@ -166,6 +166,9 @@ type HazardAreaFilter struct {
 	// Point selects the areas whose open (unreleased) part covers it; current state only.
 	Point    *orb.Point
 	LocalIDs []string
+	// Residual, when set, keeps the areas whose residual flag (HazardArea.Residual, as the read's record time
+	// stands) is its value; answered by the database only.
+	Residual *bool
 	// Where is a further condition (a CQL2 filter), answered by the database only.
 	Where Where
 	Temporal

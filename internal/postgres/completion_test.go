@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -177,6 +178,29 @@ func TestResidualAsRecorded(t *testing.T) {
 		}
 		if h.Residual != c.want || page[0].Residual != c.want {
 			t.Errorf("%s: item residual %v, list residual %v, want %v", c.name, h.Residual, page[0].Residual, c.want)
+		}
+		// The list's residual filter keeps the areas whose flag, at the read's record time, is its value.
+		for _, keep := range []bool{true, false} {
+			page, err := r.hazards.FindHazardAreas(r.ctx, landrelease.HazardAreaFilter{Status: landrelease.StatusAll, Residual: &keep, Temporal: c.t})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range page {
+				got = append(got, h.LocalID)
+			}
+			want := []string{"H1"}
+			switch {
+			case keep && c.want:
+				want = []string{"H2"}
+			case keep:
+				want = nil
+			case !c.want:
+				want = []string{"H1", "H2"}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: residual=%v lists %v, want %v", c.name, keep, got, want)
+			}
 		}
 	}
 	hs, err := r.hazards.HazardAreaHistory(r.ctx, "H2")

@@ -75,6 +75,7 @@ func findHazards(ctx context.Context, q querier, f landrelease.HazardAreaFilter)
 		}
 		args = append(args, at, f.AsOf)
 	}
+	args = append(args, f.Residual)
 	where, args, err := andWhere(f.Where, args)
 	if err != nil {
 		return nil, err

@@ -55,7 +55,7 @@ const residualKnownColumn = `(v.contamination <> 'other'
 
 // findCurrentHazardsSQL lists the current versions: the latest field state as known now.
 // $1 after id, $2 local ids, $3..$6 bbox, $7 kind, $8 status, $9 contamination, $10 admin code, $11 limit,
-// $12, $13 a point the remaining polygon covers. A list's Where goes between it and currentHazardsOrderSQL
+// $12, $13 a point the remaining polygon covers, $14 the residual flag to keep (NULL: any). A list's Where goes between it and currentHazardsOrderSQL
 // (andWhere), where v is the version, h the head, a1 and a2 the admin units.
 const findCurrentHazardsSQL = `
 SELECT ` + hazardColumns + `, h.remaining_area_m2, ST_AsBinary(h.remaining_geom)
@@ -71,7 +71,8 @@ WHERE v.is_current AND NOT v.withdrawn
   AND ($8::text IS NULL OR v.status = $8)
   AND ($9::text IS NULL OR v.contamination = $9)
   AND ($10::text IS NULL OR a1.code = $10 OR a2.code = $10)
-  AND ($12::float8 IS NULL OR ST_Covers(h.remaining_geom, ST_SetSRID(ST_MakePoint($12, $13), 4326)))`
+  AND ($12::float8 IS NULL OR ST_Covers(h.remaining_geom, ST_SetSRID(ST_MakePoint($12, $13), 4326)))
+  AND ($14::bool IS NULL OR ` + residualColumn + ` = $14)`
 
 const currentHazardsOrderSQL = `
 ORDER BY v.hazard_id
@@ -106,7 +107,8 @@ WITH page AS (
 	  AND ($7::text IS NULL OR v.kind = $7)
 	  AND ($8::text IS NULL OR v.status = $8)
 	  AND ($9::text IS NULL OR v.contamination = $9)
-	  AND ($10::text IS NULL OR a1.code = $10 OR a2.code = $10)`
+	  AND ($10::text IS NULL OR a1.code = $10 OR a2.code = $10)
+	  AND ($14::bool IS NULL OR ` + residualAsOfColumn + ` = $14)`
 
 const temporalHazardsRestSQL = `
 	ORDER BY h.id
