@@ -100,6 +100,18 @@ func TestBrowserCompletion(t *testing.T) {
 		b.do("open P-2 again", chromedp.Click(chromedp.CSS(`#hazards tr[data-id="P-2"]`)))
 		b.waitFor("its detail", `document.querySelector("#detail-title").textContent === "P-2"`)
 		b.screenshot("registry-residual.png")
+		// The residual filter lists the residual areas only, then only the others.
+		ids := func() string {
+			return eval[string](b, "rows", `[...document.querySelectorAll("#hazards tr.hazard")].map((tr) => tr.dataset.id).sort().join(",")`)
+		}
+		for _, c := range []struct{ value, want string }{{"true", "P-2"}, {"false", "X-1"}} {
+			b.do("residual "+c.value, chromedp.SetValue(chromedp.CSS(`#filters select[name="residual"]`), c.value),
+				chromedp.Evaluate[chromedp.Void](`document.body.dataset.ready = ""; document.querySelector("#filters").requestSubmit()`))
+			b.waitFor("the filtered list", `document.body.dataset.ready === "1"`)
+			if got := ids(); !strings.Contains(got, c.want) || strings.Contains(got, map[string]string{"true": "X-1", "false": "P-2"}[c.value]) {
+				t.Errorf("residual=%s lists %s", c.value, got)
+			}
+		}
 		b.noCSPViolations("registry")
 	})
 

@@ -33,7 +33,7 @@ async function load(url, append) {
       const p = f.properties;
       const tr = document.createElement("tr");
       tr.className = "hazard";
-      tr.append(cell(p.local_id), cell(p.kind, p.kind), cell(p.status), cell(p.contamination), cell(p.admin1_name),
+      tr.append(cell(p.local_id), cell(p.kind, p.kind), cell(p.residual ? p.status + " · residual" : p.status), cell(p.contamination), cell(p.admin1_name),
         cell(p.identified_on), cell(m2(p.area_m2), "num"), cell(m2(p.remaining_area_m2), "num"), cell(p.version));
       tr.addEventListener("click", () => detail(p.local_id));
       tbody.append(tr);
