@@ -37,6 +37,8 @@ WHERE NOT active AND slot_name LIKE 'landrelease\_test\_%'
 	// dropSlotSQL drops the slot $1 once inactive: its walsender may take a moment to exit after the replica
 	// stopped.
 	dropSlotSQL = `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active`
+	// createSlotSQL creates the physical replication slot $1 and reserves WAL from now on (immediately_reserve).
+	createSlotSQL = `SELECT pg_create_physical_replication_slot($1, true)`
 	// slotExistsSQL tells whether the slot $1 still exists.
 	slotExistsSQL = `SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1`
 )
@@ -156,9 +158,15 @@ func NewReplica(t testing.TB, primaryURL string) string {
 	if pport == "" {
 		pport = "5432"
 	}
+	// The slot is made, reserving WAL, before the backup starts: pg_basebackup -C makes it only when its WAL
+	// stream starts, after the backup's checkpoint, and a checkpoint of a busy primary in between could remove a
+	// segment the replica needs ("requested WAL segment ... has already been removed").
+	if _, err := conn.Exec(ctx, createSlotSQL, slot); err != nil {
+		t.Fatalf("pgtest: create slot %s: %v", slot, err)
+	}
 	start := time.Now()
 	if err := run(ctx, "pg_basebackup", "-h", host, "-p", pport, "-U", u.User.Username(), "-D", data,
-		"-R", "-X", "stream", "-c", "fast", "-C", "-S", slot, "-w"); err != nil {
+		"-R", "-X", "stream", "-c", "fast", "-S", slot, "-w"); err != nil {
 		t.Fatalf("pgtest: base backup: %v", err)
 	}
 	t.Logf("pgtest: base backup of the primary in %s", time.Since(start).Round(time.Millisecond))
