@@ -158,6 +158,10 @@ func TestBrowserCompletion(t *testing.T) {
 		b.t = t
 		b.do("open the reports", chromedp.Navigate(a.base+"/reports.html"))
 		b.waitFor("the scopes and the declarations", `document.body.dataset.scopes === "17" && document.body.dataset.session === "none" && !!document.querySelector('#cp-list tbody tr[data-scope="`+phongsali+`"]')`)
+		// Form F's and Article 4's cards say how much of what remains is residual (P-2, open since 2023).
+		b.waitFor("the residual part of Form F and Article 4", `document.querySelector("#f-msg").textContent.startsWith("Of the closing stock, 1 area(s)") &&
+			document.querySelector("#f-msg").textContent.includes("are residual contamination") &&
+			/of which [0-9.]+ km² residual \(1 area found after a completion date\)/.test(document.querySelector("#a4-remaining-note").textContent)`)
 		if got := text(`#cp-list tbody tr[data-scope="` + phongsali + `"]`); !strings.Contains(got, "Phôngsali") || !strings.Contains(got, "2022-06-01") || !strings.Contains(got, "11MSP") {
 			t.Errorf("the declaration listed: %q", got)
 		}

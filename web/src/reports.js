@@ -46,7 +46,10 @@ async function loadForm() {
     $("#formf tfoot").replaceChildren(row(r.total, true));
     $("#f-period").textContent = `${r.state ? r.state + " · " : ""}${r.from} to ${r.to} · as recorded ${String(r.as_of).slice(0, 16).replace("T", " ")} UTC`;
     const diffs = (r.differences || []).length;
-    $("#f-msg").textContent = diffs ? `${diffs} change(s) of stock outside the flows of the year are explained in the downloads.` : "";
+    const residual = r.total.residual_count
+      ? `Of the closing stock, ${int(r.total.residual_count)} area(s), ${km2(r.total.residual_area_m2)} km², are residual contamination, found after a completion date. `
+      : "";
+    $("#f-msg").textContent = residual + (diffs ? `${diffs} change(s) of stock outside the flows of the year are explained in the downloads.` : "");
   } catch (e) {
     if (e.name !== "AbortError") $("#f-msg").textContent = "Could not load the report: " + e.message;
   }
@@ -155,6 +158,9 @@ async function loadArticle4() {
       track.textContent = p.projected_completion ? "no deadline to compare" : "no release in the last full years";
     }
     $("#a4-remaining").textContent = km2(p.remaining_m2) + " km²";
+    $("#a4-remaining-note").textContent = "SHA and CHA, today" +
+      (p.residual_count ? `, of which ${km2(p.residual_area_m2)} km² residual (${int(p.residual_count)} area${p.residual_count === 1 ? "" : "s"} found after a completion date)` : "");
+    $("#a4-remaining-note").title = p.residual_count ? RESIDUAL_TIP : "";
     $("#a4-rate").textContent = km2(p.mean_release_m2_per_year) + " km²";
     if (p.rate_years && p.rate_years.length) $("#a4-rate-note").textContent = `per year, mean of ${p.rate_years.join(", ")}`;
   } catch (e) {
@@ -203,7 +209,8 @@ async function loadPlan(ev) {
     } else if (d) {
       deadline = ` · deadline ${fmtDate(d.deadline)} ${d.meets_deadline ? "met" : `not met: ${km2(d.remaining_m2)} km² left then; ${d.teams_per_year_to_meet.toFixed(1)} teams a year would meet it`}`;
     }
-    $("#wp-summary").textContent = `${p.areas.toLocaleString("en")} areas, ${km2(p.remaining_m2)} km², ${p.team_years.toFixed(1)} team-years, cost ${Math.round(p.cost).toLocaleString("en")} · completion ${p.completion ? fmtDate(p.completion) : "nothing remains"}${deadline}`;
+    const residual = p.residual_areas ? ` (of which ${int(p.residual_areas)} residual, ${km2(p.residual_m2)} km²)` : "";
+    $("#wp-summary").textContent = `${p.areas.toLocaleString("en")} areas${residual}, ${km2(p.remaining_m2)} km², ${p.team_years.toFixed(1)} team-years, cost ${Math.round(p.cost).toLocaleString("en")} · completion ${p.completion ? fmtDate(p.completion) : "nothing remains"}${deadline}`;
     $("#wp-msg").textContent = "";
   } catch (e) {
     if (e.name !== "AbortError") $("#wp-msg").textContent = "Could not plan: " + e.message;
