@@ -48,7 +48,11 @@ type mapAnswer struct {
 }
 
 func TestMapHazardAreas(t *testing.T) {
-	srv, svc, open := indexServer(geojsontest.HazardAreas(400, 8))
+	hs := geojsontest.HazardAreas(400, 8)
+	for i, h := range hs {
+		h.Residual = i%7 == 2 // some residual contamination, drawn with "residual":true
+	}
+	srv, svc, open := indexServer(hs)
 	get := func(target string, want int) (mapAnswer, []byte) {
 		t.Helper()
 		rec := httptest.NewRecorder()
@@ -88,12 +92,22 @@ func TestMapHazardAreas(t *testing.T) {
 			a.NumberMatched == nil || *a.NumberMatched != len(want) || a.Truncated {
 			t.Fatalf("zoom %s: %d features (numberReturned %d, matched %v, truncated %v), want %d", zoom, len(a.Features), a.NumberReturned, a.NumberMatched, a.Truncated, len(want))
 		}
+		residual := 0
 		for i, f := range a.Features {
 			h := want[i]
-			if f.Geometry.Type != "MultiPolygon" || len(f.Geometry.Coordinates) == 0 || f.Properties["local_id"] != h.LocalID ||
-				f.Properties["kind"] != string(h.Kind) || f.Properties["status"] != string(h.Status) || len(f.Properties) != 3 {
-				t.Fatalf("zoom %s: feature %d is %v, want %s drawn with local_id, kind and status only", zoom, i, f.Properties, h.LocalID)
+			props := 3
+			if h.Residual {
+				props, residual = 4, residual+1
 			}
+			if f.Geometry.Type != "MultiPolygon" || len(f.Geometry.Coordinates) == 0 || f.Properties["local_id"] != h.LocalID ||
+				f.Properties["kind"] != string(h.Kind) || f.Properties["status"] != string(h.Status) || len(f.Properties) != props ||
+				(h.Residual && f.Properties["residual"] != true) {
+				t.Fatalf("zoom %s: feature %d is %v, want %s drawn with local_id, kind and status only, and residual true when residual (%v)",
+					zoom, i, f.Properties, h.LocalID, h.Residual)
+			}
+		}
+		if residual == 0 || residual == len(want) {
+			t.Fatalf("zoom %s: %d residual areas of %d: the test needs some of each", zoom, residual, len(want))
 		}
 		if zoom == "10" {
 			if a.Zoom != 10 {

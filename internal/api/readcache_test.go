@@ -20,7 +20,8 @@ import (
 // TestReadsAfterIndexChange reads one area through every read the index answers (the map at a simplifying and at
 // a full zoom, the list by bbox and by point), changes the area in the index (as the change feed does after a
 // write: a new value of the same id, version, kind and boundary changed), and reads again: each answer shows the
-// new value, whatever the Server cached from the first reads.
+// new value, whatever the Server cached from the first reads. Then a declaration of completion makes the area
+// residual (the feed hands a new value of the same version, only its residual flag changed): each read shows it.
 func TestReadsAfterIndexChange(t *testing.T) {
 	var open []*landrelease.HazardArea
 	for _, h := range geojsontest.HazardAreas(40, 3) {
@@ -100,6 +101,18 @@ func TestReadsAfterIndexChange(t *testing.T) {
 		}
 		if want := moved.Geometry.Bound(); !boundsNear(b, want, r.tol) {
 			t.Errorf("%s after the change: boundary within %v, want %v (within %g)", r.name, b, want, r.tol)
+		}
+		if props["residual"] == true {
+			t.Fatalf("%s after the change: residual before any declaration", r.name)
+		}
+	}
+
+	declared := moved
+	declared.Residual = true
+	svc.Apply([]*landrelease.HazardArea{&declared}, nil)
+	for _, r := range reads {
+		if props, _ := read(r.target); props["residual"] != true || props["kind"] != string(moved.Kind) {
+			t.Errorf("%s after the declaration: residual %v kind %v, want residual %s", r.name, props["residual"], props["kind"], moved.Kind)
 		}
 	}
 }

@@ -114,7 +114,9 @@ func appendMultiPolygon(buf []byte, mp orb.MultiPolygon) []byte {
 	return append(buf, "]}"...)
 }
 
-// AppendMapHazard encodes a hazard area as the map draws it.
+// AppendMapHazard encodes a hazard area as the map draws it: properties local_id, kind and status, and
+// "residual":true for residual contamination (landrelease.HazardArea.Residual); the property is left out when
+// false, so that the features of the many areas that are not residual cost no byte more.
 func AppendMapHazard(buf []byte, h *landrelease.HazardArea, sc MapScale) []byte {
 	buf = append(buf, `{"type":"Feature","geometry":`...)
 	buf = appendMultiPolygon(buf, simplifyForMap(h.Geometry, sc))
@@ -124,6 +126,9 @@ func AppendMapHazard(buf []byte, h *landrelease.HazardArea, sc MapScale) []byte 
 	buf = appendJSONString(buf, string(h.Kind))
 	buf = append(buf, `,"status":`...)
 	buf = appendJSONString(buf, string(h.Status))
+	if h.Residual {
+		buf = append(buf, `,"residual":true`...)
+	}
 	return append(buf, "}}"...)
 }
 

@@ -1,11 +1,14 @@
 package geojson
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+
+	"github.com/landrelease/landrelease/internal/landrelease"
 )
 
 // circle is a ring of n vertices around (x, y), radius r degrees.
@@ -70,5 +73,45 @@ func TestSimplifyForMap(t *testing.T) {
 	// From zoom 20 nothing is simplified: every vertex kept, rounded to 7 decimals.
 	if full := simplifyForMap(mp, ScaleAt(20, 18)); len(full[0][0]) != len(big[0]) {
 		t.Errorf("zoom 20: %d vertices of %d", len(full[0][0]), len(big[0]))
+	}
+}
+
+// TestAppendMapHazard checks the bytes of the map's feature of a hazard area: local_id, kind and status, and
+// "residual":true only for residual contamination (absent otherwise, so that an area not residual costs what it
+// did before the flag).
+func TestAppendMapHazard(t *testing.T) {
+	square := orb.MultiPolygon{{{{103, 18}, {103.001, 18}, {103.001, 18.001}, {103, 18.001}, {103, 18}}}}
+	const geom = `{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[[[103,18],[103.001,18],[103.001,18.001],[103,18.001],[103,18]]]]},`
+	for _, c := range []struct {
+		name string
+		h    landrelease.HazardArea
+		want string
+	}{
+		{"open, not residual", landrelease.HazardArea{LocalID: "LA-XK-1", Kind: landrelease.KindCHA, Status: landrelease.StatusOpen},
+			`"properties":{"local_id":"LA-XK-1","kind":"CHA","status":"open"}}`},
+		{"open, residual", landrelease.HazardArea{LocalID: "LA-XK-2", Kind: landrelease.KindSHA, Status: landrelease.StatusOpen, Residual: true},
+			`"properties":{"local_id":"LA-XK-2","kind":"SHA","status":"open","residual":true}}`},
+		{"closed, residual", landrelease.HazardArea{LocalID: "LA-XK-3", Kind: landrelease.KindCHA, Status: landrelease.StatusClosed, Residual: true},
+			`"properties":{"local_id":"LA-XK-3","kind":"CHA","status":"closed","residual":true}}`},
+		{"closed, odd local id, not residual", landrelease.HazardArea{LocalID: `a "b" <c>`, Kind: landrelease.KindSHA, Status: landrelease.StatusClosed},
+			`"properties":{"local_id":"a \"b\" <c>","kind":"SHA","status":"closed"}}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := c.h
+			h.Geometry = square
+			got := AppendMapHazard([]byte("prefix"), &h, ScaleAt(20, 18))
+			if want := "prefix" + geom + c.want; string(got) != want {
+				t.Fatalf("got  %s\nwant %s", got, want)
+			}
+			var f struct {
+				Properties map[string]any `json:"properties"`
+			}
+			if err := json.Unmarshal(got[len("prefix"):], &f); err != nil {
+				t.Fatalf("not JSON: %v", err)
+			}
+			if r, ok := f.Properties["residual"]; ok != h.Residual || (ok && r != true) {
+				t.Errorf("residual property %v (present %v), want present and true only when residual", r, ok)
+			}
+		})
 	}
 }
