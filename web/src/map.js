@@ -34,10 +34,12 @@ map.on("moveend", () => {
   history.replaceState(null, "", `#map=${map.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`);
 });
 
-for (const [name, z] of [["admin", 250], ["hazards", 410], ["releases", 420]]) map.createPane(name).style.zIndex = z;
-// Canvas: thousands of polygons draw in one element (SVG makes a DOM node of each).
-const hazardRenderer = L.canvas({ pane: "hazards", padding: 0.2, tolerance: 3 });
-const releaseRenderer = L.canvas({ pane: "releases", padding: 0.2, tolerance: 3 });
+for (const [name, z] of [["admin", 250], ["hazards", 410]]) map.createPane(name).style.zIndex = z;
+// Canvas: thousands of polygons draw in one element (SVG makes a DOM node of each). The hazard areas and their
+// released parts share one canvas, the released parts added (so drawn, and hit first) after the areas: a canvas
+// takes every pointer event over the whole map, so a second one above would leave the areas without tooltip or
+// click wherever the released parts are drawn (zoom 12 and closer).
+const renderer = L.canvas({ pane: "hazards", padding: 0.2, tolerance: 3 });
 
 const state = { units: new Map(), report: null, selected: null, detailAbort: null, loaded: 0 };
 const filters = $("#filters");
@@ -126,7 +128,7 @@ function hazardStyle(f) {
   const closed = p.status !== "open";
   const selected = state.selected === p.local_id;
   return {
-    renderer: hazardRenderer,
+    renderer,
     color: selected ? "#111827" : closed ? "#66b032" : COLOURS[p.kind] || "#ff0000",
     weight: selected ? 3 : 1.5,
     dashArray: closed ? "4 3" : null,
@@ -137,7 +139,7 @@ function hazardStyle(f) {
 
 const hazardLayer = L.geoJSON(null, {
   pane: "hazards",
-  renderer: hazardRenderer,
+  renderer,
   style: hazardStyle,
   onEachFeature: (f, layer) => {
     layer.on("click", () => openPanel(f.properties.local_id)); // the map's features are lean: read the record
@@ -146,10 +148,10 @@ const hazardLayer = L.geoJSON(null, {
 }).addTo(map);
 
 const releaseLayer = L.geoJSON(null, {
-  pane: "releases",
-  renderer: releaseRenderer,
+  pane: "hazards",
+  renderer,
   style: (f) => ({
-    renderer: releaseRenderer,
+    renderer,
     color: COLOURS[f.properties.method] || "#4daf4a",
     weight: 1,
     fillColor: COLOURS[f.properties.method] || "#4daf4a",
