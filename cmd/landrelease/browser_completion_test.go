@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,7 +15,9 @@ import (
 // residual is not); the reports page's completion card shows, for a unit with an open CMR area, the 409's open
 // areas per unit with a draft link, and for a unit declared complete its completion date, residual figures and
 // declaration; a data manager's declaration through the card is refused with the API's message for a unit not
-// complete, and recorded and listed for a complete one. A visitor is not offered the form.
+// complete, and recorded and listed for a complete one. A visitor is not offered the form. On the map, the
+// residual area is drawn with the legend's purple outline, counted residual and labelled residual in its tooltip;
+// the areas beside it, not residual, are not.
 func TestBrowserCompletion(t *testing.T) {
 	chrome := browserPrerequisites(t)
 	a := start(t)
@@ -24,10 +27,14 @@ func TestBrowserCompletion(t *testing.T) {
 
 	const phongsali, namtha, xiangkhoang, d = "LAO-3291", "LAO-3272", "LAO-3286", 0.001
 	type place struct{ w, s float64 }
-	area := func(id, unit string, at place, identified string) {
+	area := func(id, unit string, at place, identified string, contamination ...string) {
 		t.Helper()
+		cont := "cmr"
+		if len(contamination) > 0 {
+			cont = contamination[0]
+		}
 		res := a.do("POST", "/api/v1/hazard-areas", dm, nil, feat(rect(at.w, at.s, at.w+d, at.s+d), map[string]any{
-			"local_id": id, "kind": "CHA", "contamination": "cmr", "evidence": "direct", "evidence_category": "items_seen",
+			"local_id": id, "kind": "CHA", "contamination": cont, "evidence": "direct", "evidence_category": "items_seen",
 			"devices": []string{"BLU-26"}, "marking": "marked", "priority": "high", "land_use": "agriculture",
 			"identified_on": identified, "organisation": "UXO Lao"}))
 		if res.status != http.StatusCreated || props(res)["admin1_code"] != unit {
@@ -51,6 +58,7 @@ func TestBrowserCompletion(t *testing.T) {
 		t.Fatalf("declare %s: %d %v", phongsali, res.status, res.body)
 	}
 	area("P-2", phongsali, p2, "2023-06-01")
+	area("P-3", phongsali, place{102.215, 21.70}, "2023-06-01", "other") // found after completion, not CMR: not residual
 	// Xiangkhoang: one open CMR area, not residual. Louang Namtha: cleared, not declared.
 	area("X-1", xiangkhoang, place{103.20, 19.45}, "2019-01-01")
 	n1 := place{101.50, 20.60}
@@ -113,6 +121,63 @@ func TestBrowserCompletion(t *testing.T) {
 			}
 		}
 		b.noCSPViolations("registry")
+	})
+
+	t.Run("map layer", func(t *testing.T) {
+		b.t = t
+		// P-2 (residual) at the centre of a zoom-15 view, P-1 (cleared) 0.01 degree west of it, P-3 (not CMR)
+		// 0.005 degree east: residual is P-2 only.
+		b.do("open the map at P-2", chromedp.Navigate("about:blank"), chromedp.Navigate(a.base+"/#map=15/21.70050/102.21050"))
+		b.waitAcross("the view drawn", `document.body.dataset.ready === "1" && document.body.dataset.hazards === "3" && `+paintedJS+` > 0`)
+		if got := eval[string](b, "residual in view", `document.body.dataset.residual`); got != "1" {
+			t.Errorf("%s residual areas counted in the view, want 1 (P-2)", got)
+		}
+		// The canvas paints the residual outline in the legend's purple, around P-2 only: the bounding box of the
+		// purple pixels is P-2's (0.001 degree, about 23 pixels at zoom 15) at the centre of the map.
+		type purple struct {
+			N      int     `json:"n"`
+			DX, DY float64 // the purple box's centre from the map's, CSS pixels
+			W, H   float64 // the purple box's size, CSS pixels
+		}
+		got := eval[purple](b, "purple pixels", `(() => {
+		  const c = document.querySelector(".leaflet-hazards-pane canvas"), cr = c.getBoundingClientRect();
+		  const m = document.querySelector("#map").getBoundingClientRect();
+		  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+		  let n = 0, x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+		  for (let i = 0; i < d.length; i += 4) {
+		    if (d[i + 3] < 200 || Math.abs(d[i] - 0x7c) > 24 || Math.abs(d[i + 1] - 0x3a) > 24 || Math.abs(d[i + 2] - 0xed) > 24) continue;
+		    const x = (i / 4) % c.width, y = Math.floor(i / 4 / c.width);
+		    n++; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+		  }
+		  const sx = cr.width / c.width, sy = cr.height / c.height;
+		  return {n, DX: cr.left + (x0 + x1 + 1) / 2 * sx - (m.left + m.width / 2), DY: cr.top + (y0 + y1 + 1) / 2 * sy - (m.top + m.height / 2),
+		    W: (x1 - x0 + 1) * sx, H: (y1 - y0 + 1) * sy};
+		})()`)
+		if got.N < 40 || math.Abs(got.DX) > 4 || math.Abs(got.DY) > 4 || got.W < 18 || got.W > 32 || got.H < 18 || got.H > 32 {
+			b.screenshot("failure-map-residual.png")
+			t.Errorf("purple pixels %+v, want P-2's outline (about 23 x 23 pixels) at the centre of the map and nowhere else", got)
+		}
+		if legend := eval[string](b, "legend", `(() => { const li = document.querySelector("#legend-residual");
+		  return li && li.checkVisibility() && getComputedStyle(li.querySelector(".swatch.residual")).borderTopColor + "|" + li.textContent; })()`); legend != "rgb(124, 58, 237)|Residual contamination (found after completion)" {
+			t.Errorf("the legend's residual entry %q, want the map's purple and its label", legend)
+		}
+		// The tooltips (at zoom 15, where the released parts are drawn too): P-2 says residual, P-3 (0.005 degree
+		// east: 256 * 2^15 / 360 pixels a degree) does not.
+		tooltip := func(id string) string {
+			b.t.Helper()
+			b.waitFor(id+"'s tooltip", `[...document.querySelectorAll(".leaflet-tooltip")].some((e) => e.textContent.startsWith("`+id+` "))`)
+			return eval[string](b, id+"'s tooltip", `[...document.querySelectorAll(".leaflet-tooltip")].map((e) => e.textContent).find((s) => s.startsWith("`+id+` "))`)
+		}
+		b.hover("point at P-2", `(() => { const r = document.querySelector("#map").getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
+		if tip := tooltip("P-2"); tip != "P-2 · CHA · residual" {
+			t.Errorf("P-2's tooltip %q, want \"P-2 · CHA · residual\"", tip)
+		}
+		b.hover("point at P-3", `(() => { const r = document.querySelector("#map").getBoundingClientRect(); return [r.left + r.width / 2 + 0.005 * 256 * 2 ** 15 / 360, r.top + r.height / 2]; })()`)
+		if tip := tooltip("P-3"); tip != "P-3 · CHA" {
+			t.Errorf("P-3's tooltip %q, want \"P-3 · CHA\" (not residual)", tip)
+		}
+		b.screenshot("map-residual.png")
+		b.noCSPViolations("map")
 	})
 
 	t.Run("map panel", func(t *testing.T) {

@@ -50,6 +50,7 @@ export const COLOURS = {
   cancelled: "#a6d96a",
   reduced: "#4daf4a",
   cleared: "#1a7837",
+  residual: "#7c3aed", // the outline of residual contamination on the map (style.css --residual)
 };
 export const METHOD_LABEL = { cancelled: "Cancelled (NTS)", reduced: "Reduced (TS)", cleared: "Cleared" };
 

@@ -123,14 +123,18 @@ async function loadReport() {
 
 // ---- Hazard areas and released parts of the view (zoom >= DETAIL_ZOOM) ----
 
+// hazardStyle draws an area in the colour of its kind; a closed one as a dashed outline; residual contamination
+// (the map's feature has residual: true) with a thick purple outline, dashed when closed; the selected one with a
+// dark outline.
 function hazardStyle(f) {
   const p = f.properties;
   const closed = p.status !== "open";
   const selected = state.selected === p.local_id;
+  const outline = p.residual ? COLOURS.residual : closed ? "#66b032" : COLOURS[p.kind] || "#ff0000";
   return {
     renderer,
-    color: selected ? "#111827" : closed ? "#66b032" : COLOURS[p.kind] || "#ff0000",
-    weight: selected ? 3 : 1.5,
+    color: selected ? "#111827" : outline,
+    weight: selected ? 3 : p.residual ? 3 : 1.5,
     dashArray: closed ? "4 3" : null,
     fillColor: COLOURS[p.kind] || "#ff0000",
     fillOpacity: closed ? 0.12 : 0.5,
@@ -143,7 +147,8 @@ const hazardLayer = L.geoJSON(null, {
   style: hazardStyle,
   onEachFeature: (f, layer) => {
     layer.on("click", () => openPanel(f.properties.local_id)); // the map's features are lean: read the record
-    layer.bindTooltip(tipText(`${f.properties.local_id} · ${f.properties.kind}`), { sticky: true, className: "tip" });
+    const p = f.properties;
+    layer.bindTooltip(tipText(`${p.local_id} · ${p.kind}${p.residual ? " · residual" : ""}`), { sticky: true, className: "tip" });
   },
 }).addTo(map);
 
@@ -187,6 +192,7 @@ async function loadView() {
     hazardLayer.clearLayers();
     releaseLayer.clearLayers();
     document.body.dataset.hazards = "0";
+    document.body.dataset.residual = "0";
     document.body.dataset.releases = "0";
     setStatus("National view: provinces shaded by remaining area. Zoom in to see the hazard areas.");
     return;
@@ -217,6 +223,7 @@ async function loadView() {
     const t2 = performance.now();
     const b = document.body.dataset;
     b.hazards = String(hz.features.length);
+    b.residual = String(hz.features.filter((f) => f.properties.residual).length);
     b.releases = String(releaseLayer.getLayers().length);
     b.viewMs = String(Math.round(t2 - t0)); // request to drawn, for the benchmarks
     b.drawMs = String(Math.round(t2 - t1));
