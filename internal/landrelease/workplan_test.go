@@ -93,6 +93,9 @@ func TestPlanWork(t *testing.T) {
 		{name: "a plan from the year after On has whole years", req: landrelease.WorkPlanRequest{FromYear: 2027, Teams: 1}, on: "2026-07-01",
 			areas: one, mix: mixOf(nil, allCleared), prod: cleared400,
 			years: "2027:0/0/400 2028:0/0/400 2029:0/0/200", teamYears: 2.5, cost: 2000, completion: "2029-07-02"},
+		{name: "On the last day of the year: the first year has no days left", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1}, on: "2026-12-31",
+			areas: one, mix: mixOf(nil, allCleared), prod: cleared400,
+			years: "2026:0/0/0 2027:0/0/400 2028:0/0/400 2029:0/0/200", teamYears: 2.5, cost: 2000, completion: "2029-07-02"},
 		{name: "a first year before On's year", req: landrelease.WorkPlanRequest{FromYear: 2025, Teams: 1}, on: "2026-07-01",
 			areas: one, mix: mixOf(nil, allCleared), prod: cleared400, errPart: "before the year of its figures"},
 		{name: "nothing remains", req: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1},
@@ -535,5 +538,26 @@ func TestPlanWorkResidual(t *testing.T) {
 				t.Errorf("residual = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPlanWorkDeadlineInOnsYear: a deadline in the year of the plan's figures is met by the work of the days from
+// the day after On to the deadline, the year's work spread evenly over its days left.
+func TestPlanWorkDeadlineInOnsYear(t *testing.T) {
+	f := landrelease.WorkPlanFacts{Request: landrelease.WorkPlanRequest{FromYear: 2026, Teams: 1, Level: 1}, On: day4("2026-07-01"),
+		Areas: []landrelease.PlanArea{area("A", landrelease.KindCHA, "", 300)}, Mix: mixOf(nil, allCleared),
+		Productivity: []landrelease.Productivity{prod(landrelease.MethodCleared, 0, 400, 2, 0)},
+		Deadline:     &landrelease.Deadline{Deadline: day4("2026-10-01")}}
+	p, err := landrelease.PlanWork(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2026 has 183 days after 1 July and 200 m2 of work (its capacity share, 183/365 of 400 m2); by 1 October
+	// 92 of those days have passed: 100 m2.
+	if o := p.Deadline; o == nil || o.Meets || o.AddressedM2 != 100 || o.RemainingM2 != 200 {
+		t.Fatalf("deadline outcome %+v, want 100 m2 addressed, 200 remaining, not met", o)
+	}
+	if got := p.Years[0].CapacityShare; math.Abs(got-183.0/365) > 1e-12 {
+		t.Errorf("capacity share of 2026 %v, want 183/365", got)
 	}
 }
