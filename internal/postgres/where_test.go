@@ -44,11 +44,11 @@ func TestListWhere(t *testing.T) {
 		first int
 		want  []string
 	}{
-		{"current", landrelease.HazardAreaFilter{}, 14, []string{"LA-W-2", "LA-W-3"}},
-		{"current, SHA", landrelease.HazardAreaFilter{Kind: landrelease.KindSHA}, 14, []string{"LA-W-2", "LA-W-3"}},
-		{"current, CHA", landrelease.HazardAreaFilter{Kind: landrelease.KindCHA}, 14, nil},
-		{"after LA-W-2", landrelease.HazardAreaFilter{After: r.idOf(t, "LA-W-2")}, 14, []string{"LA-W-3"}},
-		{"at a date", landrelease.HazardAreaFilter{Temporal: landrelease.Temporal{At: &at}}, 14, []string{"LA-W-2", "LA-W-3"}},
+		{"current", landrelease.HazardAreaFilter{}, 15, []string{"LA-W-2", "LA-W-3"}},
+		{"current, SHA", landrelease.HazardAreaFilter{Kind: landrelease.KindSHA}, 15, []string{"LA-W-2", "LA-W-3"}},
+		{"current, CHA", landrelease.HazardAreaFilter{Kind: landrelease.KindCHA}, 15, nil},
+		{"after LA-W-2", landrelease.HazardAreaFilter{After: r.idOf(t, "LA-W-2")}, 15, []string{"LA-W-3"}},
+		{"at a date", landrelease.HazardAreaFilter{Temporal: landrelease.Temporal{At: &at}}, 15, []string{"LA-W-2", "LA-W-3"}},
 	} {
 		var seen int
 		tc.f.Where = sqlWhere{sql: "v.identified_on >= $1", arg: date("2024-01-01"), seen: &seen}
