@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -155,6 +156,19 @@ func TestCompletionEndToEnd(t *testing.T) {
 	b, err := os.ReadFile(out)
 	if err != nil || strings.Count(string(b), "\n") != 5 || !strings.Contains(string(b), "C-4,CHA,cmr,2024-02-01") {
 		t.Errorf("summary CSV (%v):\n%s", err, b)
+	}
+	// Over HTTP the summary is sent whole, with its length, once its snapshot has been read.
+	req, _ := http.NewRequest("GET", a.base+"/api/v1/reports/completion?format=csv&admin="+xk, nil)
+	req.Header.Set("Authorization", "Bearer "+ro)
+	hres, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(hres.Body)
+	hres.Body.Close()
+	if err != nil || hres.StatusCode != http.StatusOK || hres.ContentLength != int64(len(body)) || !bytes.Equal(body, b) {
+		t.Errorf("summary CSV over HTTP: %d, Content-Length %d for %d bytes (%v), same as the command's: %v",
+			hres.StatusCode, hres.ContentLength, len(body), err, bytes.Equal(body, b))
 	}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"completion", "declare", "--on", "2023-07-01"}, a.getenv, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "remain open") {

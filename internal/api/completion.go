@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +50,8 @@ func completionRequest(c echo.Context, now time.Time) (landrelease.CompletionReq
 // completionSummary answers the summary. While CMR areas remain open it answers 409 with how many remain, and
 // where, unless draft=true asks for the summary anyway (marked complete: false, and NOT COMPLETE on the page).
 // The figures are read first, so that a 409 or a 422 is answered before the body; the CSV and the JSON are then
-// written as the areas stream from the same snapshot, the HTML page at most MaxCompletionPage areas.
+// written as the areas stream from the same snapshot (the HTML page at most MaxCompletionPage areas) to a
+// temporary file, sent with its Content-Length once the snapshot's transaction has ended.
 func (s *Server) completionSummary(c echo.Context) error {
 	req, err := completionRequest(c, s.cfg.Now().UTC())
 	if err != nil {
@@ -68,7 +71,19 @@ func (s *Server) completionSummary(c echo.Context) error {
 	if !ok {
 		return badParam("format", "must be one of csv, json, html, not %q", format)
 	}
-	return s.cfg.Completion.StreamSummary(c.Request().Context(), req, func(sum *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
+	// The summary is written to a temporary file as the areas stream from the snapshot, and sent once the
+	// snapshot's transaction has ended: a slow client holds a file, not a database connection.
+	tmp, err := os.CreateTemp("", "landrelease-completion-*")
+	if err != nil {
+		return fmt.Errorf("completion summary: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	var (
+		asOf time.Time
+		name string
+	)
+	err = s.cfg.Completion.StreamSummary(c.Request().Context(), req, func(sum *landrelease.CompletionSummary, areas landrelease.CompletionAreas) error {
 		if !sum.Complete && !draft {
 			return sum.NotComplete()
 		}
@@ -80,8 +95,27 @@ func (s *Server) completionSummary(c echo.Context) error {
 		if sum.Admin != landrelease.StateScope {
 			scope = sum.Admin
 		}
-		name := fmt.Sprintf("completion-%s-%s%s", scope, sum.On.Format(time.DateOnly), ext)
-		return s.sendReport(c, format, ctype, name, sum.AsOf, func(w io.Writer) error { return write(w, sum, areas) })
+		asOf, name = sum.AsOf, fmt.Sprintf("completion-%s-%s%s", scope, sum.On.Format(time.DateOnly), ext)
+		w := bufio.NewWriterSize(tmp, 64<<10)
+		if err := write(w, sum, areas); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+	if err != nil {
+		return err
+	}
+	size, err := tmp.Seek(0, io.SeekCurrent)
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		return fmt.Errorf("completion summary: %w", err)
+	}
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
+	return s.sendReport(c, format, ctype, name, asOf, func(w io.Writer) error {
+		_, err := io.Copy(w, tmp)
+		return err
 	})
 }
 
