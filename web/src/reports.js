@@ -198,7 +198,7 @@ async function loadPlan(ev) {
     if (years.length) {
       barChart($("#chart-plan"), years, ["cancelled", "reduced", "cleared"].map((mth) => ({
         label: METHOD_LABEL[mth], colour: COLOURS[mth], values: p.years.map((y) => k(y[`${mth}_m2`])),
-      })), fmt, Math.max(560, 68 + years.length * 32));
+      })), fmt, Math.min(1400, Math.max(560, 68 + years.length * 32)));
     } else {
       $("#chart-plan").replaceChildren();
     }
