@@ -77,6 +77,23 @@ func TestComputeCompletion(t *testing.T) {
 		{name: "never contaminated: complete without a date", admin: "P1", areas: []CompletionArea{
 			withdrawn, open("O", KindCHA, ContaminationOther, "2020-01-01"), open("L", KindSHA, ContaminationCMR, "2025-01-02")},
 			complete: true},
+		// Same-day edges: the completion date holds at the end of its day.
+		{name: "identified on the completion date: not residual, open it blocks", admin: "P1", areas: []CompletionArea{
+			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), open("S", KindSHA, ContaminationCMR, "2022-03-01")},
+			completions: []Completion{{Admin: "P1", CompletedOn: d("2022-03-01")}},
+			complete:    false, date: dp("2022-03-01"), openCount: 1, areaCount: 2},
+		{name: "identified and released on the completion date: complete on it", admin: "P1", areas: []CompletionArea{
+			closed("A", ContaminationCMR, "2019-01-01", "2021-03-01"), closed("S", ContaminationCMR, "2022-03-01", "2022-03-01")},
+			completions: []Completion{{Admin: "P1", CompletedOn: d("2022-03-01")}},
+			complete:    true, date: dp("2022-03-01"), areaCount: 2},
+		{name: "identified the day after the completion date: residual", admin: "P1", areas: []CompletionArea{
+			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), open("R", KindSHA, ContaminationCMR, "2022-03-02")},
+			completions: []Completion{{Admin: "P1", CompletedOn: d("2022-03-01")}},
+			complete:    true, date: dp("2022-03-01"), residualCount: 1, areaCount: 2},
+		{name: "identified and released the day after: residual, and not the completion date", admin: "P1", areas: []CompletionArea{
+			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), closed("R", ContaminationCMR, "2022-03-02", "2022-03-02")},
+			completions: []Completion{{Admin: "P1", CompletedOn: d("2022-03-01")}},
+			complete:    true, date: dp("2022-03-01"), residualCount: 1, areaCount: 2},
 		{name: "admin unit scope keeps its own areas", admin: "D1", areas: []CompletionArea{
 			closed("A", ContaminationCMR, "2019-01-01", "2022-03-01"), open("S", KindSHA, ContaminationCMR, "2020-01-01")},
 			complete: true, date: dp("2022-03-01"), areaCount: 1},
