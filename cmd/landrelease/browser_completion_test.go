@@ -163,17 +163,15 @@ func TestBrowserCompletion(t *testing.T) {
 		}
 		// The tooltips (at zoom 15, where the released parts are drawn too): P-2 says residual, P-3 (0.005 degree
 		// east: 256 * 2^15 / 360 pixels a degree) does not.
-		tooltip := func(id string) string {
+		tooltip := func(id, xyJS string) string {
 			b.t.Helper()
-			b.waitFor(id+"'s tooltip", `[...document.querySelectorAll(".leaflet-tooltip")].some((e) => e.textContent.startsWith("`+id+` "))`)
+			b.hoverUntil("point at "+id, xyJS, `[...document.querySelectorAll(".leaflet-tooltip")].some((e) => e.textContent.startsWith("`+id+` "))`)
 			return eval[string](b, id+"'s tooltip", `[...document.querySelectorAll(".leaflet-tooltip")].map((e) => e.textContent).find((s) => s.startsWith("`+id+` "))`)
 		}
-		b.hover("point at P-2", `(() => { const r = document.querySelector("#map").getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
-		if tip := tooltip("P-2"); tip != "P-2 · CHA · residual" {
+		if tip := tooltip("P-2", `(() => { const r = document.querySelector("#map").getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`); tip != "P-2 · CHA · residual" {
 			t.Errorf("P-2's tooltip %q, want \"P-2 · CHA · residual\"", tip)
 		}
-		b.hover("point at P-3", `(() => { const r = document.querySelector("#map").getBoundingClientRect(); return [r.left + r.width / 2 + 0.005 * 256 * 2 ** 15 / 360, r.top + r.height / 2]; })()`)
-		if tip := tooltip("P-3"); tip != "P-3 · CHA" {
+		if tip := tooltip("P-3", `(() => { const r = document.querySelector("#map").getBoundingClientRect(); return [r.left + r.width / 2 + 0.005 * 256 * 2 ** 15 / 360, r.top + r.height / 2]; })()`); tip != "P-3 · CHA" {
 			t.Errorf("P-3's tooltip %q, want \"P-3 · CHA\" (not residual)", tip)
 		}
 		b.screenshot("map-residual.png")
