@@ -159,7 +159,7 @@ func (s *CompletionService) Summary(ctx context.Context, req landrelease.Complet
 func (s *CompletionService) StreamSummary(ctx context.Context, req landrelease.CompletionRequest,
 	fn func(*landrelease.CompletionSummary, landrelease.CompletionAreas) error) error {
 	return pgx.BeginTxFunc(ctx, s.db.reader(ctx), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		sum, acc, err := summaryFigures(ctx, tx, req)
+		sum, acc, err := summaryFigures(ctx, tx, req, false)
 		if err != nil {
 			return err
 		}
@@ -175,8 +175,11 @@ func (s *CompletionService) StreamSummary(ctx context.Context, req landrelease.C
 }
 
 // summaryFigures reads, in tx, the summary of req without its areas: its figures from one pass over them
-// (completionFiguresSQL, landrelease.CompletionAccumulator), and the accumulator that keeps its areas.
-func summaryFigures(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRequest) (*landrelease.CompletionSummary, *landrelease.CompletionAccumulator, error) {
+// (completionFiguresSQL, landrelease.CompletionAccumulator), and the accumulator that keeps its areas. With
+// declaring, the declaration of req.Admin in force is left out: the summary is the one a new declaration of the
+// scope, which supersedes it, is checked against, so that an area residual only by the superseded date, identified
+// by the new one and open, keeps the scope open.
+func summaryFigures(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRequest, declaring bool) (*landrelease.CompletionSummary, *landrelease.CompletionAccumulator, error) {
 	var now time.Time
 	if err := tx.QueryRow(ctx, completionNowSQL).Scan(&now); err != nil {
 		return nil, nil, dbError(err, "completion: now")
@@ -212,6 +215,9 @@ func summaryFigures(ctx context.Context, tx pgx.Tx, req landrelease.CompletionRe
 	completions, err := readCompletions(ctx, tx, &asOf)
 	if err != nil {
 		return nil, nil, err
+	}
+	if declaring {
+		completions = slices.DeleteFunc(completions, func(c landrelease.Completion) bool { return c.Admin == req.Admin })
 	}
 	acc := landrelease.NewCompletionAccumulator(s, completions)
 	if err := eachCompletionArea(ctx, tx, completionFiguresSQL, s, true, func(a *landrelease.CompletionArea) error {
@@ -390,7 +396,7 @@ func (s *CompletionService) Declare(ctx context.Context, c landrelease.Completio
 		if _, err := tx.Exec(ctx, lockCompletionSQL); err != nil {
 			return dbError(err, "declare completion: lock")
 		}
-		sum, _, err := summaryFigures(ctx, tx, landrelease.CompletionRequest{Admin: c.Admin, On: on})
+		sum, _, err := summaryFigures(ctx, tx, landrelease.CompletionRequest{Admin: c.Admin, On: on}, true)
 		if err != nil {
 			return err
 		}

@@ -212,6 +212,65 @@ func TestResidualAsRecorded(t *testing.T) {
 	}
 }
 
+// TestRedeclarationWithResidualOpen declares a province complete again at a later date while an area that was
+// residual by its first date, identified before the new one, is still open: the new declaration would make that
+// area open contamination of the province on its own date, so it is refused and writes nothing; once the area is
+// cleared, the province may be declared complete on the day of that clearance.
+func TestRedeclarationWithResidualOpen(t *testing.T) {
+	r := newRegistry(t)
+	r.importLaos(t)
+	completion := postgres.NewCompletionService(r.db)
+	const xk = "LAO-3286" // Xiangkhoang
+	b1, b2 := box(103.20, 19.45, 100, 100), box(103.23, 19.45, 100, 100)
+	for _, h := range []*landrelease.HazardArea{hazard("H1", b1, "2019-01-01"), hazard("H2", b2, "2023-06-01")} {
+		if err := r.hazards.CreateHazardArea(r.ctx, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.releases.CreateLandRelease(r.ctx, release("H1-R", "H1", landrelease.MethodCleared, b1, "2023-05-01")); err != nil {
+		t.Fatal(err)
+	}
+	if err := completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01")}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := completion.Completions(r.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// H2, residual by 2023-05-01 and open, was identified before 2024-01-01.
+	wantCode(t, completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2024-01-01")}), landrelease.ECONFLICT)
+	if cs, err := completion.Completions(r.ctx); err != nil || !reflect.DeepEqual(cs, first) {
+		t.Fatalf("after a refused declaration: %+v, %v; want %+v", cs, err, first)
+	}
+	s, err := completion.Summary(r.ctx, landrelease.CompletionRequest{Admin: xk, On: date("2024-01-01")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Complete || s.ResidualCount != 1 {
+		t.Errorf("summary with the first declaration in force: complete %v, residual %d", s.Complete, s.ResidualCount)
+	}
+	// Declaring the same date again supersedes the declaration with an equal one.
+	if err := completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01"), Note: "again"}); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := r.releases.CreateLandRelease(r.ctx, release("H2-R", "H2", landrelease.MethodCleared, b2, "2024-03-01")); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2024-02-29")}), landrelease.ECONFLICT)
+	if err := completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2024-03-01")}); err != nil {
+		t.Fatal(err)
+	}
+	s, err = completion.Summary(r.ctx, landrelease.CompletionRequest{Admin: xk, On: date("2024-03-01")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Complete || s.ResidualCount != 0 || s.CompletionDate == nil || !s.CompletionDate.Equal(date("2024-03-01")) {
+		t.Errorf("summary after the new declaration: complete %v, residual %d, completion date %v", s.Complete, s.ResidualCount, s.CompletionDate)
+	}
+}
+
 // TestDeclareSerialisedWithHazardWrite holds a write that leaves an open CMR area in a province, identified
 // before the completion date, in its transaction (its audit row waits on a lock the test holds) while the
 // province's completion is declared: the declaration must wait for it and be refused, never land beside an open
