@@ -158,15 +158,17 @@ func (s *WorkPlanService) Productivity(ctx context.Context, asOf *time.Time) ([]
 	return ps, err
 }
 
-// snapshot runs fn in one read-only snapshot with the record time asOf, or the snapshot's own time when nil.
+// snapshot runs fn in one read-only snapshot with the record time asOf, or the snapshot's own time when nil or
+// later (a time not yet reached reads what is recorded now, and says so, as the other reports do).
 func (s *WorkPlanService) snapshot(ctx context.Context, asOf *time.Time, fn func(tx pgx.Tx, at time.Time) error) error {
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	err := pgx.BeginTxFunc(ctx, s.db.reader(ctx), opts, func(tx pgx.Tx) error {
 		var at time.Time
-		if asOf != nil {
-			at = *asOf
-		} else if err := tx.QueryRow(ctx, nowSQL).Scan(&at); err != nil {
+		if err := tx.QueryRow(ctx, nowSQL).Scan(&at); err != nil {
 			return dbError(err, "read the time")
+		}
+		if asOf != nil && asOf.Before(at) {
+			at = *asOf
 		}
 		return fn(tx, at)
 	})

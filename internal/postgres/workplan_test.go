@@ -76,6 +76,38 @@ func TestWorkPlanData(t *testing.T) {
 	}
 }
 
+// TestWorkPlanAsOfLater asks for a plan as recorded at a time not yet reached: the plan is read as recorded now and
+// states that time, as the other reports do, so that asking again with the as_of it states gives the same plan
+// whatever was recorded since.
+func TestWorkPlanAsOfLater(t *testing.T) {
+	r := newRegistry(t)
+	wp := postgres.NewWorkPlanService(r.db)
+	if err := wp.SetProductivity(r.ctx, landrelease.Productivity{Method: landrelease.MethodCleared, M2PerTeamYear: 60000}); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC()
+	later := today.AddDate(1, 0, 0)
+	req := landrelease.WorkPlanRequest{FromYear: today.Year() + 1, Teams: 3, Level: 1, AsOf: &later}
+	p, err := wp.WorkPlan(r.ctx, today, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now := r.dbNow(t); p.AsOf.After(now) {
+		t.Fatalf("the plan states as_of %v, after the time it was read (%v)", p.AsOf, now)
+	}
+	if err := wp.SetProductivity(r.ctx, landrelease.Productivity{Method: landrelease.MethodCleared, M2PerTeamYear: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	req.AsOf = &p.AsOf
+	again, err := wp.WorkPlan(r.ctx, today, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Productivity) != 1 || again.Productivity[0].M2PerTeamYear != 60000 || !again.AsOf.Equal(p.AsOf) {
+		t.Errorf("asked again as of %v: productivity %+v as of %v", p.AsOf, again.Productivity, again.AsOf)
+	}
+}
+
 // TestWorkPlanHistory plans a seeded national history (the demo's kind, built through the registry): the mix is
 // measured from its closed areas, the years add up to the area Article 4's progress says remains, and the costs
 // to each method's area at its rates.
