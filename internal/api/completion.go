@@ -24,15 +24,15 @@ const MaxCompletionPage = 20000
 // stateScope is the path segment of PUT /completion/{scope} that stands for the whole State.
 const stateScope = "state"
 
-// completionRequest reads admin (a code; none: the State), on (a date no later than today, default today) and
+// completionRequest reads admin (a code; none: the State), on (fieldDate: from 1990 to today, default today) and
 // as_of.
 func completionRequest(c echo.Context, now time.Time) (landrelease.CompletionRequest, error) {
 	q := c.QueryParams()
 	req := landrelease.CompletionRequest{Admin: q.Get("admin"), On: landrelease.Day(now)}
 	if v := q.Get("on"); v != "" {
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil || d.After(now) {
-			return req, badParam("on", "must be a date no later than today, such as 2025-06-30, not %q", v)
+		d, err := fieldDate(v, now)
+		if err != nil {
+			return req, err
 		}
 		req.On = d
 	}

@@ -424,3 +424,46 @@ func TestReadBodyReadError(t *testing.T) {
 		t.Errorf("error %v does not keep its cause", err)
 	}
 }
+
+// TestReportFieldDate reads the on of the completion summary and of the Article 4 progress: a date from 1990 to
+// today, else 400 naming on. 0001-01-01 is the zero time, which the services read as today.
+func TestReportFieldDate(t *testing.T) {
+	now := time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		on   string
+		want string // the date read; "" for a 400 naming on
+	}{
+		{"", "2026-11-29"},
+		{"2026-11-29", "2026-11-29"},
+		{"2024-02-29", "2024-02-29"},
+		{"1990-01-01", "1990-01-01"},
+		{"2026-11-30", ""},
+		{"2023-02-29", ""},
+		{"1989-12-31", ""},
+		{"0001-01-01", ""},
+		{"0001-01-02", ""},
+		{"2026-11-29T00:00:00Z", ""},
+	} {
+		ctx, _ := paramsContext(http.MethodGet, "/api/v1/reports/completion?on="+url.QueryEscape(c.on), "", nil)
+		req, err := completionRequest(ctx, now)
+		if c.want == "" {
+			wantParamError(t, err, landrelease.EBADREQUEST, "on")
+		} else if err != nil || req.On.Format(time.DateOnly) != c.want {
+			t.Errorf("completion on=%s: %v, %v; want %s", c.on, req.On, err, c.want)
+		}
+
+		a4 := &fuzzArticle4{}
+		srv := fuzzServer(Config{Article4: a4, Now: func() time.Time { return now }})
+		q := url.Values{}
+		if c.on != "" {
+			q.Set("on", c.on)
+		}
+		status, field := fuzzServe(t, srv, http.MethodGet, "/api/v1/reports/article4", q, "", nil, "on")
+		switch {
+		case c.want == "" && (status != http.StatusBadRequest || field != "on" || a4.calls != 0):
+			t.Errorf("article4 on=%s: status %d naming %q after %d calls; want 400 naming on", c.on, status, field, a4.calls)
+		case c.want != "" && c.on != "" && (status != http.StatusOK || a4.on.Format(time.DateOnly) != c.want):
+			t.Errorf("article4 on=%s: status %d, on %v; want %s", c.on, status, a4.on, c.want)
+		}
+	}
+}

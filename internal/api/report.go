@@ -107,12 +107,22 @@ func disposition(format string) string {
 	return "attachment"
 }
 
+// fieldDate reads v, the on of a report: a date from 1990 (the earliest year the reports take) to now's day; an
+// error naming on otherwise. Before 1990 lies the zero time, which a report's service reads as today.
+func fieldDate(v string, now time.Time) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil || d.Year() < 1990 || d.After(now) {
+		return time.Time{}, badParam("on", "must be a date from 1990 to today, such as 2025-06-30, not %q", v)
+	}
+	return d, nil
+}
+
 func (s *Server) article4(c echo.Context) error {
 	on := s.cfg.Now().UTC()
 	if v := c.QueryParam("on"); v != "" {
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil || d.After(on) {
-			return badParam("on", "must be a date no later than today, such as 2025-06-30, not %q", v)
+		d, err := fieldDate(v, on)
+		if err != nil {
+			return err
 		}
 		on = d
 	}
