@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -464,6 +465,58 @@ func TestReportFieldDate(t *testing.T) {
 			t.Errorf("article4 on=%s: status %d naming %q after %d calls; want 400 naming on", c.on, status, field, a4.calls)
 		case c.want != "" && c.on != "" && (status != http.StatusOK || a4.on.Format(time.DateOnly) != c.want):
 			t.Errorf("article4 on=%s: status %d, on %v; want %s", c.on, status, a4.on, c.want)
+		}
+	}
+}
+
+// removedProductivity records the figures DELETE /api/v1/workplan/productivity asks to remove.
+type removedProductivity struct {
+	landrelease.WorkPlanService
+	calls int
+	m     landrelease.Method
+	org   string
+	year  int
+}
+
+func (w *removedProductivity) RemoveProductivity(_ context.Context, m landrelease.Method, org string, year int) error {
+	w.calls++
+	w.m, w.org, w.year = m, org, year
+	return nil
+}
+
+// TestRemoveProductivityParams reads DELETE /api/v1/workplan/productivity's method, organisation and year: a method
+// and a year that no figures can have (as PUT refuses them) are 400 naming the parameter, not a search that finds
+// nothing.
+func TestRemoveProductivityParams(t *testing.T) {
+	for _, c := range []struct {
+		query string
+		field string // "" when accepted
+		year  int
+	}{
+		{"method=cleared", "", 0},
+		{"method=reduced&organisation=NPA&year=2027", "", 2027},
+		{"method=cleared&year=0", "", 0},
+		{"method=cleared&year=1990", "", 1990},
+		{"", "method", 0},
+		{"method=demined", "method", 0},
+		{"method=Cleared", "method", 0},
+		{"method=cleared&year=-1", "year", 0},
+		{"method=cleared&year=1989", "year", 0},
+		{"method=cleared&year=2101", "year", 0},
+		{"method=cleared&year=abc", "year", 0},
+	} {
+		wp := &removedProductivity{}
+		srv := fuzzServer(Config{WorkPlan: wp})
+		q, _ := url.ParseQuery(c.query)
+		status, field := fuzzServe(t, srv, http.MethodDelete, "/api/v1/workplan/productivity", q, "admin-token", nil, "method", "year")
+		if c.field != "" {
+			if status != http.StatusBadRequest || field != c.field || wp.calls != 0 {
+				t.Errorf("%s: status %d naming %q after %d calls, want 400 naming %s", c.query, status, field, wp.calls, c.field)
+			}
+			continue
+		}
+		if status != http.StatusNoContent || wp.calls != 1 || string(wp.m) != q.Get("method") || wp.org != q.Get("organisation") || wp.year != c.year {
+			t.Errorf("%s: status %d, removed %+v", c.query, status, wp)
 		}
 	}
 }

@@ -55,14 +55,17 @@ func (s *Server) removeProductivity(c echo.Context) error {
 	year := 0
 	if v := q.Get("year"); v != "" {
 		y, err := strconv.Atoi(v)
-		if err != nil {
-			return badParam("year", "must be 0 (every year) or a year, not %q", v)
+		if err != nil || (y != 0 && (y < 1990 || y > 2100)) {
+			return badParam("year", "must be 0 (every year) or a year from 1990 to 2100, not %q", v)
 		}
 		year = y
 	}
 	m := landrelease.Method(q.Get("method"))
 	if m == "" {
 		return badParam("method", "is required: cancelled, reduced or cleared")
+	}
+	if !m.Valid() {
+		return badParam("method", "must be cancelled, reduced or cleared, not %q", m)
 	}
 	if err := s.cfg.WorkPlan.RemoveProductivity(c.Request().Context(), m, q.Get("organisation"), year); err != nil {
 		return err
