@@ -242,7 +242,8 @@ func (m *Mapping) SourceOf(ours string) string {
 }
 
 // Apply returns the properties of one feature, read from the file's props as the mapping says (a nil mapping
-// keeps props' names), with the values of our properties in the shapes the upload schema gives them: dates
+// keeps props' names; a field the mapping does not name, beneficiaries_MEMBER as the exports write it, is
+// beneficiaries.MEMBER), with the values of our properties in the shapes the upload schema gives them: dates
 // as YYYY-MM-DD (from a date, a date and time, or YYYY/MM/DD), whole numbers from numeric text, text from
 // numbers, lists from comma-separated text. A value table matches a number or a boolean by its text (a coded
 // value 2 by "2"). A value it cannot read so is passed as it is, for the record's rules to report. props is
@@ -261,7 +262,12 @@ func (m *Mapping) Apply(props map[string]any) map[string]any {
 		}
 	}
 	for name, v := range props {
-		if mapped[name] || !isUploadField(name) {
+		if mapped[name] {
+			continue
+		}
+		if member, ok := strings.CutPrefix(name, "beneficiaries_"); ok && slices.Contains(beneficiaryMembers, member) {
+			name = "beneficiaries." + member // the column of the exports' flat tables
+		} else if !isUploadField(name) {
 			continue
 		}
 		if _, set := out[name]; !set {
