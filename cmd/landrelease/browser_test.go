@@ -138,13 +138,32 @@ func eval[T any](b *browser, what, expr string, opts ...chromedp.EvaluateOption)
 
 func (b *browser) waitFor(what, expr string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(35*time.Second))); err != nil {
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		ctx, cancel := context.WithDeadline(b.ctx, deadline)
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(max(time.Until(deadline)-5*time.Second, time.Second))))
+		cancel()
+		if err == nil {
+			return
+		}
+		// A page that navigates while polled (a redirect, a page still replacing the one before) loses the
+		// execution context the poll runs in: poll again in the new one.
+		if contextLost(err) && time.Until(deadline) > 6*time.Second {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
 		status, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector("#status, #f-msg") || {}).textContent || ""`))
 		b.screenshot("failure-" + strings.NewReplacer(" ", "-", "/", "-").Replace(what) + ".png")
 		b.t.Fatalf("waiting for %s (%s): %v; page status %q", what, expr, err, status)
 	}
+}
+
+// contextLost reports whether err is the DevTools protocol's answer to a script run in an execution context
+// that a navigation replaced.
+func contextLost(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Cannot find context with specified id") || strings.Contains(s, "Execution context was destroyed") ||
+		strings.Contains(s, "Inspected target navigated or closed")
 }
 
 func (b *browser) screenshot(name string) {
