@@ -30,6 +30,9 @@ func reportCompletion(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("--on is a date such as 2025-06-30: %w", err)
 		}
+		if d.Year() < 1990 || d.After(time.Now().UTC()) {
+			return fmt.Errorf("--on must be a date from 1990 to today, not %s", *on)
+		}
 		req.On = d
 	}
 	if *asOf != "" {

@@ -17,6 +17,9 @@ import (
 // StateScope is the scope (the admin unit code) that stands for the whole State.
 const StateScope = ""
 
+// MaxCompletionNote is the most characters a completion's note holds.
+const MaxCompletionNote = 10000
+
 // CompletionRelease is one land release of an area in a completion summary.
 type CompletionRelease struct {
 	LocalID        string         `json:"local_id"`

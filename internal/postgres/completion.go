@@ -3,8 +3,10 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -376,6 +378,10 @@ func (s *CompletionService) Declare(ctx context.Context, c landrelease.Completio
 	if c.CompletedOn.IsZero() {
 		return landrelease.Invalid("A completion date is required.", landrelease.Detail{Field: "completed_on", Reason: "is required"})
 	}
+	if n := utf8.RuneCountInString(c.Note); n > landrelease.MaxCompletionNote {
+		return landrelease.Invalid(fmt.Sprintf("The note holds %d characters, more than %d.", n, landrelease.MaxCompletionNote),
+			landrelease.Detail{Field: "note", Reason: fmt.Sprintf("is longer than %d characters", landrelease.MaxCompletionNote)})
+	}
 	return s.db.inTx(ctx, func(tx pgx.Tx) error {
 		var today time.Time
 		if err := tx.QueryRow(ctx, completionNowSQL).Scan(&today); err != nil {
@@ -392,6 +398,9 @@ func (s *CompletionService) Declare(ctx context.Context, c landrelease.Completio
 		}
 		if declared.Before(on) {
 			return landrelease.Invalid("A completion cannot be declared before its date.", landrelease.Detail{Field: "declared_on", Reason: "is before completed_on"})
+		}
+		if declared.After(today) {
+			return landrelease.Invalid("The declaration date is in the future: record a declaration once it is made.", landrelease.Detail{Field: "declared_on", Reason: "is after today"})
 		}
 		if _, err := tx.Exec(ctx, lockCompletionSQL); err != nil {
 			return dbError(err, "declare completion: lock")

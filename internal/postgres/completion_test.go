@@ -3,9 +3,11 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,6 +237,35 @@ func TestRedeclarationWithResidualOpen(t *testing.T) {
 	}
 	first, err := completion.Completions(r.ctx)
 	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Refused input, each naming its field and writing nothing.
+	tomorrow := landrelease.Day(time.Now().UTC()).AddDate(0, 0, 1)
+	for _, c := range []struct {
+		name  string
+		c     landrelease.Completion
+		field string
+	}{
+		{"no date", landrelease.Completion{Admin: xk}, "completed_on"},
+		{"a date in the future", landrelease.Completion{Admin: xk, CompletedOn: tomorrow}, "completed_on"},
+		{"declared before its date", landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01"), DeclaredOn: date("2023-04-30")}, "declared_on"},
+		{"declared in the future", landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01"), DeclaredOn: tomorrow}, "declared_on"},
+		{"a note too long", landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01"), Note: strings.Repeat("é", landrelease.MaxCompletionNote+1)}, "note"},
+	} {
+		err := completion.Declare(r.ctx, c.c)
+		var le *landrelease.Error
+		if !errors.As(err, &le) || le.Code != landrelease.EINVALID || len(le.Details) != 1 || le.Details[0].Field != c.field {
+			t.Errorf("%s: %v, want EINVALID naming %s", c.name, err, c.field)
+		}
+	}
+	if cs, err := completion.Completions(r.ctx); err != nil || !reflect.DeepEqual(cs, first) {
+		t.Fatalf("after refused input: %+v, %v; want %+v", cs, err, first)
+	}
+	if err := completion.Declare(r.ctx, landrelease.Completion{Admin: xk, CompletedOn: date("2023-05-01"), Note: strings.Repeat("é", landrelease.MaxCompletionNote)}); err != nil {
+		t.Errorf("a note of %d characters: %v", landrelease.MaxCompletionNote, err)
+	}
+	if first, err = completion.Completions(r.ctx); err != nil {
 		t.Fatal(err)
 	}
 
