@@ -190,7 +190,7 @@ func UploadRepeatsHazard(cur, h *HazardArea) bool {
 	return cur.Kind == h.Kind && cur.Contamination == h.Contamination && cur.Evidence == h.Evidence &&
 		slices.Equal(cur.Devices, h.Devices) && cur.Marking == h.Marking && cur.Priority == h.Priority && cur.LandUse == h.LandUse &&
 		sameDay(cur.IdentifiedOn, h.IdentifiedOn) && cur.Organisation == h.Organisation && cur.Status == h.Status &&
-		cur.Notes == h.Notes && orb.Equal(cur.Geometry, h.Geometry)
+		cur.Notes == h.Notes && geo.Equal(cur.Geometry, h.Geometry)
 }
 
 // UploadRepeatsRelease reports whether uploaded land release r repeats current record cur in every field an
@@ -217,7 +217,7 @@ func UploadRepeatsRelease(cur, r *LandRelease) bool {
 	return cur.HazardArea == r.HazardArea && cur.Method == r.Method && sameDay(cur.CompletedOn, r.CompletedOn) &&
 		cur.Organisation == r.Organisation && cur.Criteria == r.Criteria && depth(cur.DepthCM) == depth(r.DepthCM) &&
 		sameItems(cur.ItemsDestroyed, r.ItemsDestroyed) && sameBeneficiaries(cur.Beneficiaries, r.Beneficiaries) &&
-		cur.LandUseAfter == r.LandUseAfter && orb.Equal(cur.Geometry, r.Geometry)
+		cur.LandUseAfter == r.LandUseAfter && geo.Equal(cur.Geometry, r.Geometry)
 }
 
 func sameDay(a, b time.Time) bool { return Day(a).Equal(Day(b)) }

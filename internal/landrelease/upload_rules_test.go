@@ -227,4 +227,23 @@ func TestUploadRepeats(t *testing.T) {
 	if !landrelease.UploadRepeatsRelease(a, b) {
 		t.Error("land release: no items and an empty list differ")
 	}
+	// A file exported and read back (GeoPackage, Shapefile) moves vertices by about 10^-14 degree: the same record.
+	noisy := func(mp orb.MultiPolygon) orb.MultiPolygon {
+		out := orb.MultiPolygon{}
+		for _, p := range mp {
+			q := orb.Polygon{}
+			for _, r := range p {
+				q = append(q, append(orb.Ring(nil), r...))
+			}
+			out = append(out, q)
+		}
+		out[0][0][1][0] += 3e-14
+		out[0][0][2][1] -= 2e-14
+		return out
+	}
+	r, h := validRelease(), validHazard()
+	r.Geometry, h.Geometry = noisy(r.Geometry), noisy(h.Geometry)
+	if !landrelease.UploadRepeatsRelease(validRelease(), r) || !landrelease.UploadRepeatsHazard(validHazard(), h) {
+		t.Error("a geometry read back from an export, with 10^-14 degree of noise, is seen as changed")
+	}
 }
