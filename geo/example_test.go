@@ -50,3 +50,12 @@ func ExampleClean() {
 	// /coordinates/0/0: winding order fixed (1)
 	// [[[[102.1 18.2] [102.3 18.2] [102.3 18.4] [102.1 18.2]]]]
 }
+
+func ExampleEqual() {
+	a, _, _ := geo.Decode([]byte(`{"type": "Polygon", "coordinates": [[[102.1, 18.2], [102.3, 18.2], [102.3, 18.4], [102.1, 18.2]]]}`), geo.Limits{})
+	// The same polygon read back from another format's doubles, then moved by about 1 m.
+	noisy, _, _ := geo.Decode([]byte(`{"type": "Polygon", "coordinates": [[[102.1, 18.2], [102.30000000000001, 18.2], [102.3, 18.4], [102.1, 18.2]]]}`), geo.Limits{})
+	moved, _, _ := geo.Decode([]byte(`{"type": "Polygon", "coordinates": [[[102.1, 18.2], [102.30001, 18.2], [102.3, 18.4], [102.1, 18.2]]]}`), geo.Limits{})
+	fmt.Println(geo.Equal(a, noisy), geo.Equal(a, moved))
+	// Output: true false
+}
