@@ -210,8 +210,13 @@ func AssembleExtension(f ExtensionFacts) (*ExtensionDraft, error) {
 		return nil, err
 	}
 	if !until.After(p.Deadline.Deadline) {
+		// The date is the request's until, else the text's requested_until: the error names the one used.
+		field := "until"
+		if f.Request.Until.IsZero() {
+			field = "requested_until"
+		}
 		return nil, Invalid(fmt.Sprintf("The date requested (%s) must be after the deadline in force (%s).",
-			until.Format(time.DateOnly), p.Deadline.Deadline.Format(time.DateOnly)), Detail{Field: "until", Reason: "not after the deadline"})
+			until.Format(time.DateOnly), p.Deadline.Deadline.Format(time.DateOnly)), Detail{Field: field, Reason: "not after the deadline"})
 	}
 	if f.Since == nil || f.Plan == nil {
 		return nil, fmt.Errorf("extension request: no Form F since the entry into force or no work plan")

@@ -97,6 +97,10 @@ func TestAssembleExtension(t *testing.T) {
 		{name: "no deadline", change: func(f *landrelease.ExtensionFacts) { f.Progress.Deadline = nil },
 			err: "No Article 4 deadline", field: "deadline"},
 		{name: "a date not after the deadline", until: "2027-08-01", err: "must be after the deadline", field: "until"},
+		{name: "the text's date not after the deadline", change: func(f *landrelease.ExtensionFacts) {
+			d := time.Date(2027, 8, 1, 0, 0, 0, 0, time.UTC)
+			f.Text.RequestedUntil = &d
+		}, err: "must be after the deadline", field: "requested_until"},
 		{name: "no date requested", change: func(f *landrelease.ExtensionFacts) { f.Text.RequestedUntil = nil },
 			err: "Give the date requested", field: "until"},
 		{name: "no productivity: the plan's own error", prods: []landrelease.Productivity{},
